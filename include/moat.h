@@ -1,0 +1,144 @@
+/* moat — a Linux process sandbox.  Public library API.
+ *
+ * The library takes a policy in and runs a command inside a sandbox built
+ * from it.  It never exits the calling process and never prints: every
+ * failure is returned as -errno with a human message in struct moat_error.
+ * The `moat` command-line tool is a thin client of this API.
+ *
+ * Typical use:
+ *     struct moat_policy p;  struct moat_error err = {0};
+ *     moat_policy_init(&p);
+ *     if (moat_policy_load_file(&p, "policy.json", &err) < 0) ...
+ *     if (moat_policy_finalize(&p, &err) < 0) ...
+ *     int status = moat_run(&p, argv, &err);   // workload's exit status
+ *     moat_policy_free(&p);
+ */
+#ifndef MOAT_H
+#define MOAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MOAT_VERSION "0.1.0"
+
+/* Exit statuses (as env(1)/timeout(1) use them). */
+enum {
+    MOAT_EXIT_TIMEOUT = 124,       /* --timeout expired; the whole tree was killed */
+    MOAT_EXIT_FAILURE = 125,       /* moat itself failed: bad policy, setup error */
+    MOAT_EXIT_NOT_EXECUTABLE = 126,
+    MOAT_EXIT_NOT_FOUND = 127,
+};
+
+/* A failure with the context a human needs (file:line:col, JSON path, the
+ * path or syscall involved).  `code` is a negative errno, or -EINVAL for
+ * bad input. */
+struct moat_error {
+    int code;
+    char msg[1024];
+};
+
+/* A growable array of owned strings. */
+struct moat_strv {
+    char **v;
+    size_t n;
+};
+
+enum moat_read_model {
+    MOAT_READ_ALL = 0, /* everything readable except denyRead (srt's model) */
+    MOAT_READ_LISTED,  /* only a system baseline plus allowRead/allowWrite (mxc's model) */
+};
+
+enum moat_net_mode {
+    MOAT_NET_NONE = 0, /* loopback only */
+    MOAT_NET_PROXY,    /* not yet: loopback + filtering proxies */
+    MOAT_NET_FIREWALL, /* not yet: transparent interception */
+    MOAT_NET_HOST,     /* the host's network, unfiltered (explicit opt-in) */
+};
+
+/* One resource limit; RLIM_INFINITY for "unlimited". */
+struct moat_rlimit {
+    int resource; /* RLIMIT_* */
+    uint64_t soft, hard;
+};
+
+#define MOAT_MAX_RLIMITS 16
+
+struct moat_policy {
+    char *source; /* absolute path of the policy file, or NULL (it is write-protected) */
+
+    struct {
+        enum moat_read_model read_model;
+        /* All paths absolute and normalised after moat_policy_finalize(). */
+        struct moat_strv deny_read, allow_read, allow_write, deny_write;
+        bool private_tmp;          /* fresh tmpfs on /tmp (default true) */
+        bool protect_defaults;     /* built-in protections (default true) */
+        struct moat_strv unprotect; /* built-in protections to lift, e.g. ".git/config" */
+    } fs;
+
+    struct {
+        enum moat_net_mode mode;
+        struct moat_strv allow, deny; /* hosts, *.patterns, IPs, CIDRs, each [:port] */
+        bool allow_local_binding;
+        bool allow_unix_sockets;
+        uint16_t *expose;
+        size_t n_expose;
+        uint16_t *host_ports;
+        size_t n_host_ports;
+    } net;
+
+    struct {
+        struct moat_strv pass_env; /* names (or PREFIX_*) passed through from the caller */
+        struct moat_strv set_env;  /* "NAME=VALUE", applied last */
+        char *cwd;                 /* NULL: the caller's cwd if visible, else "/" */
+        double timeout;            /* seconds; 0 = none */
+        struct moat_rlimit rlimits[MOAT_MAX_RLIMITS];
+        size_t n_rlimits;
+        uint64_t memory_max; /* bytes, 0 = unset (needs delegated cgroup v2) */
+        uint64_t pids_max;   /* 0 = unset (needs delegated cgroup v2) */
+        bool allow_nested_namespaces;
+    } proc;
+
+    /* Testing aid: turn one enforcement layer off to prove the other holds
+     * alone.  Never set by the policy file. */
+    bool debug_no_mount_protection;
+    bool debug_no_landlock;
+};
+
+void moat_policy_init(struct moat_policy *p);
+void moat_policy_free(struct moat_policy *p);
+
+/* Merge a JSON policy file into p.  Relative paths in it are relative to
+ * the file's directory.  Errors name file:line:column and the JSON path. */
+int moat_policy_load_file(struct moat_policy *p, const char *path, struct moat_error *err);
+/* Same, from a string; `name` is used in messages and `base_dir` for
+ * relative paths. */
+int moat_policy_load_string(struct moat_policy *p, const char *json, const char *name,
+                            const char *base_dir, struct moat_error *err);
+
+/* Add a filesystem path given on the command line (relative to cwd). */
+int moat_policy_add_path(struct moat_strv *list, const char *path, const char *base_dir,
+                         struct moat_error *err);
+
+/* Check cross-field rules, expand and normalise; call once before moat_run. */
+int moat_policy_finalize(struct moat_policy *p, struct moat_error *err);
+
+/* The effective policy as normalised JSON (malloc'd, caller frees), or NULL. */
+char *moat_policy_to_json(const struct moat_policy *p);
+
+/* Run argv[0] (PATH lookup) in a sandbox built from p and wait for it.
+ * Returns the workload's status: its exit code, 128+N when killed by
+ * signal N, MOAT_EXIT_TIMEOUT, MOAT_EXIT_NOT_EXECUTABLE, MOAT_EXIT_NOT_FOUND;
+ * or -errno when the sandbox could not be set up (err says why). */
+int moat_run(const struct moat_policy *p, char *const argv[], struct moat_error *err);
+
+/* Tell the library where the process's own argv strings live, so the
+ * sandbox init can blank them: /proc/1/cmdline is world-readable inside the
+ * sandbox even though init is non-dumpable. */
+void moat_set_process_args(int argc, char **argv);
+
+/* Names for messages. */
+const char *moat_net_mode_name(enum moat_net_mode m);
+const char *moat_read_model_name(enum moat_read_model m);
+
+#endif

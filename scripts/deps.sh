@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install what moat needs to build, test and benchmark, from Debian's
+# packages only.  Idempotent: installs nothing when everything is present.
+set -eu
+PKGS="gcc make pkg-config libseccomp-dev libjansson-dev util-linux bsdutils procps iproute2 python3 bubblewrap hyperfine"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "deps: missing Debian packages:$missing (run this script as root)" >&2
+    exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,32 @@
+/* What the supervisor hands to the sandbox init (a copy of its memory after
+ * clone): everything resolved before the clone, nothing shared after. */
+#ifndef MOAT_SANDBOX_CONTEXT_H
+#define MOAT_SANDBOX_CONTEXT_H
+
+#include <sys/types.h>
+
+#include "moat.h"
+
+struct sandbox_ctx {
+    const struct moat_policy *p;
+    struct moat_strv argv; /* the command, copied (moat's own argv gets blanked) */
+    struct moat_strv env;  /* the workload's environment */
+    char *cwd;             /* where the workload starts */
+    char *home;            /* the caller's $HOME, for built-in protections */
+    uid_t uid;             /* the caller's ids, mapped to themselves */
+    gid_t gid;
+    int report_fd;         /* write end of the report pipe (close-on-exec) */
+    int alive_fd;          /* read end of a pipe the supervisor holds open */
+};
+
+/* The sandbox's pid 1: builds the sandbox, forks the workload, reaps, forwards
+ * signals, exits with the workload's status.  Never returns. */
+_Noreturn void sandbox_init_main(struct sandbox_ctx *c);
+
+/* The workload's last steps before exec.  Never returns. */
+_Noreturn void workload_exec(struct sandbox_ctx *c);
+
+/* The signals the supervisor and the init forward to the workload. */
+extern const int forwarded_signals[];
+
+#endif

@@ -1,0 +1,13 @@
+/* Builds the sandbox's filesystem view in the (new, private) mount namespace
+ * and pivots into it: host / read-only, policy binds and masks, fresh /proc,
+ * minimal /dev, private /tmp.  Runs in the sandbox init before the workload
+ * exists; never creates or changes anything on the host. */
+#ifndef MOAT_SANDBOX_MOUNT_TREE_H
+#define MOAT_SANDBOX_MOUNT_TREE_H
+
+#include "moat.h"
+
+/* home: the caller's $HOME (for built-in protections), may be NULL. */
+int mount_tree_build(const struct moat_policy *p, const char *home, struct moat_error *err);
+
+#endif

@@ -1,0 +1,97 @@
+/* The workload's last steps, in this order: new session (TIOCSTI, bwrap
+ * CVE-2017-5226), limits, cwd, no bounding capabilities, no_new_privs,
+ * Landlock, no capabilities, seccomp, exec.  Each step reports its failure
+ * through the report pipe; nothing here returns. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "sandbox/caps.h"
+#include "sandbox/context.h"
+#include "sandbox/env.h"
+#include "sandbox/exec.h"
+#include "sandbox/landlock.h"
+#include "sandbox/report.h"
+#include "sandbox/rlimits.h"
+#include "sandbox/seccomp.h"
+#include "util/error.h"
+
+static _Noreturn void fail(struct sandbox_ctx *c, enum report_stage stage, struct moat_error *err)
+{
+    report_send(c->report_fd, stage, err);
+    _exit(stage == REPORT_EXEC ? (err->code == -ENOENT ? MOAT_EXIT_NOT_FOUND
+                                                       : MOAT_EXIT_NOT_EXECUTABLE)
+                               : MOAT_EXIT_FAILURE);
+}
+
+static int apply_landlock(const struct sandbox_ctx *c, struct moat_error *err)
+{
+    const struct moat_policy *p = c->p;
+    const char *writes[p->fs.allow_write.n + 2];
+    const char *reads[p->fs.allow_read.n + 12];
+    size_t nw = 0, nr = 0;
+    for (size_t i = 0; i < p->fs.allow_write.n; i++)
+        writes[nw++] = p->fs.allow_write.v[i];
+    writes[nw++] = "/dev"; /* null, tty, pts, shm */
+    if (p->fs.private_tmp)
+        writes[nw++] = "/tmp";
+    if (p->fs.read_model == MOAT_READ_LISTED) {
+        static const char *const base[] = { "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+                                            "/libx32", "/etc", "/proc", "/run" };
+        for (size_t i = 0; i < sizeof base / sizeof *base; i++)
+            reads[nr++] = base[i];
+        for (size_t i = 0; i < p->fs.allow_read.n; i++)
+            reads[nr++] = p->fs.allow_read.v[i];
+    }
+    struct landlock_spec spec = {
+        .write_paths = writes, .n_write = nw, .read_paths = reads, .n_read = nr,
+        .restrict_read = p->fs.read_model == MOAT_READ_LISTED, .scope_signals = true,
+    };
+    int r = landlock_apply(&spec, err);
+    return r < 0 ? r : 0;
+}
+
+_Noreturn void workload_exec(struct sandbox_ctx *c)
+{
+    struct moat_error err = { 0 };
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (const int *s = forwarded_signals; *s; s++)
+        signal(*s, SIG_DFL);
+
+    if (setsid() < 0) {
+        error_set_errno(&err, -errno, "setsid");
+        fail(c, REPORT_SETUP, &err);
+    }
+    if (limits_apply(c->p, &err) < 0)
+        fail(c, REPORT_SETUP, &err);
+    if (chdir(c->cwd) < 0) {
+        error_set_errno(&err, -errno, "cannot change to the working directory %s in the sandbox",
+                        c->cwd);
+        fail(c, REPORT_SETUP, &err);
+    }
+    if (caps_clear_bounding(&err) < 0)
+        fail(c, REPORT_SETUP, &err);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        error_set_errno(&err, -errno, "cannot set no_new_privs");
+        fail(c, REPORT_SETUP, &err);
+    }
+    if (!c->p->debug_no_landlock && apply_landlock(c, &err) < 0)
+        fail(c, REPORT_SETUP, &err);
+    if (caps_drop_all(&err) < 0)
+        fail(c, REPORT_SETUP, &err);
+    struct seccomp_options so = {
+        .allow_unix_sockets = c->p->net.allow_unix_sockets,
+        .allow_nested_namespaces = c->p->proc.allow_nested_namespaces,
+    };
+    if (seccomp_install(&so, &err) < 0)
+        fail(c, REPORT_SETUP, &err);
+
+    int r = exec_command(c->argv.v, c->env.v, env_lookup(&c->env, "PATH"));
+    error_set_errno(&err, r, "cannot execute %s", c->argv.v[0]);
+    fail(c, REPORT_EXEC, &err);
+}

@@ -1,0 +1,128 @@
+/* The attacker used by the end-to-end tests: runs one attempt inside the
+ * sandbox and prints exactly one line, "ok" or the errno's name (EPERM,
+ * EROFS, ...), so each test can check an attack failed for the right reason.
+ *   attack write PATH | read PATH | mkdir PATH | symlink TARGET LINK |
+ *          link OLD NEW | mknod PATH | unix-socket | unix-socketpair |
+ *          inet-socket | io-uring | bpf | userfaultfd | keyctl | clone3 |
+ *          tiocsti | tiocsti-high | ptrace PID | kill PID SIG |
+ *          read-environ PID | remount-root-rw | unshare-user | caps |
+ *          count-pids | sleep-forever | write-via-symlink LINK */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
+
+static int result(long r)
+{
+    if (r < 0) {
+        const char *name = strerrorname_np(errno);
+        printf("%s\n", name ? name : "E?");
+        return 1;
+    }
+    puts("ok");
+    return 0;
+}
+
+static long do_write(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    long r = write(fd, "pwned\n", 6);
+    close(fd);
+    return r;
+}
+
+static long do_read(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[4096];
+    long r = read(fd, buf, sizeof buf);
+    close(fd);
+    if (r > 0)
+        fwrite(buf, 1, (size_t)r, stderr); /* content to stderr, verdict to stdout */
+    return r;
+}
+
+static long tiocsti(unsigned long request)
+{
+    char c = 'x';
+    return ioctl(0, request, &c);
+}
+
+static long count_pids(void)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] >= '1' && e->d_name[0] <= '9';
+    closedir(d);
+    printf("%d\n", n);
+    exit(0);
+}
+
+static long caps(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "Cap", 3) || !strncmp(line, "NoNewPrivs", 10) ||
+            !strncmp(line, "Seccomp:", 8) || !strncmp(line, "Uid:", 4))
+            fputs(line, stdout);
+    exit(0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return 2;
+    const char *a = argv[1], *x = argc > 2 ? argv[2] : "", *y = argc > 3 ? argv[3] : "";
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (!strcmp(a, "write")) return result(do_write(x));
+    if (!strcmp(a, "read")) return result(do_read(x));
+    if (!strcmp(a, "mkdir")) return result(mkdir(x, 0755));
+    if (!strcmp(a, "symlink")) return result(symlink(x, y));
+    if (!strcmp(a, "link")) return result(link(x, y));
+    if (!strcmp(a, "mknod")) return result(mknod(x, S_IFCHR | 0666, makedev(1, 3)));
+    if (!strcmp(a, "unix-socket")) return result(socket(AF_UNIX, SOCK_STREAM, 0));
+    if (!strcmp(a, "inet-socket")) return result(socket(AF_INET, SOCK_STREAM, 0));
+    if (!strcmp(a, "unix-socketpair")) { int sv[2]; return result(socketpair(AF_UNIX, SOCK_STREAM, 0, sv)); }
+    if (!strcmp(a, "io-uring")) { char p[120] = { 0 }; return result(syscall(SYS_io_uring_setup, 4, p)); }
+    if (!strcmp(a, "bpf")) { char attr[128] = { 0 }; return result(syscall(SYS_bpf, 0, attr, sizeof attr)); }
+    if (!strcmp(a, "userfaultfd")) return result(syscall(SYS_userfaultfd, 0));
+    if (!strcmp(a, "keyctl")) return result(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+    if (!strcmp(a, "clone3")) { char args[88] = { 0 }; return result(syscall(SYS_clone3, args, sizeof args)); }
+    if (!strcmp(a, "tiocsti")) return result(tiocsti(TIOCSTI));
+    if (!strcmp(a, "tiocsti-high")) return result(tiocsti(0xffffffff00000000UL | TIOCSTI));
+    if (!strcmp(a, "ptrace")) return result(ptrace(PTRACE_ATTACH, atoi(x), NULL, NULL));
+    if (!strcmp(a, "kill")) return result(kill(atoi(x), atoi(y)));
+    if (!strcmp(a, "read-environ")) { char p[64]; snprintf(p, sizeof p, "/proc/%s/environ", x); return result(do_read(p)); }
+    if (!strcmp(a, "read-cmdline")) { char p[64]; snprintf(p, sizeof p, "/proc/%s/cmdline", x); return result(do_read(p)); }
+    if (!strcmp(a, "remount-root-rw")) return result(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL));
+    if (!strcmp(a, "unshare-user")) return result(unshare(CLONE_NEWUSER));
+    if (!strcmp(a, "caps")) return result(caps());
+    if (!strcmp(a, "count-pids")) return result(count_pids());
+    if (!strcmp(a, "sleep-forever")) { for (;;) pause(); }
+    if (!strcmp(a, "getuid")) { printf("uid=%d euid=%d\n", (int)getuid(), (int)geteuid()); return 0; }
+    fprintf(stderr, "attack: unknown attack %s\n", a);
+    return 2;
+}

@@ -1,0 +1,57 @@
+# The command line: check, doctor, help, version, option errors.
+
+test_check_prints_the_effective_policy() {
+    mkdir -p proj
+    printf '{ "filesystem": { "allowWrite": [ "proj", "~/x" ] }, "process": { "timeout": 5 } }\n' > p.json
+    RC=0; OUT=$("$MOAT" check p.json) || RC=$?
+    expect_eq "$RC" 0
+    expect_contains "$OUT" "\"$WORK/proj\""
+    expect_contains "$OUT" "\"$HOME/x\""
+    expect_contains "$OUT" '"mode": "none"'
+    # The output is itself a valid policy.
+    echo "$OUT" > effective.json
+    "$MOAT" check effective.json > again.json
+    diff <(echo "$OUT" | sed 's#"source": .*##') <(sed 's#"source": .*##' again.json) || fail "round trip differs"
+}
+
+test_check_rejects_unknown_keys_with_position() {
+    printf '{\n  "filesystem": {\n    "allowWirte": []\n  }\n}\n' > p.json
+    RC=0; ERR=$("$MOAT" check p.json 2>&1) || RC=$?
+    expect_eq "$RC" 125
+    expect_contains "$ERR" "p.json:3:5"
+    expect_contains "$ERR" '$.filesystem.allowWirte'
+    expect_contains "$ERR" allowWrite
+}
+
+test_check_rejects_duplicate_keys() {
+    printf '{ "network": { "mode": "none", "mode": "host" } }\n' > p.json
+    RC=0; ERR=$("$MOAT" check p.json 2>&1) || RC=$?
+    expect_eq "$RC" 125
+    expect_contains "$ERR" "duplicate"
+}
+
+test_unknown_option_is_125() {
+    moat_run --no-such-option -- true
+    expect_eq "$RC" 125
+    expect_contains "$ERR" "no-such-option"
+}
+
+test_help_and_version() {
+    "$MOAT" --version | grep -q '^moat [0-9]'
+    "$MOAT" run --help | grep -q -- '--allow-write'
+}
+
+test_doctor_reports_each_feature() {
+    RC=0; OUT=$("$MOAT" doctor) || RC=$?
+    echo "$OUT"
+    expect_eq "$RC" 0
+    expect_contains "$OUT" "user namespaces"
+    expect_contains "$OUT" "andlock"
+    expect_contains "$OUT" "seccomp"
+}
+
+test_example_policy_runs() {
+    "$MOAT" check "$EXAMPLES/policy.json" >/dev/null
+    moat_run --policy "$EXAMPLES/policy.json" -- sh -c 'echo example-ok'
+    expect_eq "$RC" 0; expect_eq "$OUT" example-ok
+}

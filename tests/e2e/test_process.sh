@@ -1,0 +1,64 @@
+# Process lifecycle: orphans die with the workload, nothing survives a
+# SIGKILL of moat, signals are forwarded, the environment is clean.
+
+test_orphan_is_killed_when_the_workload_exits() {
+    moat_run -c '(sleep 313.31 &); echo started'
+    expect_eq "$OUT" started
+    expect_no_process 'sleep 313.31'
+}
+
+test_sigkill_of_moat_leaves_no_process_behind() {
+    "$MOAT" run -- "$ATTACK" sleep-forever moat-sigkill-mark & pid=$!
+    wait_for_process 'sleep-forever moat-sigkill-mark'
+    sleep 0.1
+    kill -KILL "$pid"; wait "$pid" || true
+    expect_no_process 'sleep-forever moat-sigkill-mark'
+}
+
+test_sigterm_is_forwarded_to_the_workload() {
+    "$MOAT" run --allow-write "$WORK" -c 'trap "exit 42" TERM; touch ready; while :; do sleep 0.05; done' &
+    pid=$!
+    for _ in $(seq 200); do [ -e ready ] && break; sleep 0.05; done
+    [ -e ready ] || fail "workload never became ready"
+    kill -TERM "$pid"; rc=0; wait "$pid" || rc=$?
+    expect_eq "$rc" 42
+}
+
+test_environment_is_clean_by_default() {
+    export MOAT_TEST_LEAK=leaked MOAT_TEST_PASS=passed
+    moat_run --pass-env MOAT_TEST_PASS --setenv MOAT_TEST_SET=set -- env
+    expect_not_contains "$OUT" MOAT_TEST_LEAK
+    expect_contains "$OUT" MOAT_TEST_PASS=passed
+    expect_contains "$OUT" MOAT_TEST_SET=set
+    expect_contains "$OUT" PATH=
+    expect_contains "$OUT" HOME="$HOME"
+}
+
+test_rlimit_is_applied() {
+    moat_run --rlimit nofile=64 -c 'ulimit -n'
+    expect_eq "$OUT" 64
+}
+
+test_network_none_has_only_loopback_and_it_is_up() {
+    moat_run -c 'ls /sys/class/net >/dev/null; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "'
+    expect_eq "$OUT" lo
+    moat_run -c 'cat /sys/class/net/lo/operstate 2>/dev/null; grep -c "" /proc/net/if_inet6'
+}
+
+test_network_host_sees_the_hosts_interfaces() {
+    host=$(tail -n +3 /proc/net/dev | wc -l)
+    moat_run --network host -c 'tail -n +3 /proc/net/dev | wc -l'
+    expect_eq "$OUT" "$host"
+}
+
+test_network_modes_not_built_yet_say_so() {
+    moat_run --network proxy -- true
+    expect_eq "$RC" 125
+    expect_contains "$ERR" "not implemented yet"
+}
+
+test_shell_command_runs_with_dash_c() {
+    moat_run -c 'echo "$0" && echo a b | wc -w'
+    expect_eq "$OUT" "/bin/sh
+2"
+}

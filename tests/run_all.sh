@@ -1,0 +1,84 @@
+#!/bin/bash
+# The whole suite, as `make check` runs it (as root, as CI does): sanitized
+# unit tests, end-to-end tests with the release binary as root, a sanitizer
+# pass of the end-to-end tests, the same end-to-end tests as an unprivileged
+# user (uid 65534) from a staged copy, and a check that nothing on the host
+# changed.  Ends with one "N passed, N failed" line.
+set -u
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+passed=0 failed=0
+
+tally() { # LOGFILE: add the "N passed, N failed" line it ends with
+    local line p f
+    line=$(grep -E '[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1)
+    p=$(echo "$line" | sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed$/\1/')
+    f=$(echo "$line" | sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed$/\2/')
+    if [ -z "$line" ]; then echo "no result line in $1"; failed=$((failed + 1)); return; fi
+    passed=$((passed + p)); failed=$((failed + f))
+}
+
+run_suite() { # NAME COMMAND...
+    local name=$1 log; shift
+    log=$(mktemp)
+    echo "== $name"
+    "$@" 2>&1 | tee "$log"
+    tally "$log"
+    rm -f "$log"
+}
+
+mounts_before=$(mktemp)
+sort /proc/self/mountinfo > "$mounts_before"
+
+# shellcheck disable=SC2046
+run_suite "unit tests (ASan+UBSan)" tests/unit/run.sh $(make -s unit-list)
+
+run_suite "e2e as $(id -un)" env MOAT="$TOP/build/moat" ATTACK="$TOP/build/tests/e2e/attack" \
+    EXAMPLES="$TOP/examples" tests/e2e/run.sh
+
+run_suite "e2e as $(id -un), sanitizer build" env MOAT="$TOP/build-asan/moat" \
+    ATTACK="$TOP/build/tests/e2e/attack" EXAMPLES="$TOP/examples" \
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 tests/e2e/run.sh
+
+if [ "$(id -u)" = 0 ]; then
+    # uid 65534 may not traverse the checkout (e.g. under /root): stage what
+    # it needs in a fresh world-readable directory.
+    stage=$(mktemp -d /var/tmp/moat-stage.XXXXXX)
+    trap 'rm -rf "$stage"' EXIT
+    chmod 0755 "$stage"
+    mkdir -p "$stage/e2e" "$stage/examples"
+    cp build/moat build/tests/e2e/attack "$stage/"
+    cp tests/e2e/*.sh "$stage/e2e/"
+    cp -r examples/. "$stage/examples/"
+    install -o root -g root -m 4755 build/tests/e2e/attack "$stage/attack-setuid"
+    chmod -R a+rX "$stage"
+    run_suite "e2e as uid 65534" setpriv --reuid 65534 --regid 65534 --clear-groups \
+        env -i PATH=/usr/local/bin:/usr/bin:/bin TERM="${TERM:-dumb}" LANG=C.UTF-8 \
+        MOAT="$stage/moat" ATTACK="$stage/attack" ATTACK_SETUID="$stage/attack-setuid" \
+        EXAMPLES="$stage/examples" bash "$stage/e2e/run.sh"
+else
+    echo "== not root: skipping the unprivileged pass (CI runs it as root)"
+fi
+
+echo "== host left unchanged"
+mounts_after=$(mktemp)
+sort /proc/self/mountinfo > "$mounts_after"
+if diff "$mounts_before" "$mounts_after"; then
+    echo "ok - host mount table unchanged"; passed=$((passed + 1))
+else
+    echo "not ok - host mount table changed"; failed=$((failed + 1))
+fi
+if leftovers=$(pgrep -af 'moat-sigkill-mark|sleep 313\.' ); then
+    echo "not ok - processes left behind: $leftovers"; failed=$((failed + 1))
+else
+    echo "ok - no test process left behind"; passed=$((passed + 1))
+fi
+if ls -d /var/tmp/moat-e2e.* 2>/dev/null; then
+    echo "not ok - test directories left behind"; failed=$((failed + 1))
+else
+    echo "ok - no test directory left behind"; passed=$((passed + 1))
+fi
+rm -f "$mounts_before" "$mounts_after"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
