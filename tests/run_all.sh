@@ -33,29 +33,31 @@ sort /proc/self/mountinfo > "$mounts_before"
 # shellcheck disable=SC2046
 run_suite "unit tests (ASan+UBSan)" tests/unit/run.sh $(make -s unit-list)
 
-run_suite "e2e as $(id -un)" env MOAT="$TOP/build/moat" ATTACK="$TOP/build/tests/e2e/attack" \
-    EXAMPLES="$TOP/examples" tests/e2e/run.sh
+# Stage the binaries and tests in a fresh world-readable directory outside
+# /tmp: the sandbox's private /tmp would hide a checkout under /tmp, and
+# uid 65534 may not traverse the checkout (e.g. under /root).
+stage=$(mktemp -d /var/tmp/moat-stage.XXXXXX)
+trap 'rm -rf "$stage"' EXIT
+chmod 0755 "$stage"
+mkdir -p "$stage/e2e" "$stage/examples"
+cp build/tests/e2e/attack "$stage/"
+cp build-asan/moat "$stage/moat-asan"
+cp build/moat "$stage/moat"
+cp tests/e2e/*.sh "$stage/e2e/"
+cp -r examples/. "$stage/examples/"
+chmod -R a+rX "$stage"
+e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" EXAMPLES="$stage/examples")
 
-run_suite "e2e as $(id -un), sanitizer build" env MOAT="$TOP/build-asan/moat" \
-    ATTACK="$TOP/build/tests/e2e/attack" EXAMPLES="$TOP/examples" \
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 tests/e2e/run.sh
+run_suite "e2e as $(id -un)" env "${e2e_env[@]}" bash "$stage/e2e/run.sh"
+
+run_suite "e2e as $(id -un), sanitizer build" env "${e2e_env[@]}" MOAT="$stage/moat-asan" \
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 bash "$stage/e2e/run.sh"
 
 if [ "$(id -u)" = 0 ]; then
-    # uid 65534 may not traverse the checkout (e.g. under /root): stage what
-    # it needs in a fresh world-readable directory.
-    stage=$(mktemp -d /var/tmp/moat-stage.XXXXXX)
-    trap 'rm -rf "$stage"' EXIT
-    chmod 0755 "$stage"
-    mkdir -p "$stage/e2e" "$stage/examples"
-    cp build/moat build/tests/e2e/attack "$stage/"
-    cp tests/e2e/*.sh "$stage/e2e/"
-    cp -r examples/. "$stage/examples/"
     install -o root -g root -m 4755 build/tests/e2e/attack "$stage/attack-setuid"
-    chmod -R a+rX "$stage"
     run_suite "e2e as uid 65534" setpriv --reuid 65534 --regid 65534 --clear-groups \
         env -i PATH=/usr/local/bin:/usr/bin:/bin TERM="${TERM:-dumb}" LANG=C.UTF-8 \
-        MOAT="$stage/moat" ATTACK="$stage/attack" ATTACK_SETUID="$stage/attack-setuid" \
-        EXAMPLES="$stage/examples" bash "$stage/e2e/run.sh"
+        "${e2e_env[@]}" ATTACK_SETUID="$stage/attack-setuid" bash "$stage/e2e/run.sh"
 else
     echo "== not root: skipping the unprivileged pass (CI runs it as root)"
 fi
