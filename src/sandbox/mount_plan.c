@@ -121,7 +121,8 @@ int mount_plan_build(const struct moat_policy *p, const char *home, struct mount
     /* The policy file must not be rewritable by the workload it governs. */
     if (p->source && (r = plan_add(plan, p->source, OP_PROTECT)) < 0)
         goto fail;
-    qsort(plan->ops, plan->n, sizeof *plan->ops, op_compare);
+    if (plan->n) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(plan->ops, plan->n, sizeof *plan->ops, op_compare);
     return 0;
 fail:
     mount_plan_free(plan);

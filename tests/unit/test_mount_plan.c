@@ -128,6 +128,16 @@ TEST(duplicates_collapse)
     moat_policy_free(&p);
 }
 
+TEST(empty_policy_gives_an_empty_plan)
+{
+    struct moat_policy p = policy();
+    struct mount_plan plan;
+    CHECK_INT(mount_plan_build(&p, "/home/u", &plan), 0);
+    CHECK_INT(plan.n, 0);
+    mount_plan_free(&plan);
+    moat_policy_free(&p);
+}
+
 TEST(path_is_within)
 {
     CHECK(path_is_within("/a/b", "/a"));
@@ -145,6 +155,7 @@ int main(void)
     RUN(unprotect_and_protect_defaults_false);
     RUN(policy_file_is_protected_even_without_defaults);
     RUN(duplicates_collapse);
+    RUN(empty_policy_gives_an_empty_plan);
     RUN(path_is_within);
     return UNIT_DONE();
 }
