@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-200}
-[ -x build/moat ] || make -s build/moat
+make -s build/moat >&2
 MOAT=$PWD/build/moat
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -24,22 +24,21 @@ hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$out/start.json" \
     -n moat "$MOAT run --policy $out/policy.json -- /bin/true" \
     -n bwrap "bwrap --unshare-all --ro-bind / / --dev /dev --proc /proc /bin/true" >&2
 
-python3 - "$out/start.json" "$MOAT" "$out/policy.json" <<'PY'
-import json, os, statistics, sys
+# Peak RSS (KiB) of moat's process tree (wait4 reports the largest of moat and
+# the children it reaped), measured by GNU time: 20 runs, median.
+for _ in $(seq 20); do
+    /usr/bin/time -f %M "$MOAT" run --policy "$out/policy.json" -- /bin/true 2>&1 >/dev/null | tail -n 1
+done > "$out/rss"
+
+python3 - "$out/start.json" "$out/rss" <<'PY'
+import json, statistics, sys
 res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 med = {k: statistics.median(v["times"]) * 1000 for k, v in res.items()}
-# Peak RSS of moat (the largest of moat, its init and the workload), median of 20.
-rss = []
-for _ in range(20):
-    pid = os.fork()
-    if pid == 0:
-        os.execv(sys.argv[2], [sys.argv[2], "run", "--policy", sys.argv[3], "--", "/bin/true"])
-    _, status, ru = os.wait4(pid, 0)
-    rss.append(ru.ru_maxrss)
+rss = [int(x) for x in open(sys.argv[2]).read().split()]
 print("| command | median ms | runs |")
 print("|---|---|---|")
 for k in ("moat", "bwrap"):
     print(f"| {k} | {med[k]:.2f} | {len(res[k]['times'])} |")
 print(f"\nmoat/bwrap (median): **{med['moat'] / med['bwrap']:.2f}**")
-print(f"moat peak RSS (max over its process tree, median of 20): **{statistics.median(rss) / 1024:.2f} MiB**")
+print(f"moat peak RSS (max over its process tree, median of {len(rss)}): **{statistics.median(rss) / 1024:.2f} MiB**")
 PY
