@@ -126,6 +126,21 @@ int moat_policy_finalize(struct moat_policy *p, struct moat_error *err);
 /* The effective policy as normalised JSON (malloc'd, caller frees), or NULL. */
 char *moat_policy_to_json(const struct moat_policy *p);
 
+/* Called with one JSON object (a line without the newline) per denial: time,
+ * kind (dns, connect), destination as written and canonical, port, reason,
+ * pid and command.  See docs/network.md. */
+typedef void (*moat_violation_fn)(void *ctx, const char *json_line);
+
+struct moat_run_options {
+    const char *log_path;          /* append violations here (--log), or NULL */
+    moat_violation_fn on_violation; /* and/or call this, or NULL */
+    void *ctx;
+};
+
+/* moat_run with options (o may be NULL). */
+int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct moat_run_options *o,
+                struct moat_error *err);
+
 /* Run argv[0] (PATH lookup) in a sandbox built from p and wait for it.
  * Returns the workload's status: its exit code, 128+N when killed by
  * signal N, MOAT_EXIT_TIMEOUT, MOAT_EXIT_NOT_EXECUTABLE, MOAT_EXIT_NOT_FOUND;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/connect.h"
 #include "cli/doctor.h"
 #include "cli/options.h"
 #include "moat.h"
@@ -16,6 +17,8 @@ static void usage(FILE *out)
           "       moat run [OPTIONS] [--policy FILE] -c 'SHELL COMMAND'\n"
           "       moat check FILE     validate a policy, print the effective policy as JSON\n"
           "       moat doctor         what this kernel and host support\n"
+          "       moat connect HOST PORT   inside a sandbox: a tunnel through its proxy on\n"
+          "                           stdin/stdout (git's ssh ProxyCommand)\n"
           "       moat --version | --help\n"
           "\n"
           "`moat run --help` lists the run options.  Exit status: the command's own;\n"
@@ -80,7 +83,8 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     char *sh[] = { "/bin/sh", "-c", (char *)o.shell_command, NULL };
-    r = moat_run(&p, o.shell_command ? sh : o.command, &err);
+    struct moat_run_options ro = { .log_path = o.log_path };
+    r = moat_run_ex(&p, o.shell_command ? sh : o.command, &ro, &err);
     if (r < 0)
         r = fail(&err);
     else if ((r == MOAT_EXIT_NOT_FOUND || r == MOAT_EXIT_NOT_EXECUTABLE) && err.msg[0])
@@ -129,6 +133,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "doctor") == 0)
         return doctor_run(stdout);
+    if (strcmp(cmd, "connect") == 0)
+        return connect_main(argc - 1, argv + 1);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         printf("moat %s\n", MOAT_VERSION);
         return 0;

@@ -17,6 +17,7 @@ enum {
     OPT_ALLOW_WRITE = 256, OPT_DENY_WRITE, OPT_DENY_READ, OPT_ALLOW_READ, OPT_READ_MODEL,
     OPT_NO_PRIVATE_TMP, OPT_NO_PROTECT, OPT_UNPROTECT, OPT_SETENV, OPT_PASS_ENV, OPT_CWD,
     OPT_TIMEOUT, OPT_RLIMIT, OPT_NETWORK, OPT_ALLOW_UNIX, OPT_ALLOW_NESTED, OPT_DEBUG_DISABLE,
+    OPT_ALLOW_NET, OPT_DENY_NET, OPT_ALLOW_LOCAL_BINDING, OPT_EXPOSE, OPT_HOST_PORT, OPT_LOG,
 };
 
 static const struct option run_longopts[] = {
@@ -37,6 +38,12 @@ static const struct option run_longopts[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "rlimit", required_argument, NULL, OPT_RLIMIT },
     { "network", required_argument, NULL, OPT_NETWORK },
+    { "allow-net", required_argument, NULL, OPT_ALLOW_NET },
+    { "deny-net", required_argument, NULL, OPT_DENY_NET },
+    { "allow-local-binding", no_argument, NULL, OPT_ALLOW_LOCAL_BINDING },
+    { "expose", required_argument, NULL, OPT_EXPOSE },
+    { "host-port", required_argument, NULL, OPT_HOST_PORT },
+    { "log", required_argument, NULL, OPT_LOG },
     { "allow-unix-sockets", no_argument, NULL, OPT_ALLOW_UNIX },
     { "allow-nested-namespaces", no_argument, NULL, OPT_ALLOW_NESTED },
     { "debug-disable-layer", required_argument, NULL, OPT_DEBUG_DISABLE },
@@ -69,7 +76,15 @@ void options_print_run_help(void)
           "      --timeout SECONDS      kill the whole sandbox after SECONDS (exit 124)\n"
           "      --rlimit NAME=SOFT[:HARD]  e.g. nofile=1024 or core=0; values in the\n"
           "                             rlimit's unit (bytes, seconds) or unlimited\n"
-          "      --network MODE         none (default, loopback only) or host\n"
+          "      --network MODE         none (default, loopback only), proxy (filtering\n"
+          "                             HTTP/SOCKS5 proxies and DNS) or host (no isolation)\n"
+          "      --allow-net RULE       allow a destination: host, *.domain, IP, CIDR, each\n"
+          "                             optionally :PORT, e.g. example.com:443, [2001:db8::1]:22\n"
+          "      --deny-net RULE        deny a destination (deny wins)\n"
+          "      --allow-local-binding  let the command bind/listen on TCP inside the sandbox\n"
+          "      --expose PORT          make the sandbox's PORT reachable on the host's loopback\n"
+          "      --host-port PORT       let the command reach the host's loopback PORT\n"
+          "      --log FILE             append one JSON line per denied connection or name\n"
           "      --allow-unix-sockets   permit AF_UNIX sockets (refused by default)\n"
           "      --allow-nested-namespaces  permit unshare/setns/clone(CLONE_NEW*)\n"
           "  -h, --help                 this text\n"
@@ -166,6 +181,16 @@ static int parse_timeout(struct run_options *o, const char *arg, struct moat_err
     return add_fragment(o, "timeout", "process", "timeout", json_real(t), err);
 }
 
+static int add_port(struct run_options *o, const char *option, const char *key, const char *arg,
+                    struct moat_error *err)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end)
+        return error_set(err, -EINVAL, "option --%s %s: not a port number", option, arg);
+    return add_fragment(o, option, "network", key, json_pack("[I]", (json_int_t)v), err);
+}
+
 static int parse_one(struct run_options *o, int opt, const char *arg, struct moat_error *err)
 {
     switch (opt) {
@@ -185,6 +210,12 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
     case OPT_TIMEOUT: return parse_timeout(o, arg, err);
     case OPT_RLIMIT: return parse_rlimit(o, arg, err);
     case OPT_NETWORK: return add_fragment(o, "network", "network", "mode", json_string(arg), err);
+    case OPT_ALLOW_NET: return add_list_item(o, "allow-net", "network", "allow", arg, err);
+    case OPT_DENY_NET: return add_list_item(o, "deny-net", "network", "deny", arg, err);
+    case OPT_ALLOW_LOCAL_BINDING: return add_fragment(o, "allow-local-binding", "network", "allowLocalBinding", json_true(), err);
+    case OPT_EXPOSE: return add_port(o, "expose", "expose", arg, err);
+    case OPT_HOST_PORT: return add_port(o, "host-port", "hostPorts", arg, err);
+    case OPT_LOG: o->log_path = arg; return 0;
     case OPT_ALLOW_UNIX: return add_fragment(o, "allow-unix-sockets", "network", "allowUnixSockets", json_true(), err);
     case OPT_ALLOW_NESTED: return add_fragment(o, "allow-nested-namespaces", "process", "allowNestedNamespaces", json_true(), err);
     case OPT_DEBUG_DISABLE:

@@ -17,6 +17,8 @@ struct sandbox_ctx {
     gid_t gid;
     int report_fd;         /* write end of the report pipe (close-on-exec) */
     int alive_fd;          /* read end of a pipe the supervisor holds open */
+    int chan_fd;           /* unix socket to the supervisor's network services, or -1 */
+    const char *resolv_conf; /* the sandbox's /etc/resolv.conf text, or NULL to keep the host's */
 };
 
 /* The sandbox's pid 1: builds the sandbox, forks the workload, reaps, forwards

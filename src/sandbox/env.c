@@ -36,7 +36,7 @@ static bool kept(const struct moat_policy *p, const char *entry)
 }
 
 /* Replace NAME=... if present, else append. */
-static int env_put(struct moat_strv *env, const char *entry)
+int env_put(struct moat_strv *env, const char *entry)
 {
     size_t n = strcspn(entry, "=");
     for (size_t i = 0; i < env->n; i++)
@@ -60,7 +60,8 @@ const char *env_lookup(const struct moat_strv *env, const char *name)
     return NULL;
 }
 
-int env_build(const struct moat_policy *p, char *const *environ_in, struct moat_strv *out)
+int env_build(const struct moat_policy *p, char *const *environ_in,
+              const struct moat_strv *extra, struct moat_strv *out)
 {
     int r = 0;
     *out = (struct moat_strv){ 0 };
@@ -69,6 +70,8 @@ int env_build(const struct moat_policy *p, char *const *environ_in, struct moat_
             r = env_put(out, *e);
     if (r == 0 && !env_lookup(out, "PATH"))
         r = env_put(out, "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin");
+    for (size_t i = 0; extra && i < extra->n && r == 0; i++)
+        r = env_put(out, extra->v[i]);
     for (size_t i = 0; i < p->proc.set_env.n && r == 0; i++)
         r = env_put(out, p->proc.set_env.v[i]);
     if (r < 0)

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "net/sandbox_sockets.h"
 #include "sandbox/context.h"
 #include "sandbox/mount_tree.h"
 #include "sandbox/netns.h"
@@ -49,7 +50,9 @@ static int exit_code_of(int status)
     return MOAT_EXIT_FAILURE;
 }
 
-static _Noreturn void reap_and_forward(pid_t workload)
+/* chan: the supervisor's requests for sockets made in our network
+ * namespace (port exposure), or -1. */
+static _Noreturn void reap_and_forward(pid_t workload, int chan)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -64,12 +67,14 @@ static _Noreturn void reap_and_forward(pid_t workload)
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
             if (pid == workload)
                 _exit(exit_code_of(status));
-        struct signalfd_siginfo si;
-        if (sfd < 0) {
-            pause();
+        struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = chan, .events = POLLIN } };
+        if (poll(pfd, 2, sfd < 0 ? 100 : -1) < 0)
             continue;
-        }
-        if (read(sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
+        if (pfd[1].revents && sandbox_socket_serve(chan) < 0)
+            chan = -1; /* the supervisor is gone or confused: stop serving */
+        struct signalfd_siginfo si;
+        if ((pfd[0].revents & POLLIN) && read(sfd, &si, sizeof si) == sizeof si &&
+            si.ssi_signo != SIGCHLD)
             kill(workload, (int)si.ssi_signo);
     }
 }
@@ -80,9 +85,11 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
     die_with_supervisor(c);
     if (userns_map_self(c->uid, c->gid, &err) < 0)
         setup_failed(c, &err);
-    if (c->p->net.mode == MOAT_NET_NONE && netns_loopback_up(&err) < 0)
+    if (c->p->net.mode != MOAT_NET_HOST && netns_loopback_up(&err) < 0)
         setup_failed(c, &err);
-    if (mount_tree_build(c->p, c->home, &err) < 0)
+    if (c->chan_fd >= 0 && sandbox_sockets_send(c->p, c->chan_fd, &err) < 0)
+        setup_failed(c, &err);
+    if (mount_tree_build(c->p, c->home, c->resolv_conf, &err) < 0)
         setup_failed(c, &err);
     /* Non-dumpable: the workload (same uid, no capabilities) cannot ptrace
      * us or read /proc/1/{environ,mem,fd}. */
@@ -102,5 +109,5 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
     if (pid == 0)
         workload_exec(c);
     close(c->report_fd);
-    reap_and_forward(pid);
+    reap_and_forward(pid, c->chan_fd);
 }

@@ -126,8 +126,7 @@ int landlock_apply(const struct landlock_spec *s, struct moat_error *err)
                          "landlock: no_new_privs is not set; the caller must set it first");
 
     /* Best effort by ABI: handle only what this kernel knows, since an
-     * unknown bit makes landlock_create_ruleset(2) fail with EINVAL.  No
-     * network rights yet (handled_access_net = 0 leaves TCP alone).
+     * unknown bit makes landlock_create_ruleset(2) fail with EINVAL.
      * Errata are deliberately not consulted: the kernel documentation
      * advises against it, and none of them would make us apply less. */
     uint64_t write_rights = landlock_write_rights(abi);
@@ -140,6 +139,12 @@ int landlock_apply(const struct landlock_spec *s, struct moat_error *err)
      * filesystem. */
     if (s->scope_signals && abi >= 6)
         attr.scoped = LANDLOCK_SCOPE_SIGNAL | LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
+    /* allowLocalBinding false: TCP bind handled with no rule granting any
+     * port.  The right is per port, not per address or family, so
+     * 127.0.0.1, ::1, ::ffff:127.0.0.1 and wildcard binds are all refused
+     * alike; implicit binds by connect(2) are not affected. */
+    if (s->deny_tcp_bind && abi >= 4)
+        attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP;
 
     _cleanup_close_ int ruleset_fd = (int)landlock_create_ruleset(&attr, sizeof attr, 0);
     if (ruleset_fd < 0)
@@ -150,6 +155,13 @@ int landlock_apply(const struct landlock_spec *s, struct moat_error *err)
         int r = landlock_allow_path(ruleset_fd, s->write_paths[i], attr.handled_access_fs, err);
         if (r < 0)
             return r;
+    }
+    for (size_t i = 0; attr.handled_access_net && i < s->n_bind_ports; i++) {
+        struct landlock_net_port_attr port = { .allowed_access = LANDLOCK_ACCESS_NET_BIND_TCP,
+                                               .port = s->bind_ports[i] };
+        if (landlock_add_rule(ruleset_fd, LANDLOCK_RULE_NET_PORT, &port, 0) < 0)
+            return error_set_errno(err, -errno, "landlock: cannot allow binding port %u",
+                                   (unsigned)s->bind_ports[i]);
     }
     /* Read paths matter only when reads are handled at all. */
     for (size_t i = 0; s->restrict_read && i < s->n_read; i++) {

@@ -313,7 +313,36 @@ static int pivot_into_newroot(struct tree *t)
     return 0;
 }
 
-int mount_tree_build(const struct moat_policy *p, const char *home, struct moat_error *err)
+/* The sandbox's own /etc/resolv.conf (pointing at the DNS filter): a file
+ * in the stage, bound over the host's file (or the target of its symlink).
+ * The bind keeps the stage's tmpfs alive after the stage is detached. */
+static int mount_resolv_conf(struct tree *t, const char *text)
+{
+    int fd = open("/resolv.conf", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+    if (fd < 0)
+        return error_set_errno(t->err, -errno, "cannot create the sandbox's resolv.conf");
+    size_t len = strlen(text);
+    bool ok = write(fd, text, len) == (ssize_t)len;
+    close(fd);
+    if (!ok)
+        return error_set_errno(t->err, -EIO, "cannot write the sandbox's resolv.conf");
+    _cleanup_close_ int src = open("/resolv.conf", O_PATH | O_CLOEXEC);
+    _cleanup_close_ int host = -1;
+    char canon[4096];
+    int r = resolve_host(t, "/etc/resolv.conf", &host, canon, sizeof canon);
+    if (r == -ENOENT) /* a dangling link (resolver not running): nothing to cover */
+        return 0;
+    if (r < 0)
+        return error_set_errno(t->err, r, "cannot resolve /etc/resolv.conf");
+    _cleanup_close_ int dst = open_target(t, canon, false, false);
+    if (src < 0 || dst < 0 || (r = mnt_bind(src, dst, RO_ATTRS | MOUNT_ATTR_NOEXEC, 0)) < 0)
+        return error_set_errno(t->err, src < 0 || dst < 0 ? -ENOENT : r,
+                               "cannot mount the sandbox's resolv.conf over %s", canon);
+    return 0;
+}
+
+int mount_tree_build(const struct moat_policy *p, const char *home, const char *resolv_conf,
+                     struct moat_error *err)
 {
     struct tree t = { .p = p, .oldroot = -1, .newroot = -1, .proc = -1, .empty = -1, .err = err };
     struct mount_plan plan = { 0 };
@@ -349,6 +378,8 @@ int mount_tree_build(const struct moat_policy *p, const char *home, struct moat_
     }
     for (size_t i = 0; i < plan.n && r >= 0; i++)
         r = apply_op(&t, &plan.ops[i]);
+    if (r >= 0 && resolv_conf)
+        r = mount_resolv_conf(&t, resolv_conf);
     if (r < 0 || (r = finish_read_only(&t)) < 0 || (r = pivot_into_newroot(&t)) < 0)
         goto out;
 out:

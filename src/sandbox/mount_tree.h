@@ -7,7 +7,9 @@
 
 #include "moat.h"
 
-/* home: the caller's $HOME (for built-in protections), may be NULL. */
-int mount_tree_build(const struct moat_policy *p, const char *home, struct moat_error *err);
+/* home: the caller's $HOME (for built-in protections), may be NULL.
+ * resolv_conf: text to show as /etc/resolv.conf inside, or NULL. */
+int mount_tree_build(const struct moat_policy *p, const char *home, const char *resolv_conf,
+                     struct moat_error *err);
 
 #endif

@@ -247,6 +247,10 @@ static int filter_build(scmp_filter_ctx ctx, const struct seccomp_options *o,
         return r;
     if (!o->allow_nested_namespaces && (r = refuse_namespaces(ctx, err)) < 0)
         return r;
+    /* Fallback for allowLocalBinding false where Landlock cannot refuse TCP
+     * binds (ABI < 4): no socket may listen at all. */
+    if (o->deny_listen && (r = rule_add(ctx, SCMP_ACT_ERRNO(EPERM), "listen", 0, NULL, err)) < 0)
+        return r;
     if ((r = refuse_personality(ctx, err)) < 0)
         return r;
     return refuse_terminal_injection(ctx, err);

@@ -10,6 +10,7 @@
 struct seccomp_options {
     bool allow_unix_sockets;      /* socket/socketpair(AF_UNIX) permitted */
     bool allow_nested_namespaces; /* unshare/setns/clone with CLONE_NEW* permitted */
+    bool deny_listen;             /* listen(2) refused (EPERM) for every socket */
 };
 
 /* Build the filter and load it into the calling thread.  The caller must

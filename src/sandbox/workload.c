@@ -49,6 +49,9 @@ static int apply_landlock(const struct sandbox_ctx *c, struct moat_error *err)
     struct landlock_spec spec = {
         .write_paths = writes, .n_write = nw, .read_paths = reads, .n_read = nr,
         .restrict_read = p->fs.read_model == MOAT_READ_LISTED, .scope_signals = true,
+        .deny_tcp_bind = !p->net.allow_local_binding,
+        /* An exposed port is one the workload is meant to serve on. */
+        .bind_ports = p->net.expose, .n_bind_ports = p->net.n_expose,
     };
     int r = landlock_apply(&spec, err);
     return r < 0 ? r : 0;
@@ -87,6 +90,9 @@ _Noreturn void workload_exec(struct sandbox_ctx *c)
     struct seccomp_options so = {
         .allow_unix_sockets = c->p->net.allow_unix_sockets,
         .allow_nested_namespaces = c->p->proc.allow_nested_namespaces,
+        /* Landlock refuses TCP binds from ABI 4 on; before that, listen(2). */
+        .deny_listen = !c->p->net.allow_local_binding &&
+                       (c->p->debug_no_landlock || landlock_abi() < 4),
     };
     if (seccomp_install(&so, &err) < 0)
         fail(c, REPORT_SETUP, &err);

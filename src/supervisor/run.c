@@ -1,56 +1,77 @@
 /* moat_run: the supervisor.  Resolves everything the sandbox needs, clones
- * the sandbox init into new namespaces, then waits: forwards signals,
- * enforces the timeout, and turns the init's exit and the report pipe into
- * one status.  Lives in the host namespaces; never exits the process. */
+ * the sandbox init into new namespaces, then runs one event loop: forwards
+ * signals, enforces the timeout, serves the network services, and turns the
+ * init's exit and the report pipe into one status.  Lives in the host
+ * namespaces; never exits the process. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "net/loop.h"
+#include "net/sandbox_sockets.h"
+#include "net/services.h"
 #include "sandbox/context.h"
 #include "sandbox/env.h"
 #include "sandbox/report.h"
 #include "sandbox/rlimits.h"
-#include "util/cleanup.h"
 #include "util/error.h"
 #include "util/strv.h"
 
 extern char **environ;
 
+static const char sandbox_resolv_conf[] =
+    "# moat: the sandbox's DNS filter\nnameserver 127.0.0.1\nnameserver ::1\n";
+
+struct supervisor {
+    struct loop *loop;
+    struct sandbox_ctx c;
+    struct net_services *net;
+    pid_t init;
+    struct loop_watch sig_w, report_w;
+    struct loop_timer timeout;
+    bool timed_out, have_report, exited;
+    struct report report;
+    int status;
+};
+
 static int check_supported(const struct moat_policy *p, struct moat_error *err)
 {
-    switch (p->net.mode) {
-    case MOAT_NET_NONE:
-    case MOAT_NET_HOST:
-        break;
-    case MOAT_NET_PROXY:
-    case MOAT_NET_FIREWALL:
+    if (p->net.mode == MOAT_NET_FIREWALL)
         return error_set(err, -EOPNOTSUPP,
-                         "network.mode \"%s\" is not implemented yet; use \"none\" or \"host\"",
-                         moat_net_mode_name(p->net.mode));
-    }
+                         "network.mode \"firewall\" is not implemented yet; use \"proxy\", "
+                         "\"none\" or \"host\"");
+    if (p->net.mode == MOAT_NET_HOST && (p->net.n_expose || p->net.n_host_ports))
+        return error_set(err, -EINVAL,
+                         "network.expose and network.hostPorts need an isolated network; with "
+                         "mode \"host\" the sandbox shares the host's ports already");
     return limits_check(p, err);
 }
 
-static int ctx_prepare(struct sandbox_ctx *c, const struct moat_policy *p, char *const argv[],
+static int ctx_prepare(struct supervisor *s, const struct moat_policy *p, char *const argv[],
                        struct moat_error *err)
 {
-    *c = (struct sandbox_ctx){ .p = p, .uid = getuid(), .gid = getgid(), .report_fd = -1,
-                               .alive_fd = -1 };
+    struct sandbox_ctx *c = &s->c;
     for (char *const *a = argv; *a; a++)
         if (strv_push(&c->argv, *a) < 0)
             return error_set(err, -ENOMEM, "out of memory");
     if (c->argv.n == 0)
         return error_set(err, -EINVAL, "no command given");
-    if (env_build(p, environ, &c->env) < 0)
+    struct moat_strv extra = { 0 };
+    int r = s->net ? net_services_env(s->net, &extra) : 0;
+    if (r == 0)
+        r = env_build(p, environ, &extra, &c->env);
+    strv_free(&extra);
+    if (r < 0)
         return error_set(err, -ENOMEM, "out of memory");
     const char *home = getenv("HOME");
     c->home = home && *home == '/' ? strdup(home) : NULL;
@@ -59,124 +80,97 @@ static int ctx_prepare(struct sandbox_ctx *c, const struct moat_policy *p, char 
     c->cwd = p->proc.cwd ? strdup(p->proc.cwd) : getcwd(NULL, 0);
     if (!c->cwd)
         c->cwd = strdup("/");
+    if (s->net && (p->net.mode == MOAT_NET_PROXY || p->net.mode == MOAT_NET_FIREWALL))
+        c->resolv_conf = sandbox_resolv_conf;
     return c->cwd ? 0 : error_set(err, -ENOMEM, "out of memory");
 }
 
-static void ctx_free(struct sandbox_ctx *c)
+static void on_signal(struct loop_watch *w, uint32_t events)
 {
-    strv_free(&c->argv);
-    strv_free(&c->env);
-    free(c->cwd);
-    free(c->home);
-}
-
-struct wait_state {
-    pid_t init;
-    int sfd, report_fd, timer_fd;
-    bool timed_out, have_report;
-    struct report report;
-};
-
-static int wait_for_sandbox(struct wait_state *w, int *status)
-{
-    for (;;) {
-        struct pollfd pfd[3] = {
-            { .fd = w->sfd, .events = POLLIN },
-            { .fd = w->report_fd, .events = POLLIN },
-            { .fd = w->timer_fd, .events = POLLIN },
-        };
-        if (poll(pfd, 3, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
+    struct supervisor *s = w->data;
+    (void)events;
+    struct signalfd_siginfo si;
+    while (read(w->fd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo != SIGCHLD) {
+            kill(s->init, (int)si.ssi_signo);
+            continue;
         }
-        if (pfd[1].revents) {
-            w->have_report |= report_receive(w->report_fd, &w->report) == 1;
-            close(w->report_fd);
-            w->report_fd = -1; /* poll ignores negative fds */
-        }
-        if (pfd[2].revents) {
-            /* Killing pid 1 of the pid namespace kills the whole tree. */
-            kill(w->init, SIGKILL);
-            w->timed_out = true;
-            close(w->timer_fd);
-            w->timer_fd = -1;
-        }
-        if (pfd[0].revents) {
-            struct signalfd_siginfo si;
-            if (read(w->sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
-                kill(w->init, (int)si.ssi_signo);
-        }
-        pid_t r = waitpid(w->init, status, WNOHANG);
-        if (r == w->init)
-            break;
+        if (waitpid(s->init, &s->status, WNOHANG) == s->init)
+            s->exited = true;
     }
-    if (w->report_fd >= 0)
-        w->have_report |= report_receive(w->report_fd, &w->report) == 1;
-    return 0;
 }
 
-static int status_of(const struct wait_state *w, int status, struct moat_error *err)
+static void on_report(struct loop_watch *w, uint32_t events)
 {
-    if (w->have_report && w->report.stage == REPORT_SETUP)
-        return error_set(err, w->report.code < 0 ? w->report.code : -EIO, "%s", w->report.msg);
-    if (w->timed_out)
+    struct supervisor *s = w->data;
+    (void)events;
+    s->have_report |= report_receive(w->fd, &s->report) == 1;
+    loop_del(s->loop, w);
+    close(w->fd);
+    w->fd = -1;
+}
+
+static void on_timeout(struct loop_timer *t)
+{
+    struct supervisor *s = t->data;
+    /* Killing pid 1 of the pid namespace kills the whole tree. */
+    kill(s->init, SIGKILL);
+    s->timed_out = true;
+}
+
+static int status_of(const struct supervisor *s, struct moat_error *err)
+{
+    if (s->have_report && s->report.stage == REPORT_SETUP)
+        return error_set(err, s->report.code < 0 ? s->report.code : -EIO, "%s", s->report.msg);
+    if (s->timed_out)
         return MOAT_EXIT_TIMEOUT;
-    if (w->have_report && w->report.stage == REPORT_EXEC) {
-        error_set(err, w->report.code, "%s", w->report.msg);
-        return w->report.code == -ENOENT ? MOAT_EXIT_NOT_FOUND : MOAT_EXIT_NOT_EXECUTABLE;
+    if (s->have_report && s->report.stage == REPORT_EXEC) {
+        error_set(err, s->report.code, "%s", s->report.msg);
+        return s->report.code == -ENOENT ? MOAT_EXIT_NOT_FOUND : MOAT_EXIT_NOT_EXECUTABLE;
     }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
+    if (WIFEXITED(s->status))
+        return WEXITSTATUS(s->status);
+    return 128 + WTERMSIG(s->status);
 }
 
-static int start_timer(double seconds)
+/* Each proxied connection costs up to six descriptors (two sockets, two
+ * pipes): lift the soft limit to the hard one. */
+static void raise_nofile(void)
 {
-    if (seconds <= 0)
-        return -1;
-    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-    struct itimerspec its = { .it_value = { .tv_sec = (time_t)seconds,
-                                            .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9) } };
-    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-        its.it_value.tv_nsec = 1;
-    if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL) < 0) {
-        close(fd);
-        return -1;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
-    return fd;
 }
 
-int moat_run(const struct moat_policy *p, char *const argv[], struct moat_error *err)
+static int run_sandbox(struct supervisor *s, const struct moat_policy *p, struct moat_error *err)
 {
-    struct sandbox_ctx c;
-    int r = check_supported(p, err);
-    if (r < 0)
-        return r;
-    if ((r = ctx_prepare(&c, p, argv, err)) < 0)
-        goto out_ctx;
-
-    int report[2] = { -1, -1 }, alive[2] = { -1, -1 };
-    if (pipe2(report, O_CLOEXEC) < 0 || pipe2(alive, O_CLOEXEC) < 0) {
+    int report[2] = { -1, -1 }, alive[2] = { -1, -1 }, chan[2] = { -1, -1 };
+    bool want_chan = s->net != NULL;
+    int r = 0;
+    if (pipe2(report, O_CLOEXEC) < 0 || pipe2(alive, O_CLOEXEC) < 0 ||
+        (want_chan && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0)) {
         r = error_set_errno(err, -errno, "cannot create a pipe");
-        goto out_pipes;
+        goto out;
     }
     /* Block the forwarded signals before the clone: none is lost, and the
      * init inherits the mask it reads through its own signalfd. */
     sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
-    for (const int *s = forwarded_signals; *s; s++)
-        sigaddset(&set, *s);
+    for (const int *sig = forwarded_signals; *sig; sig++)
+        sigaddset(&set, *sig);
     sigprocmask(SIG_BLOCK, &set, &old);
-    struct wait_state w = { .sfd = signalfd(-1, &set, SFD_CLOEXEC), .report_fd = report[0],
-                            .timer_fd = -1 };
-    if (w.sfd < 0) {
+    s->sig_w = (struct loop_watch){ .fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK),
+                                    .cb = on_signal, .data = s };
+    if (s->sig_w.fd < 0) {
         r = error_set_errno(err, -errno, "cannot create a signalfd");
         goto out_mask;
     }
-    c.report_fd = report[1];
-    c.alive_fd = alive[0];
+    s->c.report_fd = report[1];
+    s->c.alive_fd = alive[0];
+    s->c.chan_fd = chan[1];
 
     unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
                           CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
@@ -184,47 +178,102 @@ int moat_run(const struct moat_policy *p, char *const argv[], struct moat_error 
         flags |= CLONE_NEWNET;
     /* Raw clone: fork semantics (copy of our memory, same stack) plus new
      * namespaces, so the child is pid 1 of its own pid namespace. */
-    w.init = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-    if (w.init < 0) {
+    s->init = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+    if (s->init < 0) {
         r = error_set_errno(err, -errno, "cannot create the sandbox namespaces (see `moat doctor`)");
         goto out_mask;
     }
-    if (w.init == 0) {
+    if (s->init == 0) {
         close(report[0]);
         close(alive[1]);
-        close(w.sfd);
-        sandbox_init_main(&c);
+        close(s->sig_w.fd);
+        if (chan[0] >= 0)
+            close(chan[0]);
+        sandbox_init_main(&s->c);
     }
     close(report[1]);
-    report[1] = -1;
     close(alive[0]);
-    alive[0] = -1;
-    w.timer_fd = start_timer(p->proc.timeout);
-
-    int status = 0;
-    r = wait_for_sandbox(&w, &status);
-    if (r < 0) {
-        kill(w.init, SIGKILL);
-        waitpid(w.init, &status, 0);
-        error_set_errno(err, r, "waiting for the sandbox");
-    } else {
-        r = status_of(&w, status, err);
+    report[1] = alive[0] = -1;
+    if (chan[1] >= 0) {
+        close(chan[1]);
+        chan[1] = -1;
     }
-    report[0] = w.report_fd;
-    if (w.timer_fd >= 0)
-        close(w.timer_fd);
+    s->report_w = (struct loop_watch){ .fd = report[0], .cb = on_report, .data = s };
+    report[0] = -1;
+    loop_add(s->loop, &s->sig_w, EPOLLIN);
+    loop_add(s->loop, &s->report_w, EPOLLIN);
+    if (s->net)
+        net_services_attach(s->net, chan[0], s->init, s->c.argv.v);
+    s->timeout = (struct loop_timer){ .cb = on_timeout, .data = s };
+    if (p->proc.timeout > 0)
+        loop_timer_arm(s->loop, &s->timeout, p->proc.timeout < 0.001 ? 1 : (uint64_t)(p->proc.timeout * 1000.0));
+
+    while (!s->exited) {
+        r = loop_run_once(s->loop);
+        if (r < 0) {
+            kill(s->init, SIGKILL);
+            waitpid(s->init, &s->status, 0);
+            r = error_set_errno(err, r, "waiting for the sandbox");
+            break;
+        }
+    }
+    if (!s->exited)
+        goto out_mask;
+    /* The init is gone, so every write end of the report pipe is closed. */
+    if (s->report_w.fd >= 0)
+        s->have_report |= report_receive(s->report_w.fd, &s->report) == 1;
+    r = status_of(s, err);
 out_mask:
-    if (w.sfd >= 0)
-        close(w.sfd);
+    loop_timer_disarm(s->loop, &s->timeout);
+    if (s->report_w.fd >= 0)
+        close(s->report_w.fd);
+    if (s->sig_w.fd >= 0)
+        close(s->sig_w.fd);
     sigprocmask(SIG_SETMASK, &old, NULL);
-out_pipes:
+out:
     for (int i = 0; i < 2; i++) {
         if (report[i] >= 0)
             close(report[i]);
         if (alive[i] >= 0)
             close(alive[i]);
     }
-out_ctx:
-    ctx_free(&c);
+    if (chan[0] >= 0)
+        close(chan[0]);
+    if (chan[1] >= 0)
+        close(chan[1]);
     return r;
+}
+
+int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct moat_run_options *o,
+                struct moat_error *err)
+{
+    struct supervisor s = { .c = { .p = p, .uid = getuid(), .gid = getgid(), .report_fd = -1,
+                                   .alive_fd = -1, .chan_fd = -1 },
+                            .report_w = { .fd = -1 }, .sig_w = { .fd = -1 } };
+    int r = check_supported(p, err);
+    if (r < 0)
+        return r;
+    if ((r = loop_new(&s.loop)) < 0)
+        return error_set_errno(err, r, "cannot create the event loop");
+    if (sandbox_sockets_needed(p)) {
+        raise_nofile();
+        if ((r = net_services_new(s.loop, p, o, &s.net, err)) < 0)
+            goto out;
+    }
+    if ((r = ctx_prepare(&s, p, argv, err)) < 0)
+        goto out;
+    r = run_sandbox(&s, p, err);
+out:
+    net_services_free(s.net);
+    loop_free(s.loop);
+    strv_free(&s.c.argv);
+    strv_free(&s.c.env);
+    free(s.c.cwd);
+    free(s.c.home);
+    return r;
+}
+
+int moat_run(const struct moat_policy *p, char *const argv[], struct moat_error *err)
+{
+    return moat_run_ex(p, argv, NULL, err);
 }

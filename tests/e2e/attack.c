@@ -6,9 +6,15 @@
  *          inet-socket | io-uring | bpf | userfaultfd | keyctl | clone3 |
  *          tiocsti | tiocsti-high | ptrace PID | kill PID SIG |
  *          read-environ PID | remount-root-rw | unshare-user | caps |
- *          count-pids | sleep-forever | write-via-symlink LINK */
+ *          count-pids | sleep-forever | bind ADDR PORT [v6only] |
+ *          serve ADDR PORT (accept one client, send a line) |
+ *          fetch ADDR PORT (connect, print the line received) */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <linux/keyctl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,6 +86,70 @@ static long count_pids(void)
     exit(0);
 }
 
+/* ADDR may be an IPv4 literal (AF_INET socket) or IPv6, including
+ * ::ffff:127.0.0.1 (an AF_INET6 dual-stack socket, as Java makes them). */
+static int make_addr(const char *addr, const char *port, struct sockaddr_storage *ss,
+                     socklen_t *len)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)atoi(port));
+        *len = sizeof *s4;
+        return AF_INET;
+    }
+    if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)atoi(port));
+        *len = sizeof *s6;
+        return AF_INET6;
+    }
+    return -1;
+}
+
+static long do_bind(const char *addr, const char *port, bool v6only, bool serve)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int family = make_addr(addr, port, &ss, &len);
+    int fd = socket(family < 0 ? AF_INET : family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1, v6 = v6only;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof v6);
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 8) < 0)
+        return -1;
+    if (!serve)
+        return 0;
+    puts("listening");
+    int c = accept(fd, NULL, NULL);
+    if (c < 0)
+        return -1;
+    const char msg[] = "hello from the sandbox\n";
+    return write(c, msg, sizeof msg - 1);
+}
+
+static long do_fetch(const char *addr, const char *port)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int family = make_addr(addr, port, &ss, &len);
+    int fd = socket(family < 0 ? AF_INET : family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0)
+        return -1;
+    char buf[256];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    fputs(buf, stdout);
+    exit(0);
+}
+
 static long caps(void)
 {
     FILE *f = fopen("/proc/self/status", "re");
@@ -122,6 +192,9 @@ int main(int argc, char **argv)
     if (!strcmp(a, "caps")) return result(caps());
     if (!strcmp(a, "count-pids")) return result(count_pids());
     if (!strcmp(a, "sleep-forever")) { for (;;) pause(); }
+    if (!strcmp(a, "bind")) return result(do_bind(x, y, argc > 4 && !strcmp(argv[4], "v6only"), false));
+    if (!strcmp(a, "serve")) return result(do_bind(x, y, argc > 4 && !strcmp(argv[4], "v6only"), true));
+    if (!strcmp(a, "fetch")) return result(do_fetch(x, y));
     if (!strcmp(a, "getuid")) { printf("uid=%d euid=%d\n", (int)getuid(), (int)geteuid()); return 0; }
     fprintf(stderr, "attack: unknown attack %s\n", a);
     return 2;

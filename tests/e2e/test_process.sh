@@ -52,7 +52,7 @@ test_network_host_sees_the_hosts_interfaces() {
 }
 
 test_network_modes_not_built_yet_say_so() {
-    moat_run --network proxy -- true
+    moat_run --network firewall -- true
     expect_eq "$RC" 125
     expect_contains "$ERR" "not implemented yet"
 }

@@ -20,7 +20,7 @@ TEST(clean_by_default)
     struct moat_policy p;
     moat_policy_init(&p);
     struct moat_strv env;
-    CHECK_INT(env_build(&p, caller_env, &env), 0);
+    CHECK_INT(env_build(&p, caller_env, NULL, &env), 0);
     CHECK_STR(env_lookup(&env, "PATH"), "/custom/bin");
     CHECK_STR(env_lookup(&env, "HOME"), "/home/u");
     CHECK_STR(env_lookup(&env, "LC_ALL"), "C");
@@ -41,7 +41,7 @@ TEST(pass_env_names_and_prefixes_then_sets_override)
     strv_push(&p.proc.set_env, "MY_APP_A=override");
     strv_push(&p.proc.set_env, "NEW=x=y");
     struct moat_strv env;
-    CHECK_INT(env_build(&p, caller_env, &env), 0);
+    CHECK_INT(env_build(&p, caller_env, NULL, &env), 0);
     CHECK_STR(env_lookup(&env, "MY_APP_A"), "override");
     CHECK_STR(env_lookup(&env, "MY_APP_B"), "2");
     CHECK_STR(env_lookup(&env, "NPM_TOKEN"), "leak2");
@@ -51,13 +51,29 @@ TEST(pass_env_names_and_prefixes_then_sets_override)
     moat_policy_free(&p);
 }
 
+TEST(extra_comes_before_the_users_sets)
+{
+    struct moat_policy p;
+    moat_policy_init(&p);
+    strv_push(&p.proc.set_env, "HTTP_PROXY=user-choice");
+    struct moat_strv extra = { 0 }, env;
+    strv_push(&extra, "HTTP_PROXY=moat");
+    strv_push(&extra, "ALL_PROXY=moat-socks");
+    CHECK_INT(env_build(&p, caller_env, &extra, &env), 0);
+    CHECK_STR(env_lookup(&env, "HTTP_PROXY"), "user-choice");
+    CHECK_STR(env_lookup(&env, "ALL_PROXY"), "moat-socks");
+    strv_free(&env);
+    strv_free(&extra);
+    moat_policy_free(&p);
+}
+
 TEST(default_path_when_caller_has_none)
 {
     struct moat_policy p;
     moat_policy_init(&p);
     char *empty[] = { NULL };
     struct moat_strv env;
-    CHECK_INT(env_build(&p, empty, &env), 0);
+    CHECK_INT(env_build(&p, empty, NULL, &env), 0);
     CHECK(env_lookup(&env, "PATH") != NULL);
     CHECK(strstr(env_lookup(&env, "PATH"), "/usr/bin") != NULL);
     strv_free(&env);
@@ -94,6 +110,7 @@ int main(void)
 {
     RUN(clean_by_default);
     RUN(pass_env_names_and_prefixes_then_sets_override);
+    RUN(extra_comes_before_the_users_sets);
     RUN(default_path_when_caller_has_none);
     RUN(exec_searches_the_workloads_path);
     return UNIT_DONE();

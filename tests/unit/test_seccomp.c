@@ -20,6 +20,8 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -171,6 +173,18 @@ static int attack_socket_inet(void)
     return fd < 0 ? errno : (close(fd), 0);
 }
 
+/* A TCP listener on an ephemeral loopback port: what a local server does. */
+static int attack_listen_inet(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return errno;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int r = bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0 ? errno : 0;
+    close(fd);
+    return r;
+}
+
 /* The family is an int in the kernel: high bits are dropped. */
 static int attack_socket_unix_high_bits(void)
 {
@@ -205,6 +219,14 @@ TEST(unix_socketpair_refused)
 {
     CHECK_INT(run(&defaults, NULL, attack_socketpair_unix), EPERM);
     CHECK_INT(run(NULL, NULL, attack_socketpair_unix), 0);
+}
+
+TEST(deny_listen_refuses_listen_only_when_asked)
+{
+    const struct seccomp_options o = {.deny_listen = true};
+    CHECK_INT(run(&o, NULL, attack_listen_inet), EPERM);
+    CHECK_INT(run(&defaults, NULL, attack_listen_inet), 0);
+    CHECK_INT(run(&o, NULL, attack_socket_inet), 0);
 }
 
 TEST(allow_unix_sockets_lets_them_through)
@@ -717,5 +739,6 @@ int main(void)
     RUN(i386_syscall_kills_with_sigsys);
     RUN(x32_syscall_kills_with_sigsys);
     RUN(install_without_no_new_privs_is_refused);
+    RUN(deny_listen_refuses_listen_only_when_asked);
     return UNIT_DONE();
 }

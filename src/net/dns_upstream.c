@@ -1,0 +1,280 @@
+/* Upstream DNS over UDP; see dns_upstream.h. */
+#include "net/dns_upstream.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+#define MAX_PENDING 1024
+
+struct pending {
+    bool used;
+    uint16_t id;
+    uint32_t handle;
+    unsigned tries;
+    size_t server;
+    uint8_t query[512 + 64];
+    size_t len;
+    dns_upstream_cb cb;
+    void *ctx;
+    struct loop_timer timer;
+    struct dns_upstream *u;
+};
+
+struct dns_upstream {
+    struct loop *loop;
+    struct sockaddr_storage servers[DNS_UPSTREAM_MAX_SERVERS];
+    size_t n_servers;
+    struct loop_watch w4, w6;
+    struct pending pending[MAX_PENDING];
+    uint32_t next_handle;
+};
+
+bool dns_upstream_family_usable(int family)
+{
+    int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    struct sockaddr_storage ss = { 0 };
+    socklen_t len;
+    /* Documentation addresses: connect() on UDP only looks up a route. */
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(53);
+        inet_pton(AF_INET6, "2001:db8::53", &s6->sin6_addr);
+        len = sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(53);
+        inet_pton(AF_INET, "203.0.113.53", &s4->sin_addr);
+        len = sizeof *s4;
+    }
+    bool ok = connect(fd, (struct sockaddr *)&ss, len) == 0;
+    close(fd);
+    return ok;
+}
+
+static int parse_resolv_conf(struct dns_upstream *u, const char *path)
+{
+    FILE *f = fopen(path, "re");
+    char line[512];
+    while (f && fgets(line, sizeof line, f) && u->n_servers < DNS_UPSTREAM_MAX_SERVERS) {
+        char addr[256];
+        if (sscanf(line, " nameserver %255s", addr) != 1 || strchr(addr, '%'))
+            continue;
+        struct sockaddr_storage *ss = &u->servers[u->n_servers];
+        memset(ss, 0, sizeof *ss);
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+            s4->sin_family = AF_INET;
+            s4->sin_port = htons(53);
+        } else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+            s6->sin6_family = AF_INET6;
+            s6->sin6_port = htons(53);
+        } else {
+            continue;
+        }
+        u->n_servers++;
+    }
+    if (f)
+        fclose(f);
+    if (u->n_servers == 0) { /* resolv.conf(5): no nameserver means the local one */
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&u->servers[0];
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(53);
+        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        u->n_servers = 1;
+    }
+    return 0;
+}
+
+static bool same_server(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+static void pending_done(struct pending *p, const uint8_t *resp, size_t len, int err)
+{
+    struct dns_upstream *u = p->u;
+    dns_upstream_cb cb = p->cb;
+    void *ctx = p->ctx;
+    uint16_t id = p->id;
+    loop_timer_disarm(u->loop, &p->timer);
+    p->used = false;
+    cb(ctx, resp, len, id, err);
+}
+
+static int send_try(struct pending *p)
+{
+    struct dns_upstream *u = p->u;
+    const struct sockaddr_storage *ss = &u->servers[p->server % u->n_servers];
+    int fd = ss->ss_family == AF_INET6 ? u->w6.fd : u->w4.fd;
+    if (fd < 0)
+        return -EAFNOSUPPORT;
+    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (sendto(fd, p->query, p->len, MSG_NOSIGNAL, (const struct sockaddr *)ss, len) < 0)
+        return -errno;
+    loop_timer_arm(u->loop, &p->timer, DNS_UPSTREAM_TRY_MS);
+    return 0;
+}
+
+static void on_try_timeout(struct loop_timer *t)
+{
+    struct pending *p = t->data;
+    /* Each server twice, in turn. */
+    while (++p->tries < 2 * p->u->n_servers) {
+        p->server++;
+        if (send_try(p) == 0)
+            return;
+    }
+    pending_done(p, NULL, 0, -ETIMEDOUT);
+}
+
+static void on_readable(struct loop_watch *w, uint32_t events)
+{
+    struct dns_upstream *u = w->data;
+    (void)events;
+    for (;;) {
+        uint8_t buf[65536];
+        struct sockaddr_storage from;
+        socklen_t fl = sizeof from;
+        ssize_t n = recvfrom(w->fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+        if (n < 0)
+            return;
+        if (n < 12)
+            continue;
+        uint16_t id = (uint16_t)(buf[0] << 8 | buf[1]);
+        for (size_t i = 0; i < MAX_PENDING; i++) {
+            struct pending *p = &u->pending[i];
+            /* Only the server this try went to may answer it. */
+            if (p->used && p->id == id &&
+                same_server(&from, &u->servers[p->server % u->n_servers])) {
+                pending_done(p, buf, (size_t)n, 0);
+                break;
+            }
+        }
+    }
+}
+
+static int open_socket(struct dns_upstream *u, struct loop_watch *w, int family)
+{
+    w->fd = -1;
+    w->cb = on_readable;
+    w->data = u;
+    bool needed = false;
+    for (size_t i = 0; i < u->n_servers; i++)
+        needed |= u->servers[i].ss_family == family;
+    if (!needed)
+        return 0;
+    w->fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (w->fd < 0)
+        return 0; /* that family is unusable; its servers just time out */
+    return loop_add(u->loop, w, EPOLLIN);
+}
+
+int dns_upstream_new(struct loop *l, const char *resolv_conf, struct dns_upstream **out,
+                     struct moat_error *err)
+{
+    struct dns_upstream *u = calloc(1, sizeof *u);
+    if (!u)
+        return error_set(err, -ENOMEM, "out of memory");
+    u->loop = l;
+    parse_resolv_conf(u, resolv_conf);
+    int r = open_socket(u, &u->w4, AF_INET);
+    if (r == 0)
+        r = open_socket(u, &u->w6, AF_INET6);
+    if (r < 0) {
+        dns_upstream_free(u);
+        return error_set_errno(err, r, "cannot open the upstream DNS sockets");
+    }
+    *out = u;
+    return 0;
+}
+
+void dns_upstream_free(struct dns_upstream *u)
+{
+    if (!u)
+        return;
+    for (size_t i = 0; i < MAX_PENDING; i++)
+        if (u->pending[i].used)
+            loop_timer_disarm(u->loop, &u->pending[i].timer);
+    if (u->w4.fd >= 0) {
+        loop_del(u->loop, &u->w4);
+        close(u->w4.fd);
+    }
+    if (u->w6.fd >= 0) {
+        loop_del(u->loop, &u->w6);
+        close(u->w6.fd);
+    }
+    free(u);
+}
+
+static bool id_in_use(const struct dns_upstream *u, uint16_t id)
+{
+    for (size_t i = 0; i < MAX_PENDING; i++)
+        if (u->pending[i].used && u->pending[i].id == id)
+            return true;
+    return false;
+}
+
+int dns_upstream_send(struct dns_upstream *u, const uint8_t *query, size_t len,
+                      dns_upstream_cb cb, void *ctx, uint32_t *handle)
+{
+    if (len < 12 || len > sizeof u->pending[0].query)
+        return -EMSGSIZE;
+    struct pending *p = NULL;
+    for (size_t i = 0; i < MAX_PENDING && !p; i++)
+        if (!u->pending[i].used)
+            p = &u->pending[i];
+    if (!p)
+        return -EBUSY;
+    uint16_t id;
+    do {
+        if (getrandom(&id, sizeof id, 0) != sizeof id)
+            return -EIO;
+    } while (id_in_use(u, id));
+    *p = (struct pending){ .used = true, .id = id, .handle = ++u->next_handle, .cb = cb,
+                           .ctx = ctx, .u = u, .len = len,
+                           .timer = { .cb = on_try_timeout, .data = p } };
+    memcpy(p->query, query, len);
+    p->query[0] = (uint8_t)(id >> 8);
+    p->query[1] = (uint8_t)id;
+    int r;
+    while ((r = send_try(p)) < 0 && ++p->tries < 2 * u->n_servers)
+        p->server++;
+    if (r < 0) {
+        p->used = false;
+        return r;
+    }
+    if (handle)
+        *handle = p->handle;
+    return 0;
+}
+
+void dns_upstream_cancel(struct dns_upstream *u, uint32_t handle)
+{
+    for (size_t i = 0; i < MAX_PENDING; i++)
+        if (u->pending[i].used && u->pending[i].handle == handle) {
+            loop_timer_disarm(u->loop, &u->pending[i].timer);
+            u->pending[i].used = false;
+        }
+}

@@ -1,0 +1,13 @@
+/* The environment that points the common toolchains at the sandbox's
+ * proxies: always the literal 127.0.0.1 (never "localhost", which may
+ * resolve to ::1 first), with the per-sandbox credential in the URLs. */
+#ifndef MOAT_NET_PROXY_ENV_H
+#define MOAT_NET_PROXY_ENV_H
+
+#include "moat.h"
+
+/* Append (replacing same-named entries) to env.  git's ssh ProxyCommand is
+ * this program itself (`moat connect %h %p`, found via /proc/self/exe). */
+int proxy_env_add(struct moat_strv *env, const char *user, const char *token);
+
+#endif

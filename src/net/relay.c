@@ -1,0 +1,216 @@
+/* The splice relay; see relay.h. */
+#include "net/relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define RELAY_PIPE_SIZE (256 * 1024)
+
+struct direction {
+    int src, dst;
+    int pipe_r, pipe_w;
+    size_t in_pipe;      /* bytes sitting in the pipe */
+    uint8_t *pending;    /* bytes to write to dst before anything else */
+    size_t pending_len, pending_off;
+    size_t pipe_cap;
+    bool src_eof, shut, failed;
+    bool dst_blocked;    /* the last write to dst would block */
+};
+
+struct relay {
+    struct loop *loop;
+    struct loop_watch wa, wb;
+    struct loop_timer idle;
+    struct direction ab, ba;
+    uint32_t ev_a, ev_b;
+    void (*done)(void *);
+    void *ctx;
+    bool closed;
+};
+
+static size_t relays_alive;
+
+size_t relay_count(void)
+{
+    return relays_alive;
+}
+
+static void relay_free(void *p)
+{
+    struct relay *r = p;
+    free(r->ab.pending);
+    free(r);
+}
+
+static void relay_close(struct relay *r)
+{
+    if (r->closed)
+        return;
+    r->closed = true;
+    relays_alive--;
+    loop_del(r->loop, &r->wa);
+    loop_del(r->loop, &r->wb);
+    loop_timer_disarm(r->loop, &r->idle);
+    int fds[] = { r->wa.fd, r->wb.fd, r->ab.pipe_r, r->ab.pipe_w, r->ba.pipe_r, r->ba.pipe_w };
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    if (r->done)
+        r->done(r->ctx);
+    if (loop_defer_free(r->loop, r, relay_free) < 0)
+        return; /* leak rather than free under a queued event */
+}
+
+/* Move as much as possible for one direction.  Returns -1 on a hard error. */
+static int pump(struct direction *d)
+{
+    d->dst_blocked = false;
+    while (d->pending_off < d->pending_len) {
+        ssize_t n = send(d->dst, d->pending + d->pending_off, d->pending_len - d->pending_off,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EAGAIN) {
+                d->dst_blocked = true;
+                return 0;
+            }
+            return -1;
+        }
+        d->pending_off += (size_t)n;
+    }
+    for (;;) {
+        bool progress = false;
+        if (!d->src_eof && d->in_pipe < d->pipe_cap) {
+            ssize_t n = splice(d->src, NULL, d->pipe_w, NULL, d->pipe_cap - d->in_pipe,
+                               SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+            if (n > 0) {
+                d->in_pipe += (size_t)n;
+                progress = true;
+            } else if (n == 0) {
+                d->src_eof = true;
+            } else if (errno != EAGAIN) {
+                return -1;
+            }
+        }
+        if (d->in_pipe > 0) {
+            ssize_t n = splice(d->pipe_r, NULL, d->dst, NULL, d->in_pipe,
+                               SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+            if (n > 0) {
+                d->in_pipe -= (size_t)n;
+                progress = true;
+            } else if (n < 0 && errno == EAGAIN) {
+                d->dst_blocked = true;
+            } else {
+                return -1;
+            }
+        }
+        if (!progress)
+            break;
+    }
+    if (d->src_eof && d->in_pipe == 0 && !d->shut) {
+        /* Half-close: the peer sees EOF, the other direction goes on. */
+        shutdown(d->dst, SHUT_WR);
+        d->shut = true;
+    }
+    return 0;
+}
+
+static uint32_t wants(const struct direction *from_me, const struct direction *to_me)
+{
+    uint32_t ev = 0;
+    if (!from_me->src_eof && from_me->in_pipe < from_me->pipe_cap)
+        ev |= EPOLLIN | EPOLLRDHUP;
+    if (to_me->dst_blocked)
+        ev |= EPOLLOUT;
+    return ev;
+}
+
+static void relay_step(struct relay *r)
+{
+    if (r->closed)
+        return;
+    if (pump(&r->ab) < 0 || pump(&r->ba) < 0 || (r->ab.shut && r->ba.shut)) {
+        relay_close(r);
+        return;
+    }
+    uint32_t ea = wants(&r->ab, &r->ba), eb = wants(&r->ba, &r->ab);
+    if (ea != r->ev_a && loop_mod(r->loop, &r->wa, ea) == 0)
+        r->ev_a = ea;
+    if (eb != r->ev_b && loop_mod(r->loop, &r->wb, eb) == 0)
+        r->ev_b = eb;
+    loop_timer_arm(r->loop, &r->idle, RELAY_IDLE_MS);
+}
+
+static void on_event(struct loop_watch *w, uint32_t events)
+{
+    struct relay *r = w->data;
+    if (r->closed)
+        return;
+    if (events & EPOLLERR) {
+        relay_close(r);
+        return;
+    }
+    relay_step(r);
+}
+
+static void on_idle(struct loop_timer *t)
+{
+    relay_close(t->data);
+}
+
+static int make_pipe(struct direction *d)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+        return -errno;
+    d->pipe_r = p[0];
+    d->pipe_w = p[1];
+    int cap = fcntl(p[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+    if (cap <= 0)
+        cap = fcntl(p[1], F_GETPIPE_SZ);
+    d->pipe_cap = cap > 0 ? (size_t)cap : 65536;
+    return 0;
+}
+
+int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
+                void (*done)(void *ctx), void *ctx)
+{
+    struct relay *r = calloc(1, sizeof *r);
+    if (!r) {
+        close(a);
+        close(b);
+        return -ENOMEM;
+    }
+    *r = (struct relay){ .loop = l, .done = done, .ctx = ctx,
+                         .wa = { .fd = a, .cb = on_event, .data = r },
+                         .wb = { .fd = b, .cb = on_event, .data = r },
+                         .idle = { .cb = on_idle, .data = r },
+                         .ab = { .src = a, .dst = b, .pipe_r = -1, .pipe_w = -1 },
+                         .ba = { .src = b, .dst = a, .pipe_r = -1, .pipe_w = -1 } };
+    relays_alive++;
+    int err = make_pipe(&r->ab);
+    if (err == 0)
+        err = make_pipe(&r->ba);
+    if (err == 0 && n) {
+        r->ab.pending = malloc(n);
+        if (!r->ab.pending)
+            err = -ENOMEM;
+        else
+            memcpy(r->ab.pending, a_to_b, n);
+        r->ab.pending_len = n;
+    }
+    if (err == 0 && ((err = loop_add(l, &r->wa, 0)) == 0) && (err = loop_add(l, &r->wb, 0)) < 0)
+        loop_del(l, &r->wa);
+    if (err < 0) {
+        r->done = NULL;
+        relay_close(r);
+        return err;
+    }
+    relay_step(r);
+    return 0;
+}

@@ -1,0 +1,27 @@
+/* Relaying bytes between two connected sockets, in both directions, with
+ * splice(2) through one pipe per direction (the data never enters user
+ * space), bounded by the pipe size, with half-close and an idle timeout.
+ * Owns both sockets once started; knows nothing of what the bytes mean. */
+#ifndef MOAT_NET_RELAY_H
+#define MOAT_NET_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/loop.h"
+
+#define RELAY_IDLE_MS (10 * 60 * 1000)
+
+struct relay;
+
+/* Start relaying between a and b.  `a_to_b` (may be NULL) are bytes already
+ * read from a that must reach b first (e.g. what followed a proxy request
+ * head).  `done(ctx)` is called once when both directions are finished or
+ * failed; the relay then frees itself.  On error the sockets are closed. */
+int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
+                void (*done)(void *ctx), void *ctx);
+
+/* Relays alive now (for tests and the concurrency benchmark). */
+size_t relay_count(void);
+
+#endif

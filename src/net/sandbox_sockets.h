@@ -1,0 +1,45 @@
+/* Sockets that must live in the sandbox's network namespace but be served
+ * by the supervisor outside it: the DNS filter, the proxies, host-port
+ * forwards, and connecting sockets for port exposure.  The sandbox init
+ * creates them (it is the only process in that namespace with the right to
+ * bind port 53) and hands them over a unix socketpair (SCM_RIGHTS). */
+#ifndef MOAT_NET_SANDBOX_SOCKETS_H
+#define MOAT_NET_SANDBOX_SOCKETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moat.h"
+
+#define MOAT_HTTP_PROXY_PORT 3128
+#define MOAT_SOCKS_PROXY_PORT 1080
+#define MOAT_DNS_PORT 53
+
+enum svc_kind { SVC_DNS_UDP = 1, SVC_DNS_TCP, SVC_HTTP_PROXY, SVC_SOCKS_PROXY, SVC_HOST_PORT };
+
+struct svc_desc {
+    uint8_t kind;   /* enum svc_kind */
+    uint8_t family; /* 4 or 6 */
+    uint16_t port;
+};
+
+/* Does this policy need the in-sandbox services (and so the channel)? */
+bool sandbox_sockets_needed(const struct moat_policy *p);
+
+/* In the sandbox init: create every listening socket the policy needs, on
+ * 127.0.0.1 and ::1 (IPv6 skipped only when the kernel has none), and send
+ * them over chan in one message.  0 or -errno with err filled. */
+int sandbox_sockets_send(const struct moat_policy *p, int chan, struct moat_error *err);
+
+/* In the supervisor: receive that message.  *n descriptors with their fds. */
+int sandbox_sockets_receive(int chan, struct svc_desc *desc, int *fds, size_t max, size_t *n);
+
+/* Connecting sockets on demand (port exposure): the supervisor asks with
+ * sandbox_socket_request(chan, family); the init answers each request in
+ * order (sandbox_socket_serve) with one non-blocking TCP socket of that
+ * family made in the sandbox's namespace. */
+int sandbox_socket_request(int chan, int family);
+int sandbox_socket_serve(int chan);
+int sandbox_socket_receive(int chan, int *fd);
+
+#endif

@@ -1,0 +1,274 @@
+/* The services hub; see services.h.  Dispatches readiness on listeners to
+ * the service that owns them; decides nothing about traffic itself. */
+#include "net/services.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/addr.h"
+#include "net/dns_filter.h"
+#include "net/proxy_env.h"
+#include "util/fdpass.h"
+#include "util/error.h"
+#include "util/strv.h"
+
+struct listener {
+    struct loop_watch w;
+    struct svc_desc d;
+    bool host_side; /* an exposure listener on the host's loopback */
+    struct net_services *ns;
+    struct listener *next;
+};
+
+/* --- the DNS policy, for the filter and the resolver ---------------------- */
+
+static enum dns_name_verdict check_name(void *ctx, const char *name)
+{
+    struct net_services *ns = ctx;
+    struct verdict v;
+    netpolicy_check_name(&ns->np, name, 0, PROTO_ANY, &v);
+    return v.allowed ? DNS_NAME_ALLOW : DNS_NAME_DENY;
+}
+
+/* Addresses a name may never resolve to inside the sandbox (DNS
+ * rebinding), whatever IPv6 spelling hides them. */
+static bool addr_denied(void *ctx, int family, const uint8_t *bytes)
+{
+    struct net_addr a = { .family = (sa_family_t)family }, c, inner;
+    memcpy(a.b, bytes, family == AF_INET6 ? 16 : 4);
+    addr_canonical(&a, &c);
+    switch (addr_classify(&c)) {
+    case ADDR_LOOPBACK:
+    case ADDR_LINK_LOCAL:
+    case ADDR_METADATA:
+    case ADDR_UNSPECIFIED:
+    case ADDR_MULTICAST:
+    case ADDR_BROADCAST:
+        return true;
+    case ADDR_GLOBAL:
+    case ADDR_PRIVATE:
+        break;
+    }
+    return family == AF_INET6 && addr_unwrap_embedded_ipv4(&a, &inner) &&
+           addr_denied(ctx, AF_INET, inner.b);
+}
+
+void net_services_dns_ops(struct net_services *ns, struct dns_filter_ops *ops)
+{
+    *ops = (struct dns_filter_ops){ .check_name = check_name, .addr_denied = addr_denied,
+                                    .ctx = ns, .ipv6_available = ns->v6_ok };
+}
+
+static void on_listener(struct loop_watch *w, uint32_t events)
+{
+    struct listener *li = w->data;
+    struct net_services *ns = li->ns;
+    (void)events;
+    if (li->host_side) {
+        forward_expose_accept(ns, w->fd, li->d.port);
+        return;
+    }
+    switch ((enum svc_kind)li->d.kind) {
+    case SVC_DNS_UDP: dns_server_udp(ns, w->fd); break;
+    case SVC_DNS_TCP: dns_server_tcp_accept(ns, w->fd); break;
+    case SVC_HTTP_PROXY: proxy_http_accept(ns, w->fd); break;
+    case SVC_SOCKS_PROXY: proxy_socks_accept(ns, w->fd); break;
+    case SVC_HOST_PORT:
+        forward_host_port_accept(ns, w->fd, li->d.family == 6 ? AF_INET6 : AF_INET, li->d.port);
+        break;
+    }
+}
+
+static int add_listener(struct net_services *ns, int fd, struct svc_desc d, bool host_side)
+{
+    struct listener *li = calloc(1, sizeof *li);
+    if (!li) {
+        close(fd);
+        return -ENOMEM;
+    }
+    *li = (struct listener){ .w = { .fd = fd, .cb = on_listener, .data = li }, .d = d,
+                             .host_side = host_side, .ns = ns, .next = ns->listeners };
+    ns->listeners = li;
+    return loop_add(ns->loop, &li->w, EPOLLIN);
+}
+
+static void on_chan(struct loop_watch *w, uint32_t events)
+{
+    struct net_services *ns = w->data;
+    (void)events;
+    if (!ns->have_listeners) {
+        struct svc_desc desc[FDPASS_MAX];
+        int fds[FDPASS_MAX];
+        size_t n = 0;
+        int r = sandbox_sockets_receive(w->fd, desc, fds, FDPASS_MAX, &n);
+        if (r < 0) { /* the init died before handing them over: its report says why */
+            loop_del(ns->loop, w);
+            return;
+        }
+        ns->have_listeners = true;
+        for (size_t i = 0; i < n; i++)
+            add_listener(ns, fds[i], desc[i], false);
+        return;
+    }
+    int fd = -1;
+    int r = sandbox_socket_receive(w->fd, &fd);
+    if (r == -EPIPE || r == -ECONNRESET || r == -EPROTO) {
+        loop_del(ns->loop, w);
+        forward_expose_socket_ready(ns, -1, r);
+        return;
+    }
+    forward_expose_socket_ready(ns, r < 0 ? -1 : fd, r);
+}
+
+/* Exposure listeners on the host's 127.0.0.1 and ::1. */
+static int bind_host_loopback(int family, uint16_t port)
+{
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_storage ss = { 0 };
+    socklen_t len;
+    if (family == AF_INET6) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_addr = in6addr_loopback;
+        s6->sin6_port = htons(port);
+        len = sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        s4->sin_port = htons(port);
+        len = sizeof *s4;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
+static int open_expose_listeners(struct net_services *ns, struct moat_error *err)
+{
+    for (size_t i = 0; i < ns->p->net.n_expose; i++) {
+        uint16_t port = ns->p->net.expose[i];
+        int got = 0;
+        for (int family = AF_INET; family != -1; family = family == AF_INET ? AF_INET6 : -1) {
+            int fd = bind_host_loopback(family, port);
+            if (fd == -EAFNOSUPPORT || (family == AF_INET6 && fd == -EADDRNOTAVAIL))
+                continue;
+            if (fd < 0)
+                return error_set_errno(err, fd, "network.expose: cannot listen on %s port %u",
+                                       family == AF_INET6 ? "[::1]" : "127.0.0.1", (unsigned)port);
+            struct svc_desc d = { .kind = 0, .family = family == AF_INET6 ? 6 : 4, .port = port };
+            if (add_listener(ns, fd, d, true) < 0)
+                return error_set(err, -ENOMEM, "out of memory");
+            got++;
+        }
+        if (!got)
+            return error_set(err, -EADDRNOTAVAIL, "network.expose: no loopback address for port %u",
+                             (unsigned)port);
+    }
+    return 0;
+}
+
+int net_services_new(struct loop *l, const struct moat_policy *p,
+                     const struct moat_run_options *o, struct net_services **out,
+                     struct moat_error *err)
+{
+    struct net_services *ns = calloc(1, sizeof *ns);
+    if (!ns)
+        return error_set(err, -ENOMEM, "out of memory");
+    ns->loop = l;
+    ns->p = p;
+    ns->chan = -1;
+    int r = netpolicy_build(&p->net.allow, &p->net.deny, &ns->np, err);
+    if (r < 0)
+        goto fail;
+    ns->v4_ok = dns_upstream_family_usable(AF_INET);
+    ns->v6_ok = dns_upstream_family_usable(AF_INET6);
+    if (!(ns->dns_ops = malloc(sizeof *ns->dns_ops))) {
+        r = error_set(err, -ENOMEM, "out of memory");
+        goto fail;
+    }
+    net_services_dns_ops(ns, ns->dns_ops);
+    if ((r = dns_upstream_new(l, "/etc/resolv.conf", &ns->up, err)) < 0)
+        goto fail;
+    uint8_t raw[16];
+    if (getrandom(raw, sizeof raw, 0) != sizeof raw) {
+        r = error_set_errno(err, -EIO, "cannot draw the proxy credential");
+        goto fail;
+    }
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(ns->token + 2 * i, 3, "%02x", raw[i]);
+    if (o && o->log_path) {
+        ns->log.file = fopen(o->log_path, "ae");
+        if (!ns->log.file) {
+            r = error_set_errno(err, -errno, "cannot open the log file %s", o->log_path);
+            goto fail;
+        }
+    }
+    if (o) {
+        ns->log.fn = o->on_violation;
+        ns->log.ctx = o->ctx;
+    }
+    if ((r = open_expose_listeners(ns, err)) < 0)
+        goto fail;
+    *out = ns;
+    return 0;
+fail:
+    net_services_free(ns);
+    return r;
+}
+
+int net_services_attach(struct net_services *ns, int chan, pid_t init_pid, char *const argv[])
+{
+    ns->chan = chan;
+    ns->log.pid = init_pid;
+    size_t off = 0;
+    for (char *const *a = argv; *a && off < sizeof ns->log.command - 1; a++)
+        off += (size_t)snprintf(ns->log.command + off, sizeof ns->log.command - off, "%s%s",
+                                a == argv ? "" : " ", *a);
+    ns->chan_w = (struct loop_watch){ .fd = chan, .cb = on_chan, .data = ns };
+    return loop_add(ns->loop, &ns->chan_w, EPOLLIN);
+}
+
+void net_services_free(struct net_services *ns)
+{
+    if (!ns)
+        return;
+    while (ns->listeners) {
+        struct listener *li = ns->listeners;
+        ns->listeners = li->next;
+        loop_del(ns->loop, &li->w);
+        close(li->w.fd);
+        free(li);
+    }
+    if (ns->chan >= 0)
+        loop_del(ns->loop, &ns->chan_w);
+    dns_upstream_free(ns->up);
+    netpolicy_free(&ns->np);
+    free(ns->dns_ops);
+    if (ns->log.file)
+        fclose(ns->log.file);
+    free(ns);
+}
+
+int net_services_env(const struct net_services *ns, struct moat_strv *env)
+{
+    if (ns->p->net.mode != MOAT_NET_PROXY && ns->p->net.mode != MOAT_NET_FIREWALL)
+        return 0;
+    return proxy_env_add(env, PROXY_USER, ns->token);
+}

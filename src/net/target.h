@@ -1,0 +1,23 @@
+/* Opening a connection to a destination the workload asked for by name or
+ * address (a proxy CONNECT authority, a SOCKS5 target): the one path where
+ * the network policy is applied to outbound connections.  Deny rules first,
+ * then the denied address classes, then allow rules; names are resolved on
+ * the host side and every resolved address is judged (DNS rebinding to
+ * loopback or metadata refuses the whole name); denials are logged. */
+#ifndef MOAT_NET_TARGET_H
+#define MOAT_NET_TARGET_H
+
+#include "net/services.h"
+
+struct target;
+
+/* cb(ctx, fd, err, reason): fd >= 0 connected; else err is -EACCES (policy:
+ * reason says why), -ENOENT (no such name) or the dial's -errno. */
+typedef void (*target_cb)(void *ctx, int fd, int err, const char *reason);
+
+int target_open(struct net_services *ns, const char *authority, target_cb cb, void *ctx,
+                struct target **out);
+/* Cancel before cb ran (the client went away). */
+void target_cancel(struct target *t);
+
+#endif
