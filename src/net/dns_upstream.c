@@ -14,10 +14,10 @@
 
 #include "util/error.h"
 
-#define MAX_PENDING 1024
+#define MAX_PENDING 1024 /* queries in flight at once */
 
 struct pending {
-    bool used;
+    struct pending *next;
     uint16_t id;
     uint32_t handle;
     unsigned tries;
@@ -35,9 +35,21 @@ struct dns_upstream {
     struct sockaddr_storage servers[DNS_UPSTREAM_MAX_SERVERS];
     size_t n_servers;
     struct loop_watch w4, w6;
-    struct pending pending[MAX_PENDING];
+    struct pending *pending; /* in flight, newest first */
+    size_t n_pending;
     uint32_t next_handle;
 };
+
+static void pending_unlink(struct dns_upstream *u, struct pending *p)
+{
+    for (struct pending **pp = &u->pending; *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = p->next;
+            u->n_pending--;
+            break;
+        }
+    loop_timer_disarm(u->loop, &p->timer);
+}
 
 bool dns_upstream_family_usable(int family)
 {
@@ -114,12 +126,11 @@ static bool same_server(const struct sockaddr_storage *a, const struct sockaddr_
 
 static void pending_done(struct pending *p, const uint8_t *resp, size_t len, int err)
 {
-    struct dns_upstream *u = p->u;
     dns_upstream_cb cb = p->cb;
     void *ctx = p->ctx;
     uint16_t id = p->id;
-    loop_timer_disarm(u->loop, &p->timer);
-    p->used = false;
+    pending_unlink(p->u, p);
+    free(p);
     cb(ctx, resp, len, id, err);
 }
 
@@ -163,15 +174,12 @@ static void on_readable(struct loop_watch *w, uint32_t events)
         if (n < 12)
             continue;
         uint16_t id = (uint16_t)(buf[0] << 8 | buf[1]);
-        for (size_t i = 0; i < MAX_PENDING; i++) {
-            struct pending *p = &u->pending[i];
+        for (struct pending *p = u->pending; p; p = p->next)
             /* Only the server this try went to may answer it. */
-            if (p->used && p->id == id &&
-                same_server(&from, &u->servers[p->server % u->n_servers])) {
+            if (p->id == id && same_server(&from, &u->servers[p->server % u->n_servers])) {
                 pending_done(p, buf, (size_t)n, 0);
                 break;
             }
-        }
     }
 }
 
@@ -214,9 +222,11 @@ void dns_upstream_free(struct dns_upstream *u)
 {
     if (!u)
         return;
-    for (size_t i = 0; i < MAX_PENDING; i++)
-        if (u->pending[i].used)
-            loop_timer_disarm(u->loop, &u->pending[i].timer);
+    while (u->pending) {
+        struct pending *p = u->pending;
+        pending_unlink(u, p);
+        free(p);
+    }
     if (u->w4.fd >= 0) {
         loop_del(u->loop, &u->w4);
         close(u->w4.fd);
@@ -230,8 +240,8 @@ void dns_upstream_free(struct dns_upstream *u)
 
 static bool id_in_use(const struct dns_upstream *u, uint16_t id)
 {
-    for (size_t i = 0; i < MAX_PENDING; i++)
-        if (u->pending[i].used && u->pending[i].id == id)
+    for (const struct pending *p = u->pending; p; p = p->next)
+        if (p->id == id)
             return true;
     return false;
 }
@@ -239,22 +249,23 @@ static bool id_in_use(const struct dns_upstream *u, uint16_t id)
 int dns_upstream_send(struct dns_upstream *u, const uint8_t *query, size_t len,
                       dns_upstream_cb cb, void *ctx, uint32_t *handle)
 {
-    if (len < 12 || len > sizeof u->pending[0].query)
+    if (len < 12 || len > sizeof ((struct pending *)0)->query)
         return -EMSGSIZE;
-    struct pending *p = NULL;
-    for (size_t i = 0; i < MAX_PENDING && !p; i++)
-        if (!u->pending[i].used)
-            p = &u->pending[i];
-    if (!p)
+    if (u->n_pending >= MAX_PENDING)
         return -EBUSY;
     uint16_t id;
     do {
         if (getrandom(&id, sizeof id, 0) != sizeof id)
             return -EIO;
     } while (id_in_use(u, id));
-    *p = (struct pending){ .used = true, .id = id, .handle = ++u->next_handle, .cb = cb,
-                           .ctx = ctx, .u = u, .len = len,
-                           .timer = { .cb = on_try_timeout, .data = p } };
+    struct pending *p = malloc(sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    *p = (struct pending){ .id = id, .handle = ++u->next_handle, .cb = cb, .ctx = ctx, .u = u,
+                           .len = len, .timer = { .cb = on_try_timeout, .data = p },
+                           .next = u->pending };
+    u->pending = p;
+    u->n_pending++;
     memcpy(p->query, query, len);
     p->query[0] = (uint8_t)(id >> 8);
     p->query[1] = (uint8_t)id;
@@ -262,7 +273,8 @@ int dns_upstream_send(struct dns_upstream *u, const uint8_t *query, size_t len,
     while ((r = send_try(p)) < 0 && ++p->tries < 2 * u->n_servers)
         p->server++;
     if (r < 0) {
-        p->used = false;
+        pending_unlink(u, p);
+        free(p);
         return r;
     }
     if (handle)
@@ -272,9 +284,10 @@ int dns_upstream_send(struct dns_upstream *u, const uint8_t *query, size_t len,
 
 void dns_upstream_cancel(struct dns_upstream *u, uint32_t handle)
 {
-    for (size_t i = 0; i < MAX_PENDING; i++)
-        if (u->pending[i].used && u->pending[i].handle == handle) {
-            loop_timer_disarm(u->loop, &u->pending[i].timer);
-            u->pending[i].used = false;
+    for (struct pending *p = u->pending; p; p = p->next)
+        if (p->handle == handle) {
+            pending_unlink(u, p);
+            free(p);
+            return;
         }
 }

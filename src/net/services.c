@@ -235,6 +235,7 @@ fail:
 
 int net_services_attach(struct net_services *ns, int chan, pid_t init_pid, char *const argv[])
 {
+    /* ns owns chan from here on. */
     ns->chan = chan;
     ns->log.pid = init_pid;
     size_t off = 0;
@@ -256,8 +257,10 @@ void net_services_free(struct net_services *ns)
         close(li->w.fd);
         free(li);
     }
-    if (ns->chan >= 0)
+    if (ns->chan >= 0) {
         loop_del(ns->loop, &ns->chan_w);
+        close(ns->chan);
+    }
     dns_upstream_free(ns->up);
     netpolicy_free(&ns->np);
     free(ns->dns_ops);

@@ -202,8 +202,14 @@ static int run_sandbox(struct supervisor *s, const struct moat_policy *p, struct
     report[0] = -1;
     loop_add(s->loop, &s->sig_w, EPOLLIN);
     loop_add(s->loop, &s->report_w, EPOLLIN);
-    if (s->net)
+    if (s->net) {
         net_services_attach(s->net, chan[0], s->init, s->c.argv.v);
+        chan[0] = -1; /* the services own it now */
+    }
+    /* Each proxied connection costs up to six descriptors; raised only here,
+     * after the clone, so the workload keeps the caller's limit. */
+    if (s->net)
+        raise_nofile();
     s->timeout = (struct loop_timer){ .cb = on_timeout, .data = s };
     if (p->proc.timeout > 0)
         loop_timer_arm(s->loop, &s->timeout, p->proc.timeout < 0.001 ? 1 : (uint64_t)(p->proc.timeout * 1000.0));
@@ -256,7 +262,6 @@ int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct mo
     if ((r = loop_new(&s.loop)) < 0)
         return error_set_errno(err, r, "cannot create the event loop");
     if (sandbox_sockets_needed(p)) {
-        raise_nofile();
         if ((r = net_services_new(s.loop, p, o, &s.net, err)) < 0)
             goto out;
     }
