@@ -20,15 +20,14 @@ struct direction {
     size_t pending_len, pending_off;
     size_t pipe_cap;
     bool src_eof, shut, failed;
-    bool dst_blocked;    /* the last write to dst would block */
 };
 
 struct relay {
     struct loop *loop;
     struct loop_watch wa, wb;
     struct loop_timer idle;
+    uint64_t last_active_ms;
     struct direction ab, ba;
-    uint32_t ev_a, ev_b;
     void (*done)(void *);
     void *ctx;
     bool closed;
@@ -70,15 +69,12 @@ static void relay_close(struct relay *r)
 /* Move as much as possible for one direction.  Returns -1 on a hard error. */
 static int pump(struct direction *d)
 {
-    d->dst_blocked = false;
     while (d->pending_off < d->pending_len) {
         ssize_t n = send(d->dst, d->pending + d->pending_off, d->pending_len - d->pending_off,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
-            if (errno == EAGAIN) {
-                d->dst_blocked = true;
+            if (errno == EAGAIN)
                 return 0;
-            }
             return -1;
         }
         d->pending_off += (size_t)n;
@@ -103,9 +99,7 @@ static int pump(struct direction *d)
             if (n > 0) {
                 d->in_pipe -= (size_t)n;
                 progress = true;
-            } else if (n < 0 && errno == EAGAIN) {
-                d->dst_blocked = true;
-            } else {
+            } else if (n < 0 && errno != EAGAIN) {
                 return -1;
             }
         }
@@ -120,16 +114,9 @@ static int pump(struct direction *d)
     return 0;
 }
 
-static uint32_t wants(const struct direction *from_me, const struct direction *to_me)
-{
-    uint32_t ev = 0;
-    if (!from_me->src_eof && from_me->in_pipe < from_me->pipe_cap)
-        ev |= EPOLLIN | EPOLLRDHUP;
-    if (to_me->dst_blocked)
-        ev |= EPOLLOUT;
-    return ev;
-}
-
+/* Edge-triggered: both sockets are registered once for reading and writing
+ * and every event pumps both directions until they would block, so the hot
+ * path makes no epoll_ctl calls and re-sorts no timer. */
 static void relay_step(struct relay *r)
 {
     if (r->closed)
@@ -138,12 +125,7 @@ static void relay_step(struct relay *r)
         relay_close(r);
         return;
     }
-    uint32_t ea = wants(&r->ab, &r->ba), eb = wants(&r->ba, &r->ab);
-    if (ea != r->ev_a && loop_mod(r->loop, &r->wa, ea) == 0)
-        r->ev_a = ea;
-    if (eb != r->ev_b && loop_mod(r->loop, &r->wb, eb) == 0)
-        r->ev_b = eb;
-    loop_timer_arm(r->loop, &r->idle, RELAY_IDLE_MS);
+    r->last_active_ms = loop_now_ms();
 }
 
 static void on_event(struct loop_watch *w, uint32_t events)
@@ -158,9 +140,16 @@ static void on_event(struct loop_watch *w, uint32_t events)
     relay_step(r);
 }
 
+/* The idle deadline is checked lazily: the timer fires, and re-arms for
+ * the rest of the interval if there was traffic meanwhile. */
 static void on_idle(struct loop_timer *t)
 {
-    relay_close(t->data);
+    struct relay *r = t->data;
+    uint64_t idle = loop_now_ms() - r->last_active_ms;
+    if (idle >= RELAY_IDLE_MS)
+        relay_close(r);
+    else
+        loop_timer_arm(r->loop, &r->idle, RELAY_IDLE_MS - idle);
 }
 
 static int make_pipe(struct direction *d)
@@ -204,13 +193,15 @@ int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
             memcpy(r->ab.pending, a_to_b, n);
         r->ab.pending_len = n;
     }
-    if (err == 0 && ((err = loop_add(l, &r->wa, 0)) == 0) && (err = loop_add(l, &r->wb, 0)) < 0)
+    uint32_t ev = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    if (err == 0 && ((err = loop_add(l, &r->wa, ev)) == 0) && (err = loop_add(l, &r->wb, ev)) < 0)
         loop_del(l, &r->wa);
     if (err < 0) {
         r->done = NULL;
         relay_close(r);
         return err;
     }
+    loop_timer_arm(l, &r->idle, RELAY_IDLE_MS);
     relay_step(r);
     return 0;
 }
