@@ -16,24 +16,9 @@
 #include <unistd.h>
 
 #include "net/dial.h"
+#include "net/loopback.h"
 #include "net/relay.h"
 #include "net/services.h"
-
-static void loopback(int family, uint16_t port, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof *ss);
-    if (family == AF_INET6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_addr = in6addr_loopback;
-        s6->sin6_port = htons(port);
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        s4->sin_family = AF_INET;
-        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        s4->sin_port = htons(port);
-    }
-}
 
 /* --- hostPorts ----------------------------------------------------------- */
 
@@ -67,8 +52,8 @@ int forward_host_port_accept(struct net_services *ns, int listen_fd, int family,
     /* The family the workload used first, then the other one: a host server
      * may listen on only one of them. */
     struct sockaddr_storage ss[2];
-    loopback(family, port, &ss[0]);
-    loopback(family == AF_INET ? AF_INET6 : AF_INET, port, &ss[1]);
+    loopback_sockaddr(family, port, &ss[0]);
+    loopback_sockaddr(family == AF_INET ? AF_INET6 : AF_INET, port, &ss[1]);
     int r = dial_start(ns->loop, ss, 2, host_fwd_dialed, f, NULL);
     if (r < 0) {
         close(client);
@@ -149,8 +134,7 @@ void forward_expose_socket_ready(struct net_services *ns, int fd, int err)
         return;
     }
     struct sockaddr_storage ss;
-    loopback(e->family, e->port, &ss);
-    socklen_t len = e->family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    socklen_t len = loopback_sockaddr(e->family, e->port, &ss);
     if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
         close(fd);
         expose_retry_or_drop(e);

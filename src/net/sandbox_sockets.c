@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/loopback.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 
@@ -16,42 +17,6 @@ bool sandbox_sockets_needed(const struct moat_policy *p)
 {
     return p->net.mode == MOAT_NET_PROXY || p->net.mode == MOAT_NET_FIREWALL ||
            (p->net.mode == MOAT_NET_NONE && (p->net.n_host_ports || p->net.n_expose));
-}
-
-/* A socket bound to the loopback address of `family` (4 or 6) and `port`. */
-static int loopback_socket(int family, int type, uint16_t port)
-{
-    int af = family == 6 ? AF_INET6 : AF_INET;
-    int fd = socket(af, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_storage ss = { 0 };
-    socklen_t len;
-    if (af == AF_INET6) {
-        /* Separate v4 and v6 sockets, never one dual-stack socket: the
-         * original destination is then never ambiguous (DESIGN §3). */
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_addr = in6addr_loopback;
-        s6->sin6_port = htons(port);
-        len = sizeof *s6;
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        s4->sin_family = AF_INET;
-        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        s4->sin_port = htons(port);
-        len = sizeof *s4;
-    }
-    if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
-        (type == SOCK_STREAM && listen(fd, 1024) < 0)) {
-        int r = -errno;
-        close(fd);
-        return r;
-    }
-    return fd;
 }
 
 struct svc_set {
@@ -67,7 +32,7 @@ static int add_pair(struct svc_set *s, enum svc_kind kind, int type, uint16_t po
     for (int family = 4; family <= 6; family += 2) {
         if (s->n == FDPASS_MAX)
             return error_set(err, -E2BIG, "too many in-sandbox sockets (at most %d)", FDPASS_MAX);
-        int fd = loopback_socket(family, type, port);
+        int fd = loopback_listen(family == 6 ? AF_INET6 : AF_INET, type, port);
         /* No IPv6 in this kernel: the service is IPv4-only inside, which is
          * what the workload can reach anyway. */
         if (fd == -EAFNOSUPPORT || (family == 6 && fd == -EADDRNOTAVAIL))

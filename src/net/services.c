@@ -15,6 +15,7 @@
 
 #include "net/addr.h"
 #include "net/dns_filter.h"
+#include "net/loopback.h"
 #include "net/proxy_env.h"
 #include "util/fdpass.h"
 #include "util/error.h"
@@ -42,23 +43,10 @@ static enum dns_name_verdict check_name(void *ctx, const char *name)
  * rebinding), whatever IPv6 spelling hides them. */
 static bool addr_denied(void *ctx, int family, const uint8_t *bytes)
 {
-    struct net_addr a = { .family = (sa_family_t)family }, c, inner;
+    (void)ctx;
+    struct net_addr a = { .family = (sa_family_t)family };
     memcpy(a.b, bytes, family == AF_INET6 ? 16 : 4);
-    addr_canonical(&a, &c);
-    switch (addr_classify(&c)) {
-    case ADDR_LOOPBACK:
-    case ADDR_LINK_LOCAL:
-    case ADDR_METADATA:
-    case ADDR_UNSPECIFIED:
-    case ADDR_MULTICAST:
-    case ADDR_BROADCAST:
-        return true;
-    case ADDR_GLOBAL:
-    case ADDR_PRIVATE:
-        break;
-    }
-    return family == AF_INET6 && addr_unwrap_embedded_ipv4(&a, &inner) &&
-           addr_denied(ctx, AF_INET, inner.b);
+    return addr_is_special(&a);
 }
 
 void net_services_dns_ops(struct net_services *ns, struct dns_filter_ops *ops)
@@ -128,45 +116,14 @@ static void on_chan(struct loop_watch *w, uint32_t events)
     forward_expose_socket_ready(ns, r < 0 ? -1 : fd, r);
 }
 
-/* Exposure listeners on the host's 127.0.0.1 and ::1. */
-static int bind_host_loopback(int family, uint16_t port)
-{
-    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_storage ss = { 0 };
-    socklen_t len;
-    if (family == AF_INET6) {
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_addr = in6addr_loopback;
-        s6->sin6_port = htons(port);
-        len = sizeof *s6;
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        s4->sin_family = AF_INET;
-        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        s4->sin_port = htons(port);
-        len = sizeof *s4;
-    }
-    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0) {
-        int r = -errno;
-        close(fd);
-        return r;
-    }
-    return fd;
-}
-
 static int open_expose_listeners(struct net_services *ns, struct moat_error *err)
 {
     for (size_t i = 0; i < ns->p->net.n_expose; i++) {
         uint16_t port = ns->p->net.expose[i];
         int got = 0;
         for (int family = AF_INET; family != -1; family = family == AF_INET ? AF_INET6 : -1) {
-            int fd = bind_host_loopback(family, port);
+            /* On the host's 127.0.0.1 and ::1. */
+            int fd = loopback_listen(family, SOCK_STREAM, port);
             if (fd == -EAFNOSUPPORT || (family == AF_INET6 && fd == -EADDRNOTAVAIL))
                 continue;
             if (fd < 0)
