@@ -572,3 +572,27 @@ int authority_parse(const char *text, bool port_optional, struct authority *out)
     *out = a;
     return 0;
 }
+
+bool addr_class_is_special(enum addr_class c)
+{
+    switch (c) {
+    case ADDR_LOOPBACK:
+    case ADDR_LINK_LOCAL:
+    case ADDR_METADATA:
+    case ADDR_UNSPECIFIED:
+    case ADDR_MULTICAST:
+    case ADDR_BROADCAST:
+        return true;
+    case ADDR_GLOBAL:
+    case ADDR_PRIVATE:
+        return false;
+    }
+    return true;
+}
+
+bool addr_is_special(const struct net_addr *a)
+{
+    struct net_addr inner;
+    return addr_class_is_special(addr_classify(a)) ||
+           (addr_unwrap_embedded_ipv4(a, &inner) && addr_class_is_special(addr_classify(&inner)));
+}

@@ -51,6 +51,11 @@ enum addr_class {
 /* The class of the canonical form of a. */
 enum addr_class addr_classify(const struct net_addr *a);
 const char *addr_class_name(enum addr_class c);
+/* Loopback, link-local, metadata, unspecified, multicast, broadcast: the classes no hostname
+ * may resolve to and no broad rule opens (DESIGN §3). */
+bool addr_class_is_special(enum addr_class c);
+/* a, in any spelling, or an IPv4 embedded in it (mapped, compat, NAT64, 6to4) is special. */
+bool addr_is_special(const struct net_addr *a);
 
 /* a as inet_ntop(3) writes it (IPv6 without brackets, not canonicalised).  0; -ENOSPC when
  * buf is too small (INET6_ADDRSTRLEN always fits); -EAFNOSUPPORT for an unset family. */

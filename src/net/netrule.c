@@ -284,24 +284,6 @@ static bool is_ip_literal(const char *text, struct net_addr *a)
            (addr_parse(norm, a) == 0 || addr_parse_loose_ipv4(norm, a) == 0);
 }
 
-/* The classes no hostname rule and no broad CIDR may open (DESIGN §3 rules 3-5). */
-static bool class_denied(enum addr_class c)
-{
-    switch (c) {
-    case ADDR_LOOPBACK:
-    case ADDR_LINK_LOCAL:
-    case ADDR_METADATA:
-    case ADDR_UNSPECIFIED:
-    case ADDR_MULTICAST:
-    case ADDR_BROADCAST:
-        return true;
-    case ADDR_GLOBAL:
-    case ADDR_PRIVATE:
-        return false;
-    }
-    return true;
-}
-
 static const char *class_reason(enum addr_class c)
 {
     switch (c) {
@@ -361,9 +343,9 @@ static struct judgement judge_addr(const struct netpolicy *np, const struct net_
      * CIDR wholly inside the class, opens them: never a hostname (a name can be made to
      * resolve anywhere: DNS rebinding) and never 0.0.0.0/0. */
     enum addr_class cls = addr_classify(&canon);
-    if (!class_denied(cls) && has_embedded && class_denied(addr_classify(&embedded)))
+    if (!addr_class_is_special(cls) && has_embedded && addr_class_is_special(addr_classify(&embedded)))
         cls = addr_classify(&embedded);
-    if (class_denied(cls)) {
+    if (addr_class_is_special(cls)) {
         for (size_t i = 0; i < np->n_allow; i++) {
             const struct net_rule *r = &np->allow[i];
             if (r->kind != RULE_HOST && allow_applies(r, port, proto) &&

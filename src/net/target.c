@@ -73,7 +73,7 @@ static void connect_checked(struct target *t, const struct net_addr *addrs, size
         addr_format(&c, canon, sizeof canon);
         netpolicy_check_addr(&t->ns->np, &c, t->a.port, PROTO_TCP, hostname, &v);
         if (!v.allowed) {
-            if (hostname && addr_classify(&c) != ADDR_GLOBAL && addr_classify(&c) != ADDR_PRIVATE) {
+            if (hostname && addr_is_special(&c)) {
                 char reason[400];
                 snprintf(reason, sizeof reason, "%s resolves to a %s address (%s)", hostname,
                          addr_class_name(addr_classify(&c)), canon);
