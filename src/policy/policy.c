@@ -3,6 +3,7 @@
  * files or JSON (load_json.c does) and never touches the system beyond
  * getcwd/passwd for path expansion. */
 #include "policy/policy.h"
+#include "net/netrule.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -467,6 +468,12 @@ static int finalize_net(struct moat_policy *p, struct moat_error *err)
         (r = finalize_ports(p->net.host_ports, &p->net.n_host_ports, "$.network.hostPorts",
                             err)) < 0)
         return r;
+    /* Parse every rule now, with the network module's own parser, so `moat
+     * check` refuses what `moat run` would (errors name $.network.allow[i]). */
+    struct netpolicy np;
+    if ((r = netpolicy_build(&p->net.allow, &p->net.deny, &np, err)) < 0)
+        return r;
+    netpolicy_free(&np);
     return 0;
 }
 
