@@ -21,12 +21,12 @@ int proxy_env_add(struct moat_strv *env, const char *user, const char *token)
         self[n] = '\0';
     char java[512], ssh[PATH_MAX + 128], rsync[160], port[8];
     snprintf(port, sizeof port, "%d", MOAT_HTTP_PROXY_PORT);
-    /* The JVM ignores HTTP(S)_PROXY; it reads these properties. */
+    /* The JVM ignores HTTP(S)_PROXY and sends no credential on CONNECT: it
+     * gets the sandbox-only port that needs none. */
     snprintf(java, sizeof java,
-             "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=%s -Dhttps.proxyHost=127.0.0.1 "
-             "-Dhttps.proxyPort=%s -Dhttp.nonProxyHosts=localhost|127.0.0.1|[::1] "
-             "-Djdk.http.auth.tunneling.disabledSchemes= -Djdk.http.auth.proxying.disabledSchemes=",
-             port, port);
+             "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=%d -Dhttps.proxyHost=127.0.0.1 "
+             "-Dhttps.proxyPort=%d -Dhttp.nonProxyHosts=localhost|127.0.0.1|[::1]",
+             MOAT_JVM_PROXY_PORT, MOAT_JVM_PROXY_PORT);
     /* ssh has no proxy support of its own: moat itself speaks CONNECT for it. */
     snprintf(ssh, sizeof ssh, "ssh -o ProxyCommand='%s connect %%h %%p'", self);
     snprintf(rsync, sizeof rsync, "%s:%s@127.0.0.1:%d", user, token, MOAT_HTTP_PROXY_PORT);

@@ -43,6 +43,7 @@ struct http_conn {
     size_t up_len;
     struct outbuf to_up, to_client;
     struct target *target;
+    bool need_credential;
     bool closed;
 };
 
@@ -201,7 +202,7 @@ static void handle_head(struct http_conn *c)
     }
     memmove(c->in, c->in + c->req.head_len, c->in_len - c->req.head_len);
     c->in_len -= c->req.head_len;
-    if (!c->req.auth_ok) {
+    if (!c->req.auth_ok && c->need_credential) {
         vlog_denial(&c->ns->log, "connect", c->req.authority, NULL, 0,
                     "proxy request without the sandbox's credential");
         answer(c, 407, "Proxy Authentication Required", "moat: proxy credential required\n");
@@ -385,7 +386,7 @@ static void on_idle(struct loop_timer *t)
     conn_close(t->data, true);
 }
 
-int proxy_http_accept(struct net_services *ns, int listen_fd)
+int proxy_http_accept(struct net_services *ns, int listen_fd, bool need_credential)
 {
     int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0)
@@ -396,6 +397,7 @@ int proxy_http_accept(struct net_services *ns, int listen_fd)
         return -ENOMEM;
     }
     c->ns = ns;
+    c->need_credential = need_credential;
     c->cw = (struct loop_watch){ .fd = fd, .cb = on_event, .data = c };
     c->uw = (struct loop_watch){ .fd = -1, .cb = on_event, .data = c };
     c->idle = (struct loop_timer){ .cb = on_idle, .data = c };

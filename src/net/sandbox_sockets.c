@@ -55,7 +55,8 @@ int sandbox_sockets_send(const struct moat_policy *p, int chan, struct moat_erro
         if ((r = add_pair(&s, SVC_DNS_UDP, SOCK_DGRAM, MOAT_DNS_PORT, err)) < 0 ||
             (r = add_pair(&s, SVC_DNS_TCP, SOCK_STREAM, MOAT_DNS_PORT, err)) < 0 ||
             (r = add_pair(&s, SVC_HTTP_PROXY, SOCK_STREAM, MOAT_HTTP_PROXY_PORT, err)) < 0 ||
-            (r = add_pair(&s, SVC_SOCKS_PROXY, SOCK_STREAM, MOAT_SOCKS_PROXY_PORT, err)) < 0)
+            (r = add_pair(&s, SVC_SOCKS_PROXY, SOCK_STREAM, MOAT_SOCKS_PROXY_PORT, err)) < 0 ||
+            (r = add_pair(&s, SVC_JVM_PROXY, SOCK_STREAM, MOAT_JVM_PROXY_PORT, err)) < 0)
             goto out;
     }
     for (size_t i = 0; i < p->net.n_host_ports; i++)

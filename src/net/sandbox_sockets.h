@@ -12,10 +12,21 @@
 #include "moat.h"
 
 #define MOAT_HTTP_PROXY_PORT 3128
+/* The same proxy without the credential, for JVMs: they send none on
+ * CONNECT (no system property sets an Authenticator).  Like every service
+ * socket it exists only in the sandbox's namespace. */
+#define MOAT_JVM_PROXY_PORT 3129
 #define MOAT_SOCKS_PROXY_PORT 1080
 #define MOAT_DNS_PORT 53
 
-enum svc_kind { SVC_DNS_UDP = 1, SVC_DNS_TCP, SVC_HTTP_PROXY, SVC_SOCKS_PROXY, SVC_HOST_PORT };
+enum svc_kind {
+    SVC_DNS_UDP = 1,
+    SVC_DNS_TCP,
+    SVC_HTTP_PROXY,
+    SVC_SOCKS_PROXY,
+    SVC_HOST_PORT,
+    SVC_JVM_PROXY,
+};
 
 struct svc_desc {
     uint8_t kind;   /* enum svc_kind */

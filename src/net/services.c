@@ -67,7 +67,8 @@ static void on_listener(struct loop_watch *w, uint32_t events)
     switch ((enum svc_kind)li->d.kind) {
     case SVC_DNS_UDP: dns_server_udp(ns, w->fd); break;
     case SVC_DNS_TCP: dns_server_tcp_accept(ns, w->fd); break;
-    case SVC_HTTP_PROXY: proxy_http_accept(ns, w->fd); break;
+    case SVC_HTTP_PROXY: proxy_http_accept(ns, w->fd, true); break;
+    case SVC_JVM_PROXY: proxy_http_accept(ns, w->fd, false); break;
     case SVC_SOCKS_PROXY: proxy_socks_accept(ns, w->fd); break;
     case SVC_HOST_PORT:
         forward_host_port_accept(ns, w->fd, li->d.family == 6 ? AF_INET6 : AF_INET, li->d.port);

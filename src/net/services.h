@@ -59,7 +59,8 @@ int net_services_env(const struct net_services *ns, struct moat_strv *env);
 /* Service entry points, one per file. */
 int dns_server_udp(struct net_services *ns, int fd);
 int dns_server_tcp_accept(struct net_services *ns, int listen_fd);
-int proxy_http_accept(struct net_services *ns, int listen_fd);
+/* need_credential false only on the JVM port (see MOAT_JVM_PROXY_PORT). */
+int proxy_http_accept(struct net_services *ns, int listen_fd, bool need_credential);
 int proxy_socks_accept(struct net_services *ns, int listen_fd);
 int forward_host_port_accept(struct net_services *ns, int listen_fd, int family, uint16_t port);
 int forward_expose_accept(struct net_services *ns, int listen_fd, uint16_t port);

@@ -163,3 +163,46 @@ test_dual_toolchain_clients_use_the_proxy_variables() {
     expect_contains "$ERR" "dual.test" "git reached the server through the proxy"
     expect_not_contains "$ERR" "Could not resolve" "git"
 }
+
+test_dual_java_http_client_through_the_proxy() {
+    command -v javac >/dev/null || fail "javac missing"
+    mkdir -p java
+    cat > java/Get.java <<'JAVA'
+import java.net.*;
+import java.io.*;
+public class Get {
+    public static void main(String[] a) throws Exception {
+        HttpURLConnection c = (HttpURLConnection) new URL(a[0]).openConnection();
+        c.setConnectTimeout(10000);
+        try (InputStream in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
+            System.out.println(c.getResponseCode() + " " + new String(in.readAllBytes()).trim());
+        }
+    }
+}
+JAVA
+    javac -d java java/Get.java
+    chmod -R a+rX java
+    # JAVA_TOOL_OPTIONS is all the JVM gets; NIO needs socketpair(AF_UNIX).
+    SB_OPTS=(--network proxy --allow-unix-sockets --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -- java -cp "$WORK/java" Get http://dual.test/
+    expect_contains "$OUT" "200 hello from" "java http://"
+    sb "${SB_OPTS[@]}" -- java -cp "$WORK/java" Get http://denied.test/
+    expect_contains "$OUT" "403 blocked by moat policy" "java, denied"
+    # HTTPS: a CONNECT tunnel, where JVMs send no proxy credential.
+    keytool -importcert -noprompt -alias lab -file "$LAB_CA" -keystore "$WORK/trust.p12" \
+        -storetype PKCS12 -storepass changeit >/dev/null 2>&1
+    chmod a+r "$WORK/trust.p12"
+    SB_OPTS=(--network proxy --allow-unix-sockets --allow-net dual.test:443)
+    sb "${SB_OPTS[@]}" -- java -Djavax.net.ssl.trustStore="$WORK/trust.p12" \
+        -Djavax.net.ssl.trustStorePassword=changeit -cp "$WORK/java" Get https://dual.test/
+    expect_contains "$OUT" "200 hello from" "java https://"
+}
+
+test_dual_jvm_port_serves_only_the_sandbox() {
+    SB_OPTS=(--network proxy --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -- curl -sS --noproxy '' --max-time 10 -x http://127.0.0.1:3129 http://dual.test/
+    expect_contains "$OUT" "hello from" "inside, without credential"
+    if ip netns exec "$LAB_HOST" curl -sS --max-time 3 -x http://127.0.0.1:3129 http://dual.test/ 2>/dev/null; then
+        fail "the JVM proxy port answered from outside the sandbox"
+    fi
+}
