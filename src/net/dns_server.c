@@ -11,6 +11,7 @@
 
 #include "net/addr.h"
 #include "net/dns_filter.h"
+#include "net/fakeip.h"
 #include "net/services.h"
 
 #define DNS_TCP_IDLE_MS 10000
@@ -66,6 +67,39 @@ static void deliver(struct query *qr, const uint8_t *msg, size_t len)
     free(qr);
 }
 
+/* Firewall mode: an allowed name's A or AAAA answer becomes one address
+ * from moat's pool for that family (net/fakeip.h), kept for at least the
+ * floor.  Answers without such records (NXDOMAIN, NODATA) pass unchanged,
+ * so a name without IPv6 still gets no AAAA.  Returns the new length. */
+static size_t fake_answer(struct net_services *ns, const struct dns_query *q, uint8_t *msg,
+                          size_t cap, size_t len)
+{
+    uint16_t type = q->q.qtype;
+    if (type != 1 && type != 28)
+        return len;
+    struct dns_response *d = malloc(sizeof *d);
+    const char *why;
+    if (!d || dns_parse_response(msg, len, d, &why) < 0) {
+        free(d);
+        return len;
+    }
+    uint32_t ttl = UINT32_MAX;
+    for (size_t i = 0; i < d->n_an; i++)
+        if (d->an[i].type == type && d->an[i].ttl < ttl)
+            ttl = d->an[i].ttl;
+    free(d);
+    if (ttl == UINT32_MAX)
+        return len;
+    struct net_addr fake;
+    int family = type == 1 ? AF_INET : AF_INET6;
+    if (fakeip_for_name(ns->fake, q->q.name, family, ttl, &fake) < 0)
+        return dns_build_response(q, 2 /* SERVFAIL */, msg, cap, &len) < 0 ? 0 : len;
+    struct dns_rr_addr rr = { .family = family, .ttl = ttl };
+    memcpy(rr.addr, fake.b, family == AF_INET ? 4 : 16);
+    size_t n;
+    return dns_build_answer(q, &rr, 1, msg, cap, &n) < 0 ? 0 : n;
+}
+
 static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err)
 {
     struct query *qr = ctx;
@@ -81,6 +115,8 @@ static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id,
         out_len = 0;
     if (r == 0 && why)
         vlog_denial(&ns->log, "dns", qr->q.q.spelled, qr->q.q.name, 53, why);
+    else if (r == 0 && ns->fake)
+        out_len = fake_answer(ns, &qr->q, out, cap, out_len);
     deliver(qr, out_len ? out : NULL, out_len);
 }
 

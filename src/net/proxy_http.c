@@ -217,7 +217,7 @@ static void handle_head(struct http_conn *c)
         out_append(&c->to_up, fwd, c->req.fwd_len); /* sent once connected */
     http_framer_init(&c->req_body, &c->req.body);
     c->st = H_CONNECTING;
-    if (target_open(c->ns, c->req.authority, on_target, c, &c->target) < 0)
+    if (target_open(c->ns, c->req.authority, AF_UNSPEC, on_target, c, &c->target) < 0)
         answer(c, 500, NULL, "moat: out of memory\n");
 }
 

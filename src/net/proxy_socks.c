@@ -113,7 +113,7 @@ static void on_readable(struct loop_watch *w, uint32_t events)
     /* SOCKS5_READY: stop reading until the target answers. */
     loop_mod(c->ns->loop, w, 0);
     loop_timer_disarm(c->ns->loop, &c->timer);
-    if (target_open(c->ns, c->s.target, on_target, c, &c->target) < 0)
+    if (target_open(c->ns, c->s.target, AF_UNSPEC, on_target, c, &c->target) < 0)
         socks_close(c, true);
 }
 

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/firewall.h"
 #include "net/loopback.h"
 #include "util/error.h"
 #include "util/fdpass.h"
@@ -59,6 +60,9 @@ int sandbox_sockets_send(const struct moat_policy *p, int chan, struct moat_erro
             (r = add_pair(&s, SVC_JVM_PROXY, SOCK_STREAM, MOAT_JVM_PROXY_PORT, err)) < 0)
             goto out;
     }
+    if (p->net.mode == MOAT_NET_FIREWALL &&
+        (r = add_pair(&s, SVC_INTERCEPT, SOCK_STREAM, MOAT_INTERCEPT_PORT, err)) < 0)
+        goto out;
     for (size_t i = 0; i < p->net.n_host_ports; i++)
         if ((r = add_pair(&s, SVC_HOST_PORT, SOCK_STREAM, p->net.host_ports[i], err)) < 0)
             goto out;

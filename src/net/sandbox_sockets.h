@@ -26,6 +26,7 @@ enum svc_kind {
     SVC_SOCKS_PROXY,
     SVC_HOST_PORT,
     SVC_JVM_PROXY,
+    SVC_INTERCEPT, /* firewall mode: redirected connections (net/firewall.h) */
 };
 
 struct svc_desc {

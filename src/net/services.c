@@ -15,6 +15,7 @@
 
 #include "net/addr.h"
 #include "net/dns_filter.h"
+#include "net/fakeip.h"
 #include "net/loopback.h"
 #include "net/proxy_env.h"
 #include "util/fdpass.h"
@@ -69,6 +70,9 @@ static void on_listener(struct loop_watch *w, uint32_t events)
     case SVC_DNS_TCP: dns_server_tcp_accept(ns, w->fd); break;
     case SVC_HTTP_PROXY: proxy_http_accept(ns, w->fd, true); break;
     case SVC_JVM_PROXY: proxy_http_accept(ns, w->fd, false); break;
+    case SVC_INTERCEPT:
+        intercept_accept(ns, w->fd, li->d.family == 6 ? AF_INET6 : AF_INET);
+        break;
     case SVC_SOCKS_PROXY: proxy_socks_accept(ns, w->fd); break;
     case SVC_HOST_PORT:
         forward_host_port_accept(ns, w->fd, li->d.family == 6 ? AF_INET6 : AF_INET, li->d.port);
@@ -162,6 +166,10 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
         goto fail;
     }
     net_services_dns_ops(ns, ns->dns_ops);
+    if (p->net.mode == MOAT_NET_FIREWALL && !(ns->fake = fakeip_new(FAKEIP_FLOOR_S))) {
+        r = error_set(err, -ENOMEM, "out of memory");
+        goto fail;
+    }
     if ((r = dns_upstream_new(l, "/etc/resolv.conf", &ns->up, err)) < 0)
         goto fail;
     uint8_t raw[16];
@@ -222,6 +230,7 @@ void net_services_free(struct net_services *ns)
     dns_upstream_free(ns->up);
     netpolicy_free(&ns->np);
     free(ns->dns_ops);
+    fakeip_free(ns->fake);
     if (ns->log.file)
         fclose(ns->log.file);
     free(ns);

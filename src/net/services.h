@@ -35,6 +35,7 @@ struct net_services {
     struct listener *listeners; /* in-sandbox and host-side, linked */
     struct expose_wait *waiting_head, *waiting_tail; /* FIFO of socket requests */
     struct dns_filter_ops *dns_ops; /* for the resolver: lives as long as ns */
+    struct fakeip_map *fake;        /* firewall mode: names behind pool addresses */
 };
 
 /* Before the clone: compile the policy, read the host's resolvers, bind the
@@ -65,5 +66,6 @@ int proxy_socks_accept(struct net_services *ns, int listen_fd);
 int forward_host_port_accept(struct net_services *ns, int listen_fd, int family, uint16_t port);
 int forward_expose_accept(struct net_services *ns, int listen_fd, uint16_t port);
 void forward_expose_socket_ready(struct net_services *ns, int fd, int err);
+int intercept_accept(struct net_services *ns, int listen_fd, int family);
 
 #endif

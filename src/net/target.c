@@ -14,6 +14,7 @@
 struct target {
     struct net_services *ns;
     struct authority a;
+    int family;
     char written[300];
     struct resolve *resolve;
     struct dial *dial;
@@ -82,7 +83,8 @@ static void connect_checked(struct target *t, const struct net_addr *addrs, size
             }
             continue;
         }
-        bool usable = c.family == AF_INET6 ? t->ns->v6_ok : t->ns->v4_ok;
+        bool usable = (c.family == AF_INET6 ? t->ns->v6_ok : t->ns->v4_ok) &&
+                      (t->family == AF_UNSPEC || t->family == c.family);
         if (usable && k < DIAL_MAX_ADDRS)
             to_sockaddr(&c, t->a.port, &ss[k++]);
     }
@@ -116,13 +118,13 @@ static void on_resolved(void *ctx, const struct net_addr *addrs, size_t n, int e
     connect_checked(t, addrs, n, t->a.host);
 }
 
-int target_open(struct net_services *ns, const char *authority, target_cb cb, void *ctx,
-                struct target **out)
+int target_open(struct net_services *ns, const char *authority, int family, target_cb cb,
+                void *ctx, struct target **out)
 {
     struct target *t = calloc(1, sizeof *t);
     if (!t)
         return -ENOMEM;
-    *t = (struct target){ .ns = ns, .cb = cb, .ctx = ctx };
+    *t = (struct target){ .ns = ns, .cb = cb, .ctx = ctx, .family = family };
     snprintf(t->written, sizeof t->written, "%s", authority);
     if (out)
         *out = t;
@@ -141,8 +143,8 @@ int target_open(struct net_services *ns, const char *authority, target_cb cb, vo
         deny(t, NULL, v.reason);
         return 0;
     }
-    int r = resolve_start(ns->up, ns->dns_ops, t->a.host, ns->v4_ok, ns->v6_ok, on_resolved, t,
-                          &t->resolve);
+    int r = resolve_start(ns->up, ns->dns_ops, t->a.host, ns->v4_ok && family != AF_INET6,
+                          ns->v6_ok && family != AF_INET, on_resolved, t, &t->resolve);
     if (r < 0)
         finish(t, -1, r, "cannot resolve");
     return 0;

@@ -15,8 +15,10 @@ struct target;
  * reason says why), -ENOENT (no such name) or the dial's -errno. */
 typedef void (*target_cb)(void *ctx, int fd, int err, const char *reason);
 
-int target_open(struct net_services *ns, const char *authority, target_cb cb, void *ctx,
-                struct target **out);
+/* family: AF_UNSPEC for any, or the only family to dial (firewall mode keeps
+ * the family the workload connected with). */
+int target_open(struct net_services *ns, const char *authority, int family, target_cb cb,
+                void *ctx, struct target **out);
 /* Cancel before cb ran (the client went away). */
 void target_cancel(struct target *t);
 

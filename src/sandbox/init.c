@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "net/firewall.h"
 #include "net/sandbox_sockets.h"
 #include "sandbox/context.h"
 #include "sandbox/mount_tree.h"
@@ -88,6 +89,8 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
     if (c->p->net.mode != MOAT_NET_HOST && netns_loopback_up(&err) < 0)
         setup_failed(c, &err);
     if (c->chan_fd >= 0 && sandbox_sockets_send(c->p, c->chan_fd, &err) < 0)
+        setup_failed(c, &err);
+    if (c->p->net.mode == MOAT_NET_FIREWALL && firewall_install(c->p, &err) < 0)
         setup_failed(c, &err);
     if (mount_tree_build(c->p, c->home, c->resolv_conf, &err) < 0)
         setup_failed(c, &err);

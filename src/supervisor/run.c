@@ -46,10 +46,6 @@ struct supervisor {
 
 static int check_supported(const struct moat_policy *p, struct moat_error *err)
 {
-    if (p->net.mode == MOAT_NET_FIREWALL)
-        return error_set(err, -EOPNOTSUPP,
-                         "network.mode \"firewall\" is not implemented yet; use \"proxy\", "
-                         "\"none\" or \"host\"");
     if (p->net.mode == MOAT_NET_HOST && (p->net.n_expose || p->net.n_host_ports))
         return error_set(err, -EINVAL,
                          "network.expose and network.hostPorts need an isolated network; with "

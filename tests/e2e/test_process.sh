@@ -51,10 +51,10 @@ test_network_host_sees_the_hosts_interfaces() {
     expect_eq "$OUT" "$host"
 }
 
-test_network_modes_not_built_yet_say_so() {
-    moat_run --network firewall -- true
+test_expose_with_host_network_is_refused() {
+    moat_run --network host --expose 40001 -- true
     expect_eq "$RC" 125
-    expect_contains "$ERR" "not implemented yet"
+    expect_contains "$ERR" "isolated network"
 }
 
 test_shell_command_runs_with_dash_c() {

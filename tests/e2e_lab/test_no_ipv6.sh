@@ -22,3 +22,14 @@ test_no6_ipv6_only_name_fails_fast() {
     case "$(last_line)" in 502|403) ;; *) fail "v6only: $(last_line)" ;; esac
     [ $(( (end - start) / 1000000 )) -lt 3000 ] || fail "took $(( (end - start) / 1000000 )) ms"
 }
+
+test_no6_fw_ipv4_works_and_ipv6_fails_fast() {
+    cp "$(dirname "${BASH_SOURCE[0]}")/raw_client.py" "$WORK/"; chmod a+r "$WORK/raw_client.py"
+    SB_OPTS=(--network firewall --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 "$WORK/raw_client.py" dual.test 80 4
+    expect_contains "$OUT" "hello from $LAB_W4:80"
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 "$WORK/raw_client.py" dual.test 80 6
+    case "$OUT" in refused*) ;; *) fail "IPv6 without IPv6 on the host: $OUT" ;; esac
+    ms=${OUT##* }; ms=${ms%.*}
+    [ "$ms" -lt 1000 ] || fail "took $ms ms"
+}

@@ -1,0 +1,24 @@
+/* Firewall mode's kernel side, installed by the sandbox init inside the
+ * sandbox's network namespace before the workload exists: default routes
+ * for both families through lo (no device needed: nothing that is not
+ * redirected to lo leaves it anyway), and one nftables table of family inet that redirects TCP to moat's fake-address pools and to the
+ * policy's literal addresses/CIDRs to the interception socket, sends all DNS
+ * (UDP and TCP, any address) to the DNS filter, and rejects everything else
+ * at once (TCP reset, ICMP admin-prohibited).  The workload has no
+ * capability over this namespace, so it cannot change any of it. */
+#ifndef MOAT_NET_FIREWALL_H
+#define MOAT_NET_FIREWALL_H
+
+#include <stddef.h>
+
+#include "moat.h"
+
+#define MOAT_INTERCEPT_PORT 3130
+
+/* The nftables ruleset for this policy, as nft(8) text (malloc'd). */
+char *firewall_ruleset(const struct moat_policy *p, struct moat_error *err);
+
+/* Add the routes, load the ruleset in one transaction, read it back. */
+int firewall_install(const struct moat_policy *p, struct moat_error *err);
+
+#endif

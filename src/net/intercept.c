@@ -1,0 +1,119 @@
+/* Firewall mode's interception socket: connections the ruleset redirected
+ * (net/firewall.h).  The original destination (SO_ORIGINAL_DST,
+ * IP6T_SO_ORIGINAL_DST — separate IPv4 and IPv6 listeners, so it is never
+ * ambiguous) is either one of moat's pool addresses, mapped back to the name
+ * it was handed out for, or a literal address from the policy; either way the
+ * decision is target_open's, the same as for the proxies.  Refusals are a
+ * TCP reset (SO_LINGER 0), never a hang. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/fakeip.h"
+#include "net/relay.h"
+#include "net/services.h"
+#include "net/target.h"
+
+struct intercepted {
+    struct net_services *ns;
+    int client;
+};
+
+static void reset(int fd)
+{
+    struct linger l = { .l_onoff = 1, .l_linger = 0 };
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close(fd);
+}
+
+static void on_target(void *ctx, int fd, int err, const char *reason)
+{
+    struct intercepted *ic = ctx;
+    (void)err;
+    (void)reason;
+    if (fd < 0)
+        reset(ic->client);
+    else
+        relay_start(ic->ns->loop, ic->client, fd, NULL, 0, NULL, NULL);
+    free(ic);
+}
+
+static int original_destination(int fd, int family, struct net_addr *a, uint16_t *port)
+{
+    memset(a, 0, sizeof *a);
+    if (family == AF_INET) {
+        struct sockaddr_in s4;
+        socklen_t len = sizeof s4;
+        if (getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &s4, &len) < 0)
+            return -errno;
+        a->family = AF_INET;
+        memcpy(a->b, &s4.sin_addr, 4);
+        *port = ntohs(s4.sin_port);
+    } else {
+        struct sockaddr_in6 s6;
+        socklen_t len = sizeof s6;
+        if (getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &s6, &len) < 0)
+            return -errno;
+        a->family = AF_INET6;
+        memcpy(a->b, &s6.sin6_addr, 16);
+        *port = ntohs(s6.sin6_port);
+    }
+    return 0;
+}
+
+int intercept_accept(struct net_services *ns, int listen_fd, int family)
+{
+    int client = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (client < 0)
+        return -errno;
+    struct net_addr orig, canon;
+    uint16_t port = 0;
+    char text[INET6_ADDRSTRLEN], authority[300];
+    if (original_destination(client, family, &orig, &port) < 0) {
+        reset(client);
+        return 0;
+    }
+    addr_canonical(&orig, &canon);
+    addr_format(&canon, text, sizeof text);
+    /* A connection to the sandbox's own loopback was never redirected:
+     * refuse whatever claims to be one (it would be the listener itself). */
+    if (addr_is_special(&canon) || !ns->fake) {
+        vlog_denial(&ns->log, "connect", text, text, port, "not a redirected destination");
+        reset(client);
+        return 0;
+    }
+    bool in_pool;
+    const char *name = fakeip_lookup(ns->fake, &canon, &in_pool);
+    int dial_family = AF_UNSPEC;
+    if (in_pool && !name) {
+        vlog_denial(&ns->log, "connect", text, text, port,
+                    "address from an expired or unknown DNS answer");
+        reset(client);
+        return 0;
+    }
+    if (name) {
+        snprintf(authority, sizeof authority, "%s:%u", name, (unsigned)port);
+        dial_family = canon.family; /* the family the workload chose */
+    } else {
+        snprintf(authority, sizeof authority, canon.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+                 text, (unsigned)port);
+    }
+    struct intercepted *ic = malloc(sizeof *ic);
+    if (!ic) {
+        reset(client);
+        return -ENOMEM;
+    }
+    *ic = (struct intercepted){ .ns = ns, .client = client };
+    if (target_open(ns, authority, dial_family, on_target, ic, NULL) < 0) {
+        reset(client);
+        free(ic);
+    }
+    return 0;
+}

@@ -1,0 +1,100 @@
+# Firewall mode in the dual-stack lab: programs that know nothing of proxies
+# are held to the policy by the kernel ruleset and the interception socket.
+
+raw() { # HOST PORT FAMILY [udp]: the raw client inside the sandbox
+    cp "$(dirname "${BASH_SOURCE[0]}")/raw_client.py" "$WORK/raw_client.py"
+    chmod a+r "$WORK/raw_client.py"
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 "$WORK/raw_client.py" "$@"
+}
+
+fast_refusal() { # the last raw result was refused, quickly
+    case "$OUT" in refused*) ;; *) fail "not refused: $OUT" ;; esac
+    ms=${OUT##* }; ms=${ms%.*}
+    [ "$ms" -lt 100 ] || fail "refusal took ${ms} ms"
+}
+
+test_dual_fw_seed_479_starts_and_reaches_dual_over_both_families() {
+    # mxc#479: allow a dual-stack name and 127.0.0.1, default block.
+    SB_OPTS=(--network firewall --allow-net dual.test --allow-net 127.0.0.1)
+    sb "${SB_OPTS[@]}" -- echo ok
+    expect_eq "$OUT" ok
+    raw dual.test 80 4
+    expect_contains "$OUT" "hello from $LAB_W4:80" "over IPv4"
+    raw dual.test 80 6
+    expect_contains "$OUT" "hello from [$LAB_W6]:80" "over IPv6"
+}
+
+test_dual_fw_denied_names_and_literals_are_refused_at_once() {
+    SB_OPTS=(--network firewall --allow-net dual.test)
+    raw denied.test 80 any; fast_refusal
+    raw v4only.test 80 any; fast_refusal
+    raw "$LAB_DENIED4" 80 4; fast_refusal
+    raw "$LAB_DENIED6" 80 6; fast_refusal
+    raw "$LAB_W4" 80 4; fast_refusal   # dual.test's real address: only the name is allowed
+}
+
+test_dual_fw_every_spelling_of_a_denied_ipv4_is_refused() {
+    SB_OPTS=(--network firewall --allow-net dual.test)
+    for target in "::ffff:$LAB_DENIED4" "::$LAB_DENIED4" "64:ff9b::cb00:7109" "2002:cb00:7109::" ; do
+        raw "$target" 80 6; fast_refusal
+    done
+    for target in 0xcb007109 3405803785 0313.0.0161.011 0xcb.0.113.9; do
+        raw "$target" 80 4; fast_refusal
+    done
+}
+
+test_dual_fw_literal_rules_of_both_families() {
+    SB_OPTS=(--network firewall --allow-net "$LAB_V4ONLY" --allow-net "[$LAB_V6ONLY]:80")
+    raw "$LAB_V4ONLY" 80 4
+    expect_contains "$OUT" "hello from $LAB_V4ONLY:80"
+    raw "$LAB_V6ONLY" 80 6
+    expect_contains "$OUT" "hello from [$LAB_V6ONLY]:80"
+    raw "$LAB_V6ONLY" 8080 6   # port not allowed: the supervisor resets it
+    case "$OUT" in refused*) ;; *) fail "port 8080: $OUT" ;; esac
+}
+
+test_dual_fw_wildcard_names() {
+    SB_OPTS=(--network firewall --allow-net '*.wild.test')
+    raw a.wild.test 80 4; expect_contains "$OUT" "hello from $LAB_WILD4:80"
+    raw a.wild.test 80 6; expect_contains "$OUT" "hello from [$LAB_WILD6]:80"
+    raw wild.test 80 any; fast_refusal
+}
+
+test_dual_fw_cdn_rotation_keeps_working() {
+    cp "$(dirname "${BASH_SOURCE[0]}")/raw_client.py" "$WORK/"; chmod a+r "$WORK/raw_client.py"
+    lab_cdn_rotate A >/dev/null
+    # The lab's answers change while one sandbox runs; it connects before
+    # and after (TTL 2 s), to the same pool address, and reaches the new set.
+    ( for _ in $(seq 200); do [ -e "$WORK/rotate-now" ] && break; sleep 0.05; done
+      lab_cdn_rotate B >/dev/null; touch "$WORK/rotated" ) &
+    helper=$!
+    SB_OPTS=(--network firewall --allow-net cdn.test --allow-write "$WORK")
+    sb "${SB_OPTS[@]}" -c "/usr/bin/python3 $WORK/raw_client.py cdn.test 80 6; touch $WORK/rotate-now; \
+        while [ ! -e $WORK/rotated ]; do sleep 0.1; done; sleep 2.5; /usr/bin/python3 $WORK/raw_client.py cdn.test 80 6"
+    wait "$helper" || true
+    first=$(echo "$OUT" | sed -n 1p) second=$(echo "$OUT" | sed -n 2p)
+    case "$first" in *"::20]"*|*"::21]"*) ;; *) fail "first: $first" ;; esac
+    case "$second" in *"::22]"*|*"::23]"*) ;; *) fail "after rotation: $second" ;; esac
+}
+
+test_dual_fw_other_ways_out_fail() {
+    SB_OPTS=(--network firewall --allow-net dual.test)
+    raw "$LAB_W4" 7 4 udp
+    case "$OUT" in refused*) ;; *) fail "udp: $OUT" ;; esac
+    sb "${SB_OPTS[@]}" -c 'ping -c1 -W1 198.51.100.10 >/dev/null 2>&1 && echo icmp-ok || echo icmp-refused'
+    expect_eq "$OUT" icmp-refused
+    sb "${SB_OPTS[@]}" -c 'nft flush ruleset 2>&1; echo nft=$?'
+    expect_contains "$OUT" "Operation not permitted"
+    sb "${SB_OPTS[@]}" -c 'ip route add 203.0.113.0/24 dev lo 2>&1; echo route=$?'
+    expect_contains "$OUT" "route=2"
+    sb "${SB_OPTS[@]}" -- unshare -n true
+    [ "$RC" != 0 ] || fail "unshare -n succeeded"
+    sb "${SB_OPTS[@]}" -- "$ATTACK" bind 203.0.113.9 0
+    expect_eq "$OUT" EACCES "bind (Landlock refuses every TCP bind)"
+}
+
+test_dual_fw_proxies_stay_available() {
+    SB_OPTS=(--network firewall --allow-net dual.test)
+    curl_in http://dual.test/
+    expect_eq "$(last_line)" 200
+}
