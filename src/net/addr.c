@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "net/hostpat.h"
+#include "util/hex.h"
 
 #define ADDR_TEXT_MAX 64   /* longest strict literal: 45 for IPv6 + brackets, with room */
 #define LOOSE_TEXT_MAX 255 /* longest inet_aton spelling we recognise: a whole host name */
@@ -18,16 +19,6 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static size_t addr_len(sa_family_t family)
 {
@@ -74,8 +65,8 @@ static bool parse_ipv6(const char *s, size_t len, uint8_t out[16])
     while (i < len) {
         size_t start = i;
         unsigned v = 0;
-        while (i < len && hex_value(s[i]) >= 0 && i - start < 5)
-            v = v * 16 + (unsigned)hex_value(s[i++]);
+        while (i < len && hex_digit_value((unsigned char)s[i]) >= 0 && i - start < 5)
+            v = v * 16 + (unsigned)hex_digit_value((unsigned char)s[i++]);
         if (i < len && s[i] == '.') {
             uint8_t v4[4];
             if (nw > 6 || !parse_ipv4_strict(s + start, len - start, v4))
@@ -157,11 +148,11 @@ static bool parse_loose_part(const char **p, uint64_t *out)
             s++;
         }
     }
-    if (base == 16 && hex_value(*s) < 0)
+    if (base == 16 && hex_digit_value((unsigned char)*s) < 0)
         return false; /* "0x" alone: strtoul stops at the 'x', and inet_aton refuses it */
     uint64_t v = 0;
     for (;; s++) {
-        int d = hex_value(*s);
+        int d = hex_digit_value((unsigned char)*s);
         if (d < 0 || (unsigned)d >= base)
             break;
         v = v * base + (unsigned)d;

@@ -2,6 +2,7 @@
  * every rule about where one HTTP message ends and the next begins, so request-smuggling
  * defences live in one place.  Only counts body bytes: never copies, buffers or resolves. */
 #include "net/http_framing.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <string.h>
@@ -349,16 +350,6 @@ void http_framer_init(struct http_framer *f, const struct http_body *body)
               (body->kind == HTTP_BODY_LENGTH && body->length == 0);
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static int chunk_fail(struct http_framer *f, const char *why)
 {
@@ -372,7 +363,7 @@ static int chunk_byte(struct http_framer *f, unsigned char c)
 {
     switch (f->state) {
     case CH_SIZE: {
-        int v = hexval(c);
+        int v = hex_digit_value(c);
         if (v >= 0) {
             /* Leading zeros do not grow the value but are still bounded, by the line. */
             if (f->remaining > (HTTP_LENGTH_MAX - (uint64_t)v) / 16)
