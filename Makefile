@@ -25,7 +25,7 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 LIB_SRCS  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
 CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
-HDRS      := $(shell find include src -name '*.h') tests/unit/unit.h
+HDRS      := $(shell find include src tests/unit -name '*.h')
 
 all: build/moat
 

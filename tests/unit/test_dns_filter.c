@@ -5,58 +5,9 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include "dns_packet.h"
 #include "net/dns_filter.h"
 #include "unit.h"
-
-/* --- raw packets (as in test_dns_msg.c) ----------------------------------------------- */
-
-struct pkt {
-    uint8_t b[16384];
-    size_t n;
-};
-
-static void p8(struct pkt *p, unsigned v)
-{
-    p->b[p->n++] = (uint8_t)v;
-}
-
-static void p16(struct pkt *p, unsigned v)
-{
-    p8(p, v >> 8);
-    p8(p, v);
-}
-
-static void p32(struct pkt *p, uint32_t v)
-{
-    p16(p, v >> 16);
-    p16(p, v & 0xffff);
-}
-
-static void pbytes(struct pkt *p, const void *src, size_t n)
-{
-    memcpy(p->b + p->n, src, n);
-    p->n += n;
-}
-
-static void pname(struct pkt *p, const char *name)
-{
-    while (*name) {
-        size_t k = strcspn(name, ".");
-        p8(p, (unsigned)k);
-        pbytes(p, name, k);
-        name += k;
-        if (*name == '.')
-            name++;
-    }
-    p8(p, 0);
-}
-
-static void phdr(struct pkt *p, unsigned id, unsigned flags, unsigned qd, unsigned an,
-                 unsigned ns, unsigned ar)
-{
-    p->n = 0;
-    p16(p, id), p16(p, flags), p16(p, qd), p16(p, an), p16(p, ns), p16(p, ar);
-}
 
 static void mkquery(struct pkt *p, unsigned id, const char *name, unsigned type, bool edns)
 {

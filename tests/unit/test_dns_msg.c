@@ -6,72 +6,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "dns_packet.h"
 #include "net/dns_msg.h"
 #include "unit.h"
-
-/* --- building raw packets ------------------------------------------------------------- */
-
-struct pkt {
-    uint8_t b[16384];
-    size_t n;
-};
-
-static void p8(struct pkt *p, unsigned v)
-{
-    p->b[p->n++] = (uint8_t)v;
-}
-
-static void p16(struct pkt *p, unsigned v)
-{
-    p8(p, v >> 8), p8(p, v);
-}
-
-static void p32(struct pkt *p, uint32_t v)
-{
-    p16(p, v >> 16), p16(p, v & 0xffff);
-}
-
-static void pbytes(struct pkt *p, const void *src, size_t n)
-{
-    memcpy(p->b + p->n, src, n);
-    p->n += n;
-}
-
-/* Labels of a dotted name, without the terminating root octet. */
-static void plabels(struct pkt *p, const char *name)
-{
-    while (*name) {
-        size_t k = strcspn(name, ".");
-        p8(p, (unsigned)k);
-        pbytes(p, name, k);
-        name += k;
-        if (*name == '.')
-            name++;
-    }
-}
-
-static void pname(struct pkt *p, const char *name)
-{
-    plabels(p, name);
-    p8(p, 0);
-}
-
-static void pptr(struct pkt *p, unsigned off)
-{
-    p16(p, 0xc000u | off);
-}
-
-static void phdr(struct pkt *p, unsigned id, unsigned flags, unsigned qd, unsigned an,
-                 unsigned ns, unsigned ar)
-{
-    p->n = 0;
-    p16(p, id), p16(p, flags), p16(p, qd), p16(p, an), p16(p, ns), p16(p, ar);
-}
-
-static void popt(struct pkt *p, unsigned udp, uint32_t ttl, unsigned rdlen)
-{
-    p8(p, 0), p16(p, DNS_TYPE_OPT), p16(p, udp), p32(p, ttl), p16(p, rdlen);
-}
 
 /* A client query: header, question, optional OPT with a 4096-octet payload size. */
 static void mkquery(struct pkt *p, unsigned id, const char *name, unsigned type, bool edns)
@@ -83,11 +20,6 @@ static void mkquery(struct pkt *p, unsigned id, const char *name, unsigned type,
         popt(p, 4096, 0, 0);
 }
 
-/* An RR header after its owner. */
-static void prr(struct pkt *p, unsigned type, uint32_t ttl, unsigned rdlen)
-{
-    p16(p, type), p16(p, DNS_CLASS_IN), p32(p, ttl), p16(p, rdlen);
-}
 
 /* A typical upstream answer: www.example.com A? → CNAME edge.example.com (compressed
  * against the question) → CNAME x.cdn.test → two A records, an SOA in authority and an OPT
