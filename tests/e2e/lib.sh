@@ -2,7 +2,14 @@
 # `set -e`, in a fresh $WORK directory owned by the current user, with
 # HOME=$WORK/home; a failing check prints why and fails the test.
 
-fail() { echo "FAIL: $*" >&2; return 1; }
+# A failed check is recorded in $WORK/.failed as well as returned: the
+# harness fails the test on either, so no shell context that ignores
+# `set -e` can hide a failed check.
+fail() {
+    echo "FAIL: $*" >&2
+    echo "$*" >> "$WORK/.failed"
+    return 1
+}
 
 # expect_eq GOT WANT [what]
 expect_eq() {

@@ -27,7 +27,11 @@ for t in $(declare -F | awk '{print $3}' | grep '^test_' | sort); do
     export WORK HOME="$WORK/home"
     mkdir -p "$HOME"
     log="$WORK.log"
-    if ( set -e; cd "$WORK"; "$t" ) >"$log" 2>&1; then
+    # Not inside `if`: bash ignores set -e in a condition's subshell.
+    rc=0
+    ( set -e; cd "$WORK"; "$t" ) >"$log" 2>&1 || rc=$?
+    [ -e "$WORK/.failed" ] && rc=1
+    if [ "$rc" -eq 0 ]; then
         passed=$((passed + 1)); echo "ok - ${t#test_} ($WHO)"
     else
         failed=$((failed + 1)); failed_names+=("$t")

@@ -117,7 +117,8 @@ test_dev_is_minimal_and_usable() {
 
 test_read_model_listed_hides_unlisted_paths() {
     mkdir -p visible hidden; echo v > visible/f; echo h > hidden/f
-    MOAT_OPTS=(--read-model listed --allow-read "$WORK/visible" --cwd /)
+    # The attacker must be listed too: nothing unlisted is visible.
+    MOAT_OPTS=(--read-model listed --allow-read "$WORK/visible" --allow-read "$(dirname "$ATTACK")" --cwd /)
     attack read "$WORK/visible/f"; expect_eq "$OUT" ok
     attack read "$WORK/hidden/f"; expect_eq "$OUT" ENOENT
     moat_run --read-model listed --cwd / -- /bin/sh -c 'test -d /usr/bin && echo sys-ok'

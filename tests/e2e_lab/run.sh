@@ -31,7 +31,11 @@ run_tests() { # PREFIX: every test_PREFIX* function, as root and as uid 65534
             chmod 0777 "$WORK"
             export WORK RUN_AS=$who
             log="$WORK.log"
-            if ( set -e; cd "$WORK"; "$t" ) >"$log" 2>&1; then
+            # Not inside `if`: bash ignores set -e in a condition's subshell.
+            rc=0
+            ( set -e; cd "$WORK"; "$t" ) >"$log" 2>&1 || rc=$?
+            [ -e "$WORK/.failed" ] && rc=1
+            if [ "$rc" -eq 0 ]; then
                 passed=$((passed + 1)); echo "ok - ${t#test_} ($who)"
             else
                 failed=$((failed + 1)); echo "not ok - ${t#test_} ($who)"

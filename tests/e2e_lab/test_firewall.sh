@@ -83,7 +83,7 @@ test_dual_fw_other_ways_out_fail() {
     case "$OUT" in refused*) ;; *) fail "udp: $OUT" ;; esac
     sb "${SB_OPTS[@]}" -c 'ping -c1 -W1 198.51.100.10 >/dev/null 2>&1 && echo icmp-ok || echo icmp-refused'
     expect_eq "$OUT" icmp-refused
-    sb "${SB_OPTS[@]}" -c 'nft flush ruleset 2>&1; echo nft=$?'
+    sb "${SB_OPTS[@]}" -c '/usr/sbin/nft flush ruleset 2>&1; echo nft=$?'
     expect_contains "$OUT" "Operation not permitted"
     sb "${SB_OPTS[@]}" -c 'ip route add 203.0.113.0/24 dev lo 2>&1; echo route=$?'
     expect_contains "$OUT" "route=2"
