@@ -24,11 +24,20 @@
 
 struct listener {
     struct loop_watch w;
+    struct loop_timer resume;
     struct svc_desc d;
     bool host_side; /* an exposure listener on the host's loopback */
     struct net_services *ns;
     struct listener *next;
 };
+
+#define LISTENER_PAUSE_MS 100
+
+static void on_resume(struct loop_timer *t)
+{
+    struct listener *li = t->data;
+    loop_mod(li->ns->loop, &li->w, EPOLLIN);
+}
 
 /* --- the DNS policy, for the filter and the resolver ---------------------- */
 
@@ -61,22 +70,30 @@ static void on_listener(struct loop_watch *w, uint32_t events)
     struct listener *li = w->data;
     struct net_services *ns = li->ns;
     (void)events;
+    int r = 0;
     if (li->host_side) {
-        forward_expose_accept(ns, w->fd, li->d.port);
-        return;
+        r = forward_expose_accept(ns, w->fd, li->d.port);
+    } else {
+        switch ((enum svc_kind)li->d.kind) {
+        case SVC_DNS_UDP: r = dns_server_udp(ns, w->fd); break;
+        case SVC_DNS_TCP: r = dns_server_tcp_accept(ns, w->fd); break;
+        case SVC_HTTP_PROXY: r = proxy_http_accept(ns, w->fd, true); break;
+        case SVC_JVM_PROXY: r = proxy_http_accept(ns, w->fd, false); break;
+        case SVC_INTERCEPT:
+            r = intercept_accept(ns, w->fd, li->d.family == 6 ? AF_INET6 : AF_INET);
+            break;
+        case SVC_SOCKS_PROXY: r = proxy_socks_accept(ns, w->fd); break;
+        case SVC_HOST_PORT:
+            r = forward_host_port_accept(ns, w->fd, li->d.family == 6 ? AF_INET6 : AF_INET,
+                                         li->d.port);
+            break;
+        }
     }
-    switch ((enum svc_kind)li->d.kind) {
-    case SVC_DNS_UDP: dns_server_udp(ns, w->fd); break;
-    case SVC_DNS_TCP: dns_server_tcp_accept(ns, w->fd); break;
-    case SVC_HTTP_PROXY: proxy_http_accept(ns, w->fd, true); break;
-    case SVC_JVM_PROXY: proxy_http_accept(ns, w->fd, false); break;
-    case SVC_INTERCEPT:
-        intercept_accept(ns, w->fd, li->d.family == 6 ? AF_INET6 : AF_INET);
-        break;
-    case SVC_SOCKS_PROXY: proxy_socks_accept(ns, w->fd); break;
-    case SVC_HOST_PORT:
-        forward_host_port_accept(ns, w->fd, li->d.family == 6 ? AF_INET6 : AF_INET, li->d.port);
-        break;
+    /* Out of descriptors or memory: the pending connection stays queued and
+     * the listener stays readable, so pause it rather than spin. */
+    if (r == -EMFILE || r == -ENFILE || r == -ENOMEM || r == -ENOBUFS) {
+        loop_mod(ns->loop, w, 0);
+        loop_timer_arm(ns->loop, &li->resume, LISTENER_PAUSE_MS);
     }
 }
 
@@ -87,7 +104,8 @@ static int add_listener(struct net_services *ns, int fd, struct svc_desc d, bool
         close(fd);
         return -ENOMEM;
     }
-    *li = (struct listener){ .w = { .fd = fd, .cb = on_listener, .data = li }, .d = d,
+    *li = (struct listener){ .w = { .fd = fd, .cb = on_listener, .data = li },
+                             .resume = { .cb = on_resume, .data = li }, .d = d,
                              .host_side = host_side, .ns = ns, .next = ns->listeners };
     ns->listeners = li;
     return loop_add(ns->loop, &li->w, EPOLLIN);
@@ -219,6 +237,7 @@ void net_services_free(struct net_services *ns)
     while (ns->listeners) {
         struct listener *li = ns->listeners;
         ns->listeners = li->next;
+        loop_timer_disarm(ns->loop, &li->resume);
         loop_del(ns->loop, &li->w);
         close(li->w.fd);
         free(li);

@@ -108,3 +108,40 @@ test_host_ports_open_nothing_else_of_the_host() {
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
     expect_eq "$OUT" ECONNREFUSED
 }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+test_supervisor_out_of_descriptors_pauses_instead_of_spinning() {
+    need_root || return 0 # prlimit on another user's process; the root pass covers it
+    p=$(free_port)
+    cat > server.py <<PY
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", $p)); s.listen(8); s.settimeout(20)
+c = s.accept()[0]; c.sendall(b"hello\n"); c.recv(1)
+PY
+    cat > client.py <<PY
+import socket, time
+time.sleep(1.5)
+s = socket.create_connection(("127.0.0.1", $p)); s.settimeout(15)
+print(s.recv(10).decode().strip())
+PY
+    /usr/bin/python3 server.py & server=$!
+    "$MOAT" run --timeout 20 --host-port "$p" -- /usr/bin/python3 "$WORK/client.py" > greet.out 2>&1 &
+    pid=$!
+    sleep 0.7
+    # RLIMIT_NOFILE bounds descriptor numbers: the lowest free number as the
+    # limit makes the next accept4 fail with EMFILE.
+    n=0
+    while [ -e "/proc/$pid/fd/$n" ]; do n=$((n + 1)); done
+    prlimit --pid "$pid" --nofile="$n:"
+    sleep 1.5 # the workload has connected; its connection waits in the backlog
+    before=$(cpu_ticks "$pid"); sleep 2; after=$(cpu_ticks "$pid")
+    prlimit --pid "$pid" --nofile=1024:
+    wait "$pid" || true
+    kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
+    cat greet.out
+    # 2 s of spinning is ~200 ticks; a paused listener wakes 20 times.
+    [ $((after - before)) -lt 40 ] || fail "supervisor used $((after - before)) ticks in 2 s while out of descriptors"
+    grep -q hello greet.out || fail "no recovery after the limit was raised"
+}
