@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/dns_msg.h"
 #include "util/error.h"
 
 #define MAX_PENDING 1024 /* queries in flight at once */
@@ -28,6 +29,10 @@ struct pending {
     void *ctx;
     struct loop_timer timer;
     struct dns_upstream *u;
+    /* After a truncated UDP answer: the same query over TCP (RFC 7766). */
+    struct loop_watch tcp;     /* fd -1 when not in use */
+    uint8_t *tcp_in;           /* 2-octet length, then the message */
+    size_t tcp_have, tcp_sent;
 };
 
 struct dns_upstream {
@@ -40,8 +45,20 @@ struct dns_upstream {
     uint32_t next_handle;
 };
 
+static void tcp_close(struct dns_upstream *u, struct pending *p)
+{
+    if (p->tcp.fd >= 0) {
+        loop_del(u->loop, &p->tcp);
+        close(p->tcp.fd);
+        p->tcp.fd = -1;
+    }
+    free(p->tcp_in);
+    p->tcp_in = NULL;
+}
+
 static void pending_unlink(struct dns_upstream *u, struct pending *p)
 {
+    tcp_close(u, p);
     for (struct pending **pp = &u->pending; *pp; pp = &(*pp)->next)
         if (*pp == p) {
             *pp = p->next;
@@ -130,8 +147,72 @@ static void pending_done(struct pending *p, const uint8_t *resp, size_t len, int
     void *ctx = p->ctx;
     uint16_t id = p->id;
     pending_unlink(p->u, p);
-    free(p);
+    /* Its TCP watch may still be queued in this epoll round. */
+    p->cb = NULL;
+    if (loop_defer_free(p->u->loop, p, free) < 0)
+        p->tcp.fd = -1;
     cb(ctx, resp, len, id, err);
+}
+
+static void on_tcp(struct loop_watch *w, uint32_t events)
+{
+    struct pending *p = w->data;
+    if (!p->cb || w->fd < 0)
+        return;
+    if (events & (EPOLLERR | EPOLLHUP) && p->tcp_sent == 0) {
+        pending_done(p, NULL, 0, -ECONNREFUSED);
+        return;
+    }
+    uint8_t frame[2 + sizeof p->query];
+    size_t flen = 2 + p->len;
+    if (p->tcp_sent < flen) {
+        dns_tcp_frame_put(frame, p->len);
+        memcpy(frame + 2, p->query, p->len);
+        ssize_t n = send(w->fd, frame + p->tcp_sent, flen - p->tcp_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno != EAGAIN) {
+            pending_done(p, NULL, 0, -errno);
+            return;
+        }
+        if (n > 0)
+            p->tcp_sent += (size_t)n;
+        if (p->tcp_sent == flen)
+            loop_mod(p->u->loop, w, EPOLLIN);
+        return;
+    }
+    size_t want = p->tcp_have < 2 ? 2 : 2 + (size_t)(p->tcp_in[0] << 8 | p->tcp_in[1]);
+    ssize_t n = recv(w->fd, p->tcp_in + p->tcp_have, want - p->tcp_have, MSG_DONTWAIT);
+    if (n <= 0) {
+        if (n == 0 || errno != EAGAIN)
+            pending_done(p, NULL, 0, n == 0 ? -ECONNRESET : -errno);
+        return;
+    }
+    p->tcp_have += (size_t)n;
+    if (p->tcp_have >= 2 && p->tcp_have == 2 + (size_t)(p->tcp_in[0] << 8 | p->tcp_in[1]))
+        pending_done(p, p->tcp_in + 2, p->tcp_have - 2, 0);
+}
+
+/* The answer was truncated: ask the same server again over TCP. */
+static int tcp_start(struct pending *p)
+{
+    struct dns_upstream *u = p->u;
+    const struct sockaddr_storage *ss = &u->servers[p->server % u->n_servers];
+    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    p->tcp_in = malloc(2 + DNS_TCP_MAX);
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (!p->tcp_in || fd < 0 ||
+        (connect(fd, (const struct sockaddr *)ss, len) < 0 && errno != EINPROGRESS)) {
+        if (fd >= 0)
+            close(fd);
+        return -EIO;
+    }
+    p->tcp = (struct loop_watch){ .fd = fd, .cb = on_tcp, .data = p };
+    if (loop_add(u->loop, &p->tcp, EPOLLOUT) < 0) {
+        close(fd);
+        p->tcp.fd = -1;
+        return -EIO;
+    }
+    loop_timer_arm(u->loop, &p->timer, 2 * DNS_UPSTREAM_TRY_MS);
+    return 0;
 }
 
 static int send_try(struct pending *p)
@@ -151,6 +232,10 @@ static int send_try(struct pending *p)
 static void on_try_timeout(struct loop_timer *t)
 {
     struct pending *p = t->data;
+    if (p->tcp_in) { /* the TCP retry timed out */
+        pending_done(p, NULL, 0, -ETIMEDOUT);
+        return;
+    }
     /* Each server twice, in turn. */
     while (++p->tries < 2 * p->u->n_servers) {
         p->server++;
@@ -177,6 +262,10 @@ static void on_readable(struct loop_watch *w, uint32_t events)
         for (struct pending *p = u->pending; p; p = p->next)
             /* Only the server this try went to may answer it. */
             if (p->id == id && same_server(&from, &u->servers[p->server % u->n_servers])) {
+                /* TC: retry over TCP; if that cannot start, pass the
+                 * truncated answer on (the client sees TC and can retry). */
+                if ((buf[2] & 0x02) && p->tcp.fd < 0 && !p->tcp_in && tcp_start(p) == 0)
+                    break;
                 pending_done(p, buf, (size_t)n, 0);
                 break;
             }
@@ -263,7 +352,7 @@ int dns_upstream_send(struct dns_upstream *u, const uint8_t *query, size_t len,
         return -ENOMEM;
     *p = (struct pending){ .id = id, .handle = ++u->next_handle, .cb = cb, .ctx = ctx, .u = u,
                            .len = len, .timer = { .cb = on_try_timeout, .data = p },
-                           .next = u->pending };
+                           .tcp = { .fd = -1 }, .next = u->pending };
     u->pending = p;
     u->n_pending++;
     memcpy(p->query, query, len);
@@ -287,7 +376,8 @@ void dns_upstream_cancel(struct dns_upstream *u, uint32_t handle)
     for (struct pending *p = u->pending; p; p = p->next)
         if (p->handle == handle) {
             pending_unlink(u, p);
-            free(p);
+            p->cb = NULL;
+            loop_defer_free(u->loop, p, free);
             return;
         }
 }

@@ -206,3 +206,12 @@ test_dual_jvm_port_serves_only_the_sandbox() {
         fail "the JVM proxy port answered from outside the sandbox"
     fi
 }
+
+test_dual_large_answer_comes_through_whole() {
+    # 60 AAAA records (~1.7 KB): truncated over UDP, fetched again over TCP
+    # by moat from upstream, and over TCP by the client from moat.
+    SB_OPTS=(--network proxy --allow-net big.test)
+    sb "${SB_OPTS[@]}" -c 'dig +short +time=5 big.test AAAA | wc -l; dig +tcp +short +time=5 big.test AAAA | wc -l'
+    expect_eq "$(echo "$OUT" | sed -n 1p)" 60 "over UDP, then TCP after TC"
+    expect_eq "$(echo "$OUT" | sed -n 2p)" 60 "over TCP"
+}

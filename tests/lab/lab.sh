@@ -233,6 +233,7 @@ group=root
 local-ttl=2
 neg-ttl=2
 addn-hosts=$d/cdn.hosts
+addn-hosts=$d/big.hosts
 host-record=lab-ready.test,$LAB_W4,$LAB_W6
 host-record=dual.test,$LAB_W4,$LAB_W6
 host-record=v4only.test,$LAB_V4ONLY
@@ -245,6 +246,10 @@ address=/wild.test/$LAB_WILD4
 address=/wild.test/$LAB_WILD6
 cname=alias.test,dual.test
 EOF
+    # big.test: 60 AAAA records (~1.7 KB), an answer too large for UDP's
+    # 1232 octets (TC, then TCP) but within moat's 64-record bound.
+    local i
+    for i in $(seq 1 60); do printf '2001:db8:4::%x big.test\n' "$i"; done > "$d/big.hosts"
 }
 
 lab__tcp_echo_ok() { # NS ADDR PORT
