@@ -156,12 +156,16 @@ int landlock_apply(const struct landlock_spec *s, struct moat_error *err)
         if (r < 0)
             return r;
     }
-    for (size_t i = 0; attr.handled_access_net && i < s->n_bind_ports; i++) {
+    /* Port 0 means "any ephemeral port": clients such as dig bind(2) their
+     * TCP socket to it before connecting.  Servers are kept out by
+     * refusing listen(2) (seccomp), not by breaking those clients. */
+    for (size_t i = 0; attr.handled_access_net && i <= s->n_bind_ports; i++) {
+        uint16_t p = i < s->n_bind_ports ? s->bind_ports[i] : 0;
         struct landlock_net_port_attr port = { .allowed_access = LANDLOCK_ACCESS_NET_BIND_TCP,
-                                               .port = s->bind_ports[i] };
+                                               .port = p };
         if (landlock_add_rule(ruleset_fd, LANDLOCK_RULE_NET_PORT, &port, 0) < 0)
             return error_set_errno(err, -errno, "landlock: cannot allow binding port %u",
-                                   (unsigned)s->bind_ports[i]);
+                                   (unsigned)p);
     }
     /* Read paths matter only when reads are handled at all. */
     for (size_t i = 0; s->restrict_read && i < s->n_read; i++) {

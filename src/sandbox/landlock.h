@@ -17,7 +17,7 @@ struct landlock_spec {
     bool restrict_read;             /* MOAT_READ_LISTED: reads limited to read_paths+write_paths */
     bool scope_signals;             /* ABI >= 6: no signals to processes outside the domain */
     bool deny_tcp_bind;             /* ABI >= 4: no bind(2) of TCP sockets, any family or port, */
-    const uint16_t *bind_ports;     /* except these (the exposed ports) */
+    const uint16_t *bind_ports;     /* except port 0 (ephemeral, for clients) and these */
     size_t n_bind_ports;
 };
 

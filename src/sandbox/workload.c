@@ -90,9 +90,11 @@ _Noreturn void workload_exec(struct sandbox_ctx *c)
     struct seccomp_options so = {
         .allow_unix_sockets = c->p->net.allow_unix_sockets,
         .allow_nested_namespaces = c->p->proc.allow_nested_namespaces,
-        /* Landlock refuses TCP binds from ABI 4 on; before that, listen(2). */
-        .deny_listen = !c->p->net.allow_local_binding &&
-                       (c->p->debug_no_landlock || landlock_abi() < 4),
+        /* No local servers: listen(2) refused outright (Landlock leaves
+         * ephemeral binds to clients and, from ABI 4, refuses every named
+         * port).  Exposed ports are served, so then only Landlock limits
+         * binds to them. */
+        .deny_listen = !c->p->net.allow_local_binding && c->p->net.n_expose == 0,
     };
     if (seccomp_install(&so, &err) < 0)
         fail(c, REPORT_SETUP, &err);

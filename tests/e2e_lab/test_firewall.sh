@@ -89,8 +89,12 @@ test_dual_fw_other_ways_out_fail() {
     expect_contains "$OUT" "route=2"
     sb "${SB_OPTS[@]}" -- unshare -n true
     [ "$RC" != 0 ] || fail "unshare -n succeeded"
+    # A foreign source address: not local, and no IP_FREEBIND/TRANSPARENT
+    # without capabilities; with a named port Landlock refuses first.
     sb "${SB_OPTS[@]}" -- "$ATTACK" bind 203.0.113.9 0
-    expect_eq "$OUT" EACCES "bind (Landlock refuses every TCP bind)"
+    expect_eq "$OUT" EADDRNOTAVAIL "bind to a foreign address"
+    sb "${SB_OPTS[@]}" -- "$ATTACK" bind 203.0.113.9 443
+    expect_eq "$OUT" EACCES "bind to a named port"
 }
 
 test_dual_fw_proxies_stay_available() {
