@@ -33,6 +33,10 @@ run_suite() { # NAME COMMAND...
 host_mounts() { grep -v ' /run/netns' /proc/self/mountinfo | sort; }
 mounts_before=$(mktemp)
 host_mounts > "$mounts_before"
+# Test directories: compared before and after, so leftovers of an earlier
+# interrupted run are not blamed on this one.
+test_dirs() { find /var/tmp -maxdepth 1 \( -name 'moat-e2e.*' -o -name 'moat-lab-e2e.*' \) | sort; }
+dirs_before=$(test_dirs)
 
 # shellcheck disable=SC2046
 run_suite "unit tests (ASan+UBSan)" tests/unit/run.sh $(make -s unit-list)
@@ -90,8 +94,9 @@ if ip netns list 2>/dev/null | grep moatlab; then
 else
     echo "ok - no lab namespace left behind"; passed=$((passed + 1))
 fi
-if ls -d /var/tmp/moat-e2e.* /var/tmp/moat-lab-e2e.* 2>/dev/null; then
-    echo "not ok - test directories left behind"; failed=$((failed + 1))
+new_dirs=$(comm -13 <(echo "$dirs_before") <(test_dirs))
+if [ -n "$new_dirs" ]; then
+    echo "not ok - test directories left behind: $new_dirs"; failed=$((failed + 1))
 else
     echo "ok - no test directory left behind"; passed=$((passed + 1))
 fi
