@@ -21,6 +21,7 @@
 #include "net/addr.h"
 #include "net/fakeip.h"
 #include "net/netrule.h"
+#include "net/nflog.h"
 #include "net/sandbox_sockets.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -97,13 +98,15 @@ char *firewall_ruleset(const struct moat_policy *p, struct moat_error *err)
          * sandbox's own loopback traffic. */
         "    ip daddr 127.0.0.0/8 accept\n"
         "    ip6 daddr ::1 accept\n"
-        /* Everything else fails at once, never a silent drop. */
+        /* Everything else fails at once, never a silent drop; the
+         * supervisor hears of it through NFLOG (rate-limited). */
+        "    limit rate 20/second burst 50 packets log group %d\n"
         "    meta l4proto tcp reject with tcp reset\n"
         "    reject with icmpx admin-prohibited\n"
         "  }\n"
         "}\n",
         MOAT_DNS_PORT, FAKEIP_POOL4, MOAT_INTERCEPT_PORT, FAKEIP_POOL6, MOAT_INTERCEPT_PORT,
-        MOAT_INTERCEPT_PORT, MOAT_INTERCEPT_PORT);
+        MOAT_INTERCEPT_PORT, MOAT_INTERCEPT_PORT, MOAT_NFLOG_GROUP);
     netpolicy_free(&np);
     if (!t.s)
         error_set(err, -ENOMEM, "out of memory");

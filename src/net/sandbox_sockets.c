@@ -11,6 +11,7 @@
 
 #include "net/firewall.h"
 #include "net/loopback.h"
+#include "net/nflog.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 
@@ -60,9 +61,17 @@ int sandbox_sockets_send(const struct moat_policy *p, int chan, struct moat_erro
             (r = add_pair(&s, SVC_JVM_PROXY, SOCK_STREAM, MOAT_JVM_PROXY_PORT, err)) < 0)
             goto out;
     }
-    if (p->net.mode == MOAT_NET_FIREWALL &&
-        (r = add_pair(&s, SVC_INTERCEPT, SOCK_STREAM, MOAT_INTERCEPT_PORT, err)) < 0)
-        goto out;
+    if (p->net.mode == MOAT_NET_FIREWALL) {
+        if ((r = add_pair(&s, SVC_INTERCEPT, SOCK_STREAM, MOAT_INTERCEPT_PORT, err)) < 0)
+            goto out;
+        int fd = nflog_open();
+        if (fd < 0) {
+            r = error_set_errno(err, fd, "firewall: cannot open the NFLOG socket");
+            goto out;
+        }
+        s.desc[s.n] = (struct svc_desc){ .kind = SVC_NFLOG };
+        s.fds[s.n++] = fd;
+    }
     for (size_t i = 0; i < p->net.n_host_ports; i++)
         if ((r = add_pair(&s, SVC_HOST_PORT, SOCK_STREAM, p->net.host_ports[i], err)) < 0)
             goto out;

@@ -27,6 +27,7 @@ enum svc_kind {
     SVC_HOST_PORT,
     SVC_JVM_PROXY,
     SVC_INTERCEPT, /* firewall mode: redirected connections (net/firewall.h) */
+    SVC_NFLOG,     /* firewall mode: packets the ruleset rejected (net/nflog.h) */
 };
 
 struct svc_desc {

@@ -17,6 +17,7 @@
 #include "net/dns_filter.h"
 #include "net/fakeip.h"
 #include "net/loopback.h"
+#include "net/nflog.h"
 #include "net/proxy_env.h"
 #include "util/fdpass.h"
 #include "util/error.h"
@@ -32,6 +33,29 @@ struct listener {
 };
 
 #define LISTENER_PAUSE_MS 100
+
+static void log_rejected(void *ctx, const struct nflog_event *e)
+{
+    struct net_services *ns = ctx;
+    char text[INET6_ADDRSTRLEN];
+    struct net_addr c;
+    addr_canonical(&e->dst, &c);
+    addr_format(&c, text, sizeof text);
+    const char *kind = e->proto == IPPROTO_TCP ? "connect" : e->proto == IPPROTO_UDP ? "udp" : "packet";
+    vlog_denial(&ns->log, kind, text, text, e->port, "rejected by the firewall ruleset");
+}
+
+static int read_nflog(struct net_services *ns, int fd)
+{
+    for (int budget = 32; budget > 0; budget--) {
+        char buf[8192];
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n <= 0)
+            return 0;
+        nflog_parse(buf, (size_t)n, log_rejected, ns);
+    }
+    return 0;
+}
 
 static void on_resume(struct loop_timer *t)
 {
@@ -87,6 +111,7 @@ static void on_listener(struct loop_watch *w, uint32_t events)
             r = forward_host_port_accept(ns, w->fd, li->d.family == 6 ? AF_INET6 : AF_INET,
                                          li->d.port);
             break;
+        case SVC_NFLOG: r = read_nflog(ns, w->fd); break;
         }
     }
     /* Out of descriptors or memory: the pending connection stays queued and
@@ -228,6 +253,13 @@ int net_services_attach(struct net_services *ns, int chan, pid_t init_pid, char 
                                 a == argv ? "" : " ", *a);
     ns->chan_w = (struct loop_watch){ .fd = chan, .cb = on_chan, .data = ns };
     return loop_add(ns->loop, &ns->chan_w, EPOLLIN);
+}
+
+void net_services_drain(struct net_services *ns)
+{
+    for (struct listener *li = ns ? ns->listeners : NULL; li; li = li->next)
+        if (!li->host_side && li->d.kind == SVC_NFLOG)
+            read_nflog(ns, li->w.fd);
 }
 
 void net_services_free(struct net_services *ns)

@@ -47,6 +47,8 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
  * arrive over it. */
 int net_services_attach(struct net_services *ns, int chan, pid_t init_pid,
                         char *const argv[]);
+/* After the sandbox exited: log what the kernel rejected and not yet told. */
+void net_services_drain(struct net_services *ns);
 void net_services_free(struct net_services *ns);
 
 /* The DNS filter's policy callbacks, shared by the sandbox's DNS and the

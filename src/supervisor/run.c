@@ -265,6 +265,7 @@ int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct mo
         goto out;
     r = run_sandbox(&s, p, err);
 out:
+    net_services_drain(s.net);
     net_services_free(s.net);
     loop_free(s.loop);
     strv_free(&s.c.argv);

@@ -102,3 +102,18 @@ test_dual_fw_proxies_stay_available() {
     curl_in http://dual.test/
     expect_eq "$(last_line)" 200
 }
+
+test_dual_fw_kernel_rejections_are_logged() {
+    cp "$(dirname "${BASH_SOURCE[0]}")/raw_client.py" "$WORK/"; chmod a+r "$WORK/raw_client.py"
+    SB_OPTS=(--network firewall --allow-net dual.test --log "$WORK/violations.log")
+    sb "${SB_OPTS[@]}" -c "/usr/bin/python3 $WORK/raw_client.py $LAB_DENIED4 443 4; \
+        /usr/bin/python3 $WORK/raw_client.py $LAB_DENIED6 8443 6; \
+        /usr/bin/python3 $WORK/raw_client.py $LAB_W4 7 4 udp"
+    cat violations.log
+    grep -q "\"kind\":\"connect\",\"destination\":\"$LAB_DENIED4\".*\"port\":443.*rejected by the firewall" violations.log ||
+        fail "no log line for the rejected IPv4 connect"
+    grep -q "\"destination\":\"$LAB_DENIED6\".*\"port\":8443" violations.log ||
+        fail "no log line for the rejected IPv6 connect"
+    grep -q "\"kind\":\"udp\",\"destination\":\"$LAB_W4\".*\"port\":7" violations.log ||
+        fail "no log line for the rejected UDP datagram"
+}
