@@ -11,6 +11,22 @@ fail() {
     return 1
 }
 
+# run_test TEST LABEL: run one test function in $WORK (made by the caller),
+# count it in $passed/$failed, show its log when it fails, remove $WORK.
+run_test() {
+    local t=$1 label=$2 log="$WORK.log" rc=0
+    # Not inside `if`: bash ignores set -e in a condition's subshell.
+    ( set -e; cd "$WORK"; "$t" ) >"$log" 2>&1 || rc=$?
+    [ -e "$WORK/.failed" ] && rc=1
+    if [ "$rc" -eq 0 ]; then
+        passed=$((passed + 1)); echo "ok - ${t#test_} ($label)"
+    else
+        failed=$((failed + 1)); echo "not ok - ${t#test_} ($label)"
+        sed 's/^/    /' "$log" | tail -n 25
+    fi
+    rm -rf "$WORK" "$log"
+}
+
 # expect_eq GOT WANT [what]
 expect_eq() {
     [ "$1" = "$2" ] || fail "${3:-value}: got '$1', want '$2'"

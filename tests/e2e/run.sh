@@ -19,25 +19,14 @@ for f in "$HERE"/test_*.sh; do
 done
 
 filter=${1:-}
-passed=0 failed=0 failed_names=()
+passed=0 failed=0
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | sort); do
     [ -n "$filter" ] && [[ $t != *$filter* ]] && continue
     # Not under /tmp: the sandbox has a private /tmp that would hide it.
     WORK=$(mktemp -d "${MOAT_TEST_DIR:-/var/tmp}/moat-e2e.XXXXXX")
     export WORK HOME="$WORK/home"
     mkdir -p "$HOME"
-    log="$WORK.log"
-    # Not inside `if`: bash ignores set -e in a condition's subshell.
-    rc=0
-    ( set -e; cd "$WORK"; "$t" ) >"$log" 2>&1 || rc=$?
-    [ -e "$WORK/.failed" ] && rc=1
-    if [ "$rc" -eq 0 ]; then
-        passed=$((passed + 1)); echo "ok - ${t#test_} ($WHO)"
-    else
-        failed=$((failed + 1)); failed_names+=("$t")
-        echo "not ok - ${t#test_} ($WHO)"; sed 's/^/    /' "$log" | tail -n 25
-    fi
-    rm -rf "$WORK" "$log"
+    run_test "$t" "$WHO"
 done
 echo "e2e ($WHO): $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

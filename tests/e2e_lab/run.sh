@@ -30,18 +30,7 @@ run_tests() { # PREFIX: every test_PREFIX* function, as root and as uid 65534
             WORK=$(mktemp -d /var/tmp/moat-lab-e2e.XXXXXX)
             chmod 0777 "$WORK"
             export WORK RUN_AS=$who
-            log="$WORK.log"
-            # Not inside `if`: bash ignores set -e in a condition's subshell.
-            rc=0
-            ( set -e; cd "$WORK"; "$t" ) >"$log" 2>&1 || rc=$?
-            [ -e "$WORK/.failed" ] && rc=1
-            if [ "$rc" -eq 0 ]; then
-                passed=$((passed + 1)); echo "ok - ${t#test_} ($who)"
-            else
-                failed=$((failed + 1)); echo "not ok - ${t#test_} ($who)"
-                sed 's/^/    /' "$log" | tail -n 25
-            fi
-            rm -rf "$WORK" "$log"
+            run_test "$t" "$who"
         done
     done
 }
