@@ -37,27 +37,32 @@ static void dial_free(void *p)
     free(p);
 }
 
-static void dial_finish(struct dial *d, int fd, int err)
+/* Stop every attempt (closing all but `keep`, the winner) and every timer;
+ * the dial is freed after this round of the loop. */
+static void dial_teardown(struct dial *d, int keep)
 {
-    if (d->finished)
-        return;
     d->finished = true;
     for (size_t i = 0; i < d->n; i++) {
         struct attempt *a = &d->att[i];
-        if (a->w.fd >= 0 && a->w.fd != fd) {
-            loop_del(d->loop, &a->w);
+        if (a->w.fd < 0)
+            continue;
+        loop_del(d->loop, &a->w);
+        if (a->w.fd != keep)
             close(a->w.fd);
-        } else if (a->w.fd == fd && fd >= 0) {
-            loop_del(d->loop, &a->w);
-        }
         a->w.fd = -1;
     }
     loop_timer_disarm(d->loop, &d->stagger);
     loop_timer_disarm(d->loop, &d->deadline);
     loop_timer_disarm(d->loop, &d->kick);
-    d->cb(d->ctx, fd, err);
-    if (loop_defer_free(d->loop, d, dial_free) < 0)
+    loop_defer_free(d->loop, d, dial_free);
+}
+
+static void dial_finish(struct dial *d, int fd, int err)
+{
+    if (d->finished)
         return;
+    dial_teardown(d, fd);
+    d->cb(d->ctx, fd, err);
 }
 
 static void start_next(struct dial *d);
@@ -172,15 +177,5 @@ void dial_cancel(struct dial *d)
     if (!d || d->finished)
         return;
     d->cb = NULL;
-    d->finished = true;
-    for (size_t i = 0; i < d->n; i++)
-        if (d->att[i].w.fd >= 0) {
-            loop_del(d->loop, &d->att[i].w);
-            close(d->att[i].w.fd);
-            d->att[i].w.fd = -1;
-        }
-    loop_timer_disarm(d->loop, &d->stagger);
-    loop_timer_disarm(d->loop, &d->deadline);
-    loop_timer_disarm(d->loop, &d->kick);
-    loop_defer_free(d->loop, d, dial_free);
+    dial_teardown(d, -1);
 }

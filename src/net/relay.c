@@ -33,13 +33,6 @@ struct relay {
     bool closed;
 };
 
-static size_t relays_alive;
-
-size_t relay_count(void)
-{
-    return relays_alive;
-}
-
 static void relay_free(void *p)
 {
     struct relay *r = p;
@@ -52,7 +45,6 @@ static void relay_close(struct relay *r)
     if (r->closed)
         return;
     r->closed = true;
-    relays_alive--;
     loop_del(r->loop, &r->wa);
     loop_del(r->loop, &r->wb);
     loop_timer_disarm(r->loop, &r->idle);
@@ -181,7 +173,6 @@ int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
                          .idle = { .cb = on_idle, .data = r },
                          .ab = { .src = a, .dst = b, .pipe_r = -1, .pipe_w = -1 },
                          .ba = { .src = b, .dst = a, .pipe_r = -1, .pipe_w = -1 } };
-    relays_alive++;
     int err = make_pipe(&r->ab);
     if (err == 0)
         err = make_pipe(&r->ba);

@@ -21,7 +21,4 @@ struct relay;
 int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
                 void (*done)(void *ctx), void *ctx);
 
-/* Relays alive now (for tests and the concurrency benchmark). */
-size_t relay_count(void);
-
 #endif
