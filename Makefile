@@ -8,13 +8,13 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := libseccomp jansson libnftables libmnl
+PKGS    := libseccomp jansson libnftnl libmnl
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wswitch-enum -Wno-format-nonliteral
 BASEFLAGS := -std=c17 -D_GNU_SOURCE -Iinclude -Isrc $(WARN) -g \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -ljansson -lnftables -lmnl)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -ljansson -lnftnl -lmnl)
 
 REL_CFLAGS  := $(BASEFLAGS) -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 REL_LDFLAGS := -pie -Wl,-z,relro,-z,now

@@ -10,8 +10,9 @@
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
-#include <nftables/libnftables.h>
-#include <stdarg.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_ipv4.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,95 +23,109 @@
 #include "net/fakeip.h"
 #include "net/netrule.h"
 #include "net/nflog.h"
+#include "net/nftbatch.h"
 #include "net/sandbox_sockets.h"
-#include "util/cleanup.h"
 #include "util/error.h"
 
-struct text {
-    char *s;
-    size_t len, cap;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct text *t, const char *fmt, ...)
+static void parse_cidr(const char *text, struct net_cidr *out)
 {
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = t->s ? vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap) : -1;
-        va_end(ap);
-        if (n >= 0 && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap ? 2 * t->cap + (size_t)(n > 0 ? n : 0) : 4096;
-        char *grown = realloc(t->s, cap);
-        if (!grown)
-            return; /* the caller sees a truncated ruleset and nft refuses it */
-        t->s = grown;
-        t->cap = cap;
-    }
+    int r = cidr_parse(text, out);
+    (void)r; /* only moat's own constants: test_nftbatch lists them back */
 }
 
-/* The policy's literal allow rules (addresses and CIDRs) of one family. */
-static void put_static_set(struct text *t, const struct netpolicy *np, int family)
+/* nat_out: DNS to the filter, TCP to moat's pools and to the policy's
+ * literal addresses to the interception socket.  Loopback is left alone. */
+static void add_nat_rules(struct nftbatch *b, const struct netpolicy *np,
+                          const struct net_cidr loopback[2])
 {
-    put(t, "  set static%d { type %s; flags interval; ", family == AF_INET ? 4 : 6,
-        family == AF_INET ? "ipv4_addr" : "ipv6_addr");
-    bool any = false;
+    nftbatch_chain(b, "nat_out", "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST);
+    for (int i = 0; i < 2; i++) {
+        struct nftbatch_rule *r = nftbatch_rule(b, "nat_out");
+        nftbatch_match_prefix(r, &loopback[i]);
+        nftbatch_verdict(r, NFT_RETURN);
+        nftbatch_add(b, r, "nat_out: loopback");
+    }
+    /* All DNS, to any address, goes to the DNS filter. */
+    const uint8_t dns_protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+    for (size_t i = 0; i < 2; i++) {
+        struct nftbatch_rule *r = nftbatch_rule(b, "nat_out");
+        nftbatch_match_l4proto(r, dns_protos[i]);
+        nftbatch_match_dport(r, 53);
+        nftbatch_redirect(r, MOAT_DNS_PORT);
+        nftbatch_add(b, r, "nat_out: DNS to the filter");
+    }
+    struct net_cidr pools[2];
+    parse_cidr(FAKEIP_POOL4, &pools[0]);
+    parse_cidr(FAKEIP_POOL6, &pools[1]);
+    for (int i = 0; i < 2; i++) {
+        struct nftbatch_rule *r = nftbatch_rule(b, "nat_out");
+        nftbatch_match_prefix(r, &pools[i]);
+        nftbatch_match_l4proto(r, IPPROTO_TCP);
+        nftbatch_redirect(r, MOAT_INTERCEPT_PORT);
+        nftbatch_add(b, r, "nat_out: moat's address pool");
+    }
+    /* The policy's literal allow rules; the supervisor still judges each
+     * connection (ports, deny rules) with the address module. */
     for (size_t i = 0; i < np->n_allow; i++) {
-        const struct net_rule *r = &np->allow[i];
-        if ((r->kind != RULE_IP && r->kind != RULE_CIDR) || r->cidr.base.family != family ||
-            r->proto == PROTO_UDP)
+        const struct net_rule *rule = &np->allow[i];
+        if ((rule->kind != RULE_IP && rule->kind != RULE_CIDR) || rule->proto == PROTO_UDP)
             continue;
-        char buf[INET6_ADDRSTRLEN + 8];
-        if (cidr_format(&r->cidr, buf, sizeof buf) < 0)
-            continue;
-        put(t, "%s%s", any ? ", " : "elements = { ", buf);
-        any = true;
+        struct nftbatch_rule *r = nftbatch_rule(b, "nat_out");
+        nftbatch_match_prefix(r, &rule->cidr);
+        nftbatch_match_l4proto(r, IPPROTO_TCP);
+        nftbatch_redirect(r, MOAT_INTERCEPT_PORT);
+        char what[sizeof rule->text + 32];
+        snprintf(what, sizeof what, "nat_out: allow rule %s", rule->text);
+        nftbatch_add(b, r, what);
     }
-    put(t, "%s}\n", any ? " } " : "");
 }
 
-char *firewall_ruleset(const struct moat_policy *p, struct moat_error *err)
+/* filter_out: what reaches here for loopback was redirected, or is the
+ * sandbox's own loopback traffic; everything else fails at once, never a
+ * silent drop, and the supervisor hears of it through NFLOG (rate-limited). */
+static void add_filter_rules(struct nftbatch *b, const struct net_cidr loopback[2])
+{
+    nftbatch_chain(b, "filter_out", "filter", NF_INET_LOCAL_OUT, NF_IP_PRI_FILTER);
+    for (int i = 0; i < 2; i++) {
+        struct nftbatch_rule *r = nftbatch_rule(b, "filter_out");
+        nftbatch_match_prefix(r, &loopback[i]);
+        nftbatch_verdict(r, NF_ACCEPT);
+        nftbatch_add(b, r, "filter_out: loopback");
+    }
+    struct nftbatch_rule *r = nftbatch_rule(b, "filter_out");
+    nftbatch_log_limited(r, MOAT_NFLOG_GROUP, 20, 50);
+    nftbatch_add(b, r, "filter_out: log");
+    r = nftbatch_rule(b, "filter_out");
+    nftbatch_reject_tcp_reset(r);
+    nftbatch_add(b, r, "filter_out: reject TCP");
+    r = nftbatch_rule(b, "filter_out");
+    nftbatch_reject_admin_prohibited(r);
+    nftbatch_add(b, r, "filter_out: reject the rest");
+}
+
+static int load_ruleset(const struct moat_policy *p, struct moat_error *err)
 {
     struct netpolicy np;
     if (netpolicy_build(&p->net.allow, &p->net.deny, &np, err) < 0)
-        return NULL;
-    struct text t = { 0 };
-    put(&t, "table inet moat {\n");
-    put_static_set(&t, &np, AF_INET);
-    put_static_set(&t, &np, AF_INET6);
-    put(&t,
-        "  chain nat_out {\n"
-        "    type nat hook output priority -100; policy accept;\n"
-        "    ip daddr 127.0.0.0/8 return\n"
-        "    ip6 daddr ::1 return\n"
-        /* All DNS, to any address, goes to the DNS filter. */
-        "    meta l4proto { tcp, udp } th dport 53 redirect to :%d\n"
-        "    ip daddr %s meta l4proto tcp redirect to :%d\n"
-        "    ip6 daddr %s meta l4proto tcp redirect to :%d\n"
-        "    ip daddr @static4 meta l4proto tcp redirect to :%d\n"
-        "    ip6 daddr @static6 meta l4proto tcp redirect to :%d\n"
-        "  }\n"
-        "  chain filter_out {\n"
-        "    type filter hook output priority 0; policy accept;\n"
-        /* What reaches here for loopback was redirected, or is the
-         * sandbox's own loopback traffic. */
-        "    ip daddr 127.0.0.0/8 accept\n"
-        "    ip6 daddr ::1 accept\n"
-        /* Everything else fails at once, never a silent drop; the
-         * supervisor hears of it through NFLOG (rate-limited). */
-        "    limit rate 20/second burst 50 packets log group %d\n"
-        "    meta l4proto tcp reject with tcp reset\n"
-        "    reject with icmpx admin-prohibited\n"
-        "  }\n"
-        "}\n",
-        MOAT_DNS_PORT, FAKEIP_POOL4, MOAT_INTERCEPT_PORT, FAKEIP_POOL6, MOAT_INTERCEPT_PORT,
-        MOAT_INTERCEPT_PORT, MOAT_INTERCEPT_PORT, MOAT_NFLOG_GROUP);
+        return err->code;
+    struct net_cidr loopback[2];
+    parse_cidr("127.0.0.0/8", &loopback[0]);
+    parse_cidr("::1", &loopback[1]);
+    struct nftbatch *b = nftbatch_new(MOAT_FIREWALL_TABLE);
+    int r;
+    if (!b) {
+        r = error_set(err, -ENOMEM, "firewall: out of memory");
+    } else {
+        add_nat_rules(b, &np, loopback);
+        add_filter_rules(b, loopback);
+        /* One transaction: all of it or nothing, so success means the whole
+         * table is in place.  (A namespace without the capability, e.g.
+         * under Ubuntu's AppArmor restriction, fails here with EPERM.) */
+        r = nftbatch_commit(b, err);
+    }
+    nftbatch_free(b);
     netpolicy_free(&np);
-    if (!t.s)
-        error_set(err, -ENOMEM, "out of memory");
-    return t.s;
+    return r;
 }
 
 /* One default route through lo (RTM_NEWROUTE).  IPv4 needs the preferred
@@ -167,23 +182,5 @@ static int add_default_routes(struct moat_error *err)
 int firewall_install(const struct moat_policy *p, struct moat_error *err)
 {
     int r = add_default_routes(err);
-    if (r < 0)
-        return r;
-    _cleanup_free_ char *rules = firewall_ruleset(p, err);
-    if (!rules)
-        return err->code ? err->code : -ENOMEM;
-    struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-    if (!nft)
-        return error_set(err, -ENOMEM, "firewall: cannot create an nftables context");
-    nft_ctx_buffer_error(nft);
-    /* One buffer, one transaction: all of it or nothing, so success means
-     * the whole table is in place.  (Reading it back cost 5-18 ms of
-     * start-up; a namespace without the capability, e.g. under Ubuntu's
-     * AppArmor restriction, fails here with EPERM instead.) */
-    r = 0;
-    if (nft_run_cmd_from_buffer(nft, rules) != 0)
-        r = error_set(err, -EPERM, "firewall: nftables refused the ruleset (see `moat doctor`): %s",
-                      nft_ctx_get_error_buffer(nft));
-    nft_ctx_free(nft);
-    return r;
+    return r < 0 ? r : load_ruleset(p, err);
 }

@@ -15,10 +15,9 @@
 
 #define MOAT_INTERCEPT_PORT 3130
 
-/* The nftables ruleset for this policy, as nft(8) text (malloc'd). */
-char *firewall_ruleset(const struct moat_policy *p, struct moat_error *err);
+#define MOAT_FIREWALL_TABLE "moat"
 
-/* Add the routes, load the ruleset in one transaction, read it back. */
+/* Add the routes and load the ruleset in one transaction. */
 int firewall_install(const struct moat_policy *p, struct moat_error *err);
 
 #endif
