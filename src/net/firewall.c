@@ -7,8 +7,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libmnl/libmnl.h>
-#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -21,10 +19,12 @@
 
 #include "net/addr.h"
 #include "net/fakeip.h"
+#include "net/firewall_routes.h"
 #include "net/netrule.h"
 #include "net/nflog.h"
 #include "net/nftbatch.h"
 #include "net/sandbox_sockets.h"
+#include "net/udp_relay.h"
 #include "util/error.h"
 
 static void parse_cidr(const char *text, struct net_cidr *out)
@@ -80,10 +80,68 @@ static void add_nat_rules(struct nftbatch *b, const struct netpolicy *np,
     }
 }
 
+static bool relays_udp_to(const struct net_rule *r)
+{
+    return r->proto != PROTO_TCP;
+}
+
+/* UDP to moat's pools (when some name may be reached over UDP) and to the
+ * policy's literal UDP destinations: marked here, which reroutes it to the
+ * relay's local table (firewall_routes.h); DNS stays with the filter. */
+static void add_udp_rules(struct nftbatch *b, const struct netpolicy *np,
+                          const struct net_cidr loopback[2])
+{
+    nftbatch_chain(b, "udp_mark", "route", NF_INET_LOCAL_OUT, NF_IP_PRI_MANGLE);
+    for (int i = 0; i < 2; i++) {
+        struct nftbatch_rule *r = nftbatch_rule(b, "udp_mark");
+        nftbatch_match_prefix(r, &loopback[i]);
+        nftbatch_verdict(r, NFT_RETURN);
+        nftbatch_add(b, r, "udp_mark: loopback");
+    }
+    struct nftbatch_rule *r = nftbatch_rule(b, "udp_mark");
+    nftbatch_match_l4proto(r, IPPROTO_UDP);
+    nftbatch_match_dport(r, 53);
+    nftbatch_verdict(r, NFT_RETURN);
+    nftbatch_add(b, r, "udp_mark: DNS");
+    bool names = false;
+    for (size_t i = 0; i < np->n_allow; i++)
+        names |= np->allow[i].kind == RULE_HOST && relays_udp_to(&np->allow[i]);
+    struct net_cidr pools[2];
+    parse_cidr(FAKEIP_POOL4, &pools[0]);
+    parse_cidr(FAKEIP_POOL6, &pools[1]);
+    for (int i = 0; names && i < 2; i++) {
+        r = nftbatch_rule(b, "udp_mark");
+        nftbatch_match_prefix(r, &pools[i]);
+        nftbatch_match_l4proto(r, IPPROTO_UDP);
+        nftbatch_set_mark(r, FIREWALL_UDP_MARK);
+        nftbatch_add(b, r, "udp_mark: moat's address pool");
+    }
+    for (size_t i = 0; i < np->n_allow; i++) {
+        const struct net_rule *rule = &np->allow[i];
+        if (rule->kind == RULE_HOST || !relays_udp_to(rule))
+            continue;
+        r = nftbatch_rule(b, "udp_mark");
+        nftbatch_match_prefix(r, &rule->cidr);
+        nftbatch_match_l4proto(r, IPPROTO_UDP);
+        nftbatch_set_mark(r, FIREWALL_UDP_MARK);
+        char what[sizeof rule->text + 32];
+        snprintf(what, sizeof what, "udp_mark: allow rule %s", rule->text);
+        nftbatch_add(b, r, what);
+    }
+    /* Looped back through lo, a marked datagram is handed to the relay's
+     * transparent socket before routing would deliver it to no one. */
+    nftbatch_chain(b, "udp_in", "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE);
+    r = nftbatch_rule(b, "udp_in");
+    nftbatch_match_mark(r, FIREWALL_UDP_MARK);
+    nftbatch_match_l4proto(r, IPPROTO_UDP);
+    nftbatch_tproxy(r, MOAT_UDP_TPROXY_PORT);
+    nftbatch_add(b, r, "udp_in: to the relay");
+}
+
 /* filter_out: what reaches here for loopback was redirected, or is the
  * sandbox's own loopback traffic; everything else fails at once, never a
  * silent drop, and the supervisor hears of it through NFLOG (rate-limited). */
-static void add_filter_rules(struct nftbatch *b, const struct net_cidr loopback[2])
+static void add_filter_rules(struct nftbatch *b, const struct net_cidr loopback[2], bool udp)
 {
     nftbatch_chain(b, "filter_out", "filter", NF_INET_LOCAL_OUT, NF_IP_PRI_FILTER);
     for (int i = 0; i < 2; i++) {
@@ -92,7 +150,14 @@ static void add_filter_rules(struct nftbatch *b, const struct net_cidr loopback[
         nftbatch_verdict(r, NF_ACCEPT);
         nftbatch_add(b, r, "filter_out: loopback");
     }
-    struct nftbatch_rule *r = nftbatch_rule(b, "filter_out");
+    struct nftbatch_rule *r;
+    if (udp) { /* the workload cannot set a mark: SO_MARK needs CAP_NET_ADMIN */
+        r = nftbatch_rule(b, "filter_out");
+        nftbatch_match_mark(r, FIREWALL_UDP_MARK);
+        nftbatch_verdict(r, NF_ACCEPT);
+        nftbatch_add(b, r, "filter_out: UDP for the relay");
+    }
+    r = nftbatch_rule(b, "filter_out");
     nftbatch_log_limited(r, MOAT_NFLOG_GROUP, 20, 50);
     nftbatch_add(b, r, "filter_out: log");
     r = nftbatch_rule(b, "filter_out");
@@ -101,6 +166,24 @@ static void add_filter_rules(struct nftbatch *b, const struct net_cidr loopback[
     r = nftbatch_rule(b, "filter_out");
     nftbatch_reject_admin_prohibited(r);
     nftbatch_add(b, r, "filter_out: reject the rest");
+}
+
+static bool relays_udp(const struct netpolicy *np)
+{
+    for (size_t i = 0; i < np->n_allow; i++)
+        if (relays_udp_to(&np->allow[i]))
+            return true;
+    return false;
+}
+
+bool firewall_relays_udp(const struct moat_policy *p)
+{
+    struct netpolicy np;
+    if (p->net.mode != MOAT_NET_FIREWALL || netpolicy_build(&p->net.allow, &p->net.deny, &np, NULL) < 0)
+        return false;
+    bool udp = relays_udp(&np);
+    netpolicy_free(&np);
+    return udp;
 }
 
 static int load_ruleset(const struct moat_policy *p, struct moat_error *err)
@@ -116,8 +199,11 @@ static int load_ruleset(const struct moat_policy *p, struct moat_error *err)
     if (!b) {
         r = error_set(err, -ENOMEM, "firewall: out of memory");
     } else {
+        bool udp = relays_udp(&np);
         add_nat_rules(b, &np, loopback);
-        add_filter_rules(b, loopback);
+        if (udp)
+            add_udp_rules(b, &np, loopback);
+        add_filter_rules(b, loopback, udp);
         /* One transaction: all of it or nothing, so success means the whole
          * table is in place.  (A namespace without the capability, e.g.
          * under Ubuntu's AppArmor restriction, fails here with EPERM.) */
@@ -128,59 +214,8 @@ static int load_ruleset(const struct moat_policy *p, struct moat_error *err)
     return r;
 }
 
-/* One default route through lo (RTM_NEWROUTE).  IPv4 needs the preferred
- * source 127.0.0.1: without it no address on lo is eligible (127.0.0.1 is
- * host-scoped), and the TCP reset of a refused connection has nowhere to go,
- * so connect(2) hangs instead of failing at once. */
-static int add_default_route(struct mnl_socket *nl, int family, unsigned seq)
-{
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWROUTE;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-    nlh->nlmsg_seq = seq;
-    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
-    rtm->rtm_family = (unsigned char)family;
-    rtm->rtm_table = RT_TABLE_MAIN;
-    rtm->rtm_protocol = RTPROT_STATIC;
-    rtm->rtm_scope = RT_SCOPE_LINK;
-    rtm->rtm_type = RTN_UNICAST;
-    mnl_attr_put_u32(nlh, RTA_OIF, 1 /* lo */);
-    if (family == AF_INET)
-        mnl_attr_put_u32(nlh, RTA_PREFSRC, htonl(INADDR_LOOPBACK));
-    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-        return -errno;
-    ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
-    if (n < 0)
-        return -errno;
-    int r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL);
-    return r < 0 && errno != EEXIST ? -errno : 0;
-}
-
-static int add_default_routes(struct moat_error *err)
-{
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        int r = -errno;
-        if (nl)
-            mnl_socket_close(nl);
-        return error_set_errno(err, r, "firewall: cannot open a routing socket");
-    }
-    int r = add_default_route(nl, AF_INET, 1);
-    if (r < 0) {
-        mnl_socket_close(nl);
-        return error_set_errno(err, r, "firewall: cannot add the IPv4 default route");
-    }
-    r = add_default_route(nl, AF_INET6, 2);
-    mnl_socket_close(nl);
-    /* No IPv6 in this kernel: nothing to route, and the DNS filter strips AAAA. */
-    if (r < 0 && r != -EAFNOSUPPORT && r != -EOPNOTSUPP)
-        return error_set_errno(err, r, "firewall: cannot add the IPv6 default route");
-    return 0;
-}
-
 int firewall_install(const struct moat_policy *p, struct moat_error *err)
 {
-    int r = add_default_routes(err);
+    int r = firewall_routes_install(firewall_relays_udp(p), err);
     return r < 0 ? r : load_ruleset(p, err);
 }

@@ -9,6 +9,7 @@
 #ifndef MOAT_NET_FIREWALL_H
 #define MOAT_NET_FIREWALL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "moat.h"
@@ -16,6 +17,10 @@
 #define MOAT_INTERCEPT_PORT 3130
 
 #define MOAT_FIREWALL_TABLE "moat"
+
+/* Does this policy allow UDP anywhere, so the ruleset hands UDP to the
+ * relay (net/udp_relay.h)?  Otherwise all UDP but DNS is rejected. */
+bool firewall_relays_udp(const struct moat_policy *p);
 
 /* Add the routes and load the ruleset in one transaction. */
 int firewall_install(const struct moat_policy *p, struct moat_error *err);

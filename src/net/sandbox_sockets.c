@@ -12,6 +12,7 @@
 #include "net/firewall.h"
 #include "net/loopback.h"
 #include "net/nflog.h"
+#include "net/udp_relay.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 
@@ -28,13 +29,14 @@ struct svc_set {
     size_t n;
 };
 
-static int add_pair(struct svc_set *s, enum svc_kind kind, int type, uint16_t port,
-                    struct moat_error *err)
+/* One socket per family from open(family, type, port). */
+static int add_each_family(struct svc_set *s, enum svc_kind kind, int (*open)(int, int, uint16_t),
+                           int type, uint16_t port, struct moat_error *err)
 {
     for (int family = 4; family <= 6; family += 2) {
         if (s->n == FDPASS_MAX)
             return error_set(err, -E2BIG, "too many in-sandbox sockets (at most %d)", FDPASS_MAX);
-        int fd = loopback_listen(family == 6 ? AF_INET6 : AF_INET, type, port);
+        int fd = open(family == 6 ? AF_INET6 : AF_INET, type, port);
         /* No IPv6 in this kernel: the service is IPv4-only inside, which is
          * what the workload can reach anyway. */
         if (fd == -EAFNOSUPPORT || (family == 6 && fd == -EADDRNOTAVAIL))
@@ -47,6 +49,26 @@ static int add_pair(struct svc_set *s, enum svc_kind kind, int type, uint16_t po
         s->fds[s->n++] = fd;
     }
     return 0;
+}
+
+static int add_pair(struct svc_set *s, enum svc_kind kind, int type, uint16_t port,
+                    struct moat_error *err)
+{
+    return add_each_family(s, kind, loopback_listen, type, port, err);
+}
+
+static int open_udp_tproxy(int family, int type, uint16_t port)
+{
+    (void)type;
+    (void)port;
+    return udp_relay_tproxy_socket(family);
+}
+
+static int open_udp_raw(int family, int type, uint16_t port)
+{
+    (void)type;
+    (void)port;
+    return udp_relay_raw_socket(family);
 }
 
 int sandbox_sockets_send(const struct moat_policy *p, int chan, struct moat_error *err)
@@ -63,6 +85,11 @@ int sandbox_sockets_send(const struct moat_policy *p, int chan, struct moat_erro
     }
     if (p->net.mode == MOAT_NET_FIREWALL) {
         if ((r = add_pair(&s, SVC_INTERCEPT, SOCK_STREAM, MOAT_INTERCEPT_PORT, err)) < 0)
+            goto out;
+        if (firewall_relays_udp(p) &&
+            ((r = add_each_family(&s, SVC_UDP_TPROXY, open_udp_tproxy, SOCK_DGRAM,
+                                  MOAT_UDP_TPROXY_PORT, err)) < 0 ||
+             (r = add_each_family(&s, SVC_UDP_RAW, open_udp_raw, SOCK_RAW, 0, err)) < 0))
             goto out;
         int fd = nflog_open();
         if (fd < 0) {

@@ -28,6 +28,8 @@ enum svc_kind {
     SVC_JVM_PROXY,
     SVC_INTERCEPT, /* firewall mode: redirected connections (net/firewall.h) */
     SVC_NFLOG,     /* firewall mode: packets the ruleset rejected (net/nflog.h) */
+    SVC_UDP_TPROXY, /* firewall mode: UDP the ruleset hands over (net/udp_relay.h) */
+    SVC_UDP_RAW,    /* firewall mode: the UDP relay's way back in */
 };
 
 struct svc_desc {

@@ -19,6 +19,7 @@
 #include "net/loopback.h"
 #include "net/nflog.h"
 #include "net/proxy_env.h"
+#include "net/udp_relay.h"
 #include "util/fdpass.h"
 #include "util/error.h"
 #include "util/strv.h"
@@ -112,6 +113,8 @@ static void on_listener(struct loop_watch *w, uint32_t events)
                                          li->d.port);
             break;
         case SVC_NFLOG: r = read_nflog(ns, w->fd); break;
+        case SVC_UDP_TPROXY: r = udp_relay_read(ns->udp, w->fd); break;
+        case SVC_UDP_RAW: break; /* never readable: written to only */
         }
     }
     /* Out of descriptors or memory: the pending connection stays queued and
@@ -150,8 +153,14 @@ static void on_chan(struct loop_watch *w, uint32_t events)
             return;
         }
         ns->have_listeners = true;
-        for (size_t i = 0; i < n; i++)
-            add_listener(ns, fds[i], desc[i], false);
+        for (size_t i = 0; i < n; i++) {
+            if (desc[i].kind == SVC_UDP_RAW && ns->udp)
+                udp_relay_adopt_raw(ns->udp, desc[i].family == 6 ? AF_INET6 : AF_INET, fds[i]);
+            else if (desc[i].kind == SVC_UDP_TPROXY && !ns->udp)
+                close(fds[i]);
+            else
+                add_listener(ns, fds[i], desc[i], false);
+        }
         return;
     }
     int fd = -1;
@@ -209,7 +218,8 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
         goto fail;
     }
     net_services_dns_ops(ns, ns->dns_ops);
-    if (p->net.mode == MOAT_NET_FIREWALL && !(ns->fake = fakeip_new(FAKEIP_FLOOR_S))) {
+    if (p->net.mode == MOAT_NET_FIREWALL &&
+        (!(ns->fake = fakeip_new(FAKEIP_FLOOR_S)) || !(ns->udp = udp_relay_new(ns)))) {
         r = error_set(err, -ENOMEM, "out of memory");
         goto fail;
     }
@@ -274,6 +284,7 @@ void net_services_free(struct net_services *ns)
         close(li->w.fd);
         free(li);
     }
+    udp_relay_free(ns->udp);
     if (ns->chan >= 0) {
         loop_del(ns->loop, &ns->chan_w);
         close(ns->chan);

@@ -36,6 +36,7 @@ struct net_services {
     struct expose_wait *waiting_head, *waiting_tail; /* FIFO of socket requests */
     struct dns_filter_ops *dns_ops; /* for the resolver: lives as long as ns */
     struct fakeip_map *fake;        /* firewall mode: names behind pool addresses */
+    struct udp_relay *udp;          /* firewall mode: UDP flows (net/udp_relay.h) */
 };
 
 /* Before the clone: compile the policy, read the host's resolvers, bind the

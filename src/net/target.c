@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "net/addr.h"
 #include "net/dial.h"
@@ -15,6 +17,7 @@ struct target {
     struct net_services *ns;
     struct authority a;
     int family;
+    enum rule_proto proto; /* PROTO_TCP, or PROTO_UDP (firewall mode's relay) */
     char written[300];
     struct resolve *resolve;
     struct dial *dial;
@@ -33,7 +36,8 @@ static void finish(struct target *t, int fd, int err, const char *reason)
 
 static void deny(struct target *t, const char *canonical, const char *reason)
 {
-    vlog_denial(&t->ns->log, "connect", t->written, canonical, t->a.port, reason);
+    vlog_denial(&t->ns->log, t->proto == PROTO_UDP ? "udp" : "connect", t->written, canonical,
+                t->a.port, reason);
     finish(t, -1, -EACCES, reason);
 }
 
@@ -60,6 +64,22 @@ static void to_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr
     }
 }
 
+/* UDP has no handshake to race: the first usable address is the peer. */
+static void connect_udp(struct target *t, const struct sockaddr_storage *ss)
+{
+    int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                              : sizeof(struct sockaddr_in);
+    if (fd >= 0 && connect(fd, (const struct sockaddr *)ss, len) == 0) {
+        finish(t, fd, 0, NULL);
+        return;
+    }
+    int err = -errno;
+    if (fd >= 0)
+        close(fd);
+    finish(t, -1, err, NULL);
+}
+
 /* Judge each address; any in a denied class refuses the whole name. */
 static void connect_checked(struct target *t, const struct net_addr *addrs, size_t n,
                             const char *hostname)
@@ -72,7 +92,7 @@ static void connect_checked(struct target *t, const struct net_addr *addrs, size
         struct net_addr c;
         addr_canonical(&addrs[i], &c);
         addr_format(&c, canon, sizeof canon);
-        netpolicy_check_addr(&t->ns->np, &c, t->a.port, PROTO_TCP, hostname, &v);
+        netpolicy_check_addr(&t->ns->np, &c, t->a.port, t->proto, hostname, &v);
         if (!v.allowed) {
             if (hostname && addr_is_special(&c)) {
                 char reason[400];
@@ -94,6 +114,10 @@ static void connect_checked(struct target *t, const struct net_addr *addrs, size
             return;
         }
         finish(t, -1, -ENETUNREACH, "no usable address family");
+        return;
+    }
+    if (t->proto == PROTO_UDP) {
+        connect_udp(t, &ss[0]);
         return;
     }
     if (dial_start(t->ns->loop, ss, k, on_dialed, t, &t->dial) < 0)
@@ -118,13 +142,13 @@ static void on_resolved(void *ctx, const struct net_addr *addrs, size_t n, int e
     connect_checked(t, addrs, n, t->a.host);
 }
 
-int target_open(struct net_services *ns, const char *authority, int family, target_cb cb,
-                void *ctx, struct target **out)
+static int open_target(struct net_services *ns, const char *authority, int family,
+                       enum rule_proto proto, target_cb cb, void *ctx, struct target **out)
 {
     struct target *t = calloc(1, sizeof *t);
     if (!t)
         return -ENOMEM;
-    *t = (struct target){ .ns = ns, .cb = cb, .ctx = ctx, .family = family };
+    *t = (struct target){ .ns = ns, .cb = cb, .ctx = ctx, .family = family, .proto = proto };
     snprintf(t->written, sizeof t->written, "%s", authority);
     if (out)
         *out = t;
@@ -138,7 +162,7 @@ int target_open(struct net_services *ns, const char *authority, int family, targ
         return 0;
     }
     struct verdict v;
-    netpolicy_check_name(&ns->np, t->a.host, t->a.port, PROTO_TCP, &v);
+    netpolicy_check_name(&ns->np, t->a.host, t->a.port, proto, &v);
     if (!v.allowed) {
         deny(t, NULL, v.reason);
         return 0;
@@ -148,6 +172,18 @@ int target_open(struct net_services *ns, const char *authority, int family, targ
     if (r < 0)
         finish(t, -1, r, "cannot resolve");
     return 0;
+}
+
+int target_open(struct net_services *ns, const char *authority, int family, target_cb cb,
+                void *ctx, struct target **out)
+{
+    return open_target(ns, authority, family, PROTO_TCP, cb, ctx, out);
+}
+
+int target_open_udp(struct net_services *ns, const char *authority, int family, target_cb cb,
+                    void *ctx, struct target **out)
+{
+    return open_target(ns, authority, family, PROTO_UDP, cb, ctx, out);
 }
 
 void target_cancel(struct target *t)

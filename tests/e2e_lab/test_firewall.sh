@@ -117,3 +117,50 @@ test_dual_fw_kernel_rejections_are_logged() {
     grep -q "\"kind\":\"udp\",\"destination\":\"$LAB_W4\".*\"port\":7" violations.log ||
         fail "no log line for the rejected UDP datagram"
 }
+
+test_dual_fw_udp_echo_over_both_families() {
+    SB_OPTS=(--network firewall --allow-net dual.test)
+    raw dual.test 7 4 udp
+    expect_contains "$OUT" "ok 198.18." "a pool address over IPv4"
+    expect_contains "$OUT" " ping " "the echo over IPv4"
+    raw dual.test 9000 6 udp
+    expect_contains "$OUT" "ok fd6d:6f61:7400::" "a pool address over IPv6"
+    expect_contains "$OUT" " ping " "the echo over IPv6"
+    # The datagrams reached the real server, from the lab host's address.
+    grep -q "^udp $LAB_W4:7 from $LAB_HOST4:" "$LAB_CONN_LOG" || fail "no IPv4 datagram at the server"
+    grep -q "^udp \[$LAB_W6\]:9000 from \[$LAB_HOST6\]:" "$LAB_CONN_LOG" ||
+        fail "no IPv6 datagram at the server"
+}
+
+test_dual_fw_udp_literal_rules_and_port_unreachable() {
+    SB_OPTS=(--network firewall --allow-net "udp://$LAB_V4ONLY" --allow-net "udp://[$LAB_V6ONLY]:7")
+    raw "$LAB_V4ONLY" 9000 4 udp
+    expect_contains "$OUT" "ok $LAB_V4ONLY ping"
+    raw "$LAB_V6ONLY" 7 6 udp
+    expect_contains "$OUT" "ok $LAB_V6ONLY ping"
+    # No server on that port: the lab's ICMP port unreachable reaches the
+    # relay's socket, and the workload hears it as it would directly.
+    raw "$LAB_V4ONLY" 5555 4 udp
+    expect_contains "$OUT" "refused ConnectionRefusedError"
+    raw "$LAB_V4ONLY" 80 4   # udp:// allows no TCP
+    fast_refusal
+}
+
+test_dual_fw_udp_refusals_are_immediate_icmp_errors() {
+    SB_OPTS=(--network firewall --allow-net "udp://dual.test:9000" --allow-net v4only.test
+             --log "$WORK/violations.log")
+    seen=$(wc -l < "$LAB_CONN_LOG")
+    raw dual.test 9000 4 udp
+    expect_contains "$OUT" " ping " "the allowed port"
+    raw dual.test 7 4 udp; fast_refusal          # the relay refuses: wrong port
+    raw dual.test 7 6 udp; fast_refusal
+    raw dual.test 80 4; fast_refusal             # the name is allowed for UDP only
+    raw "$LAB_DENIED4" 9000 4 udp; fast_refusal  # the kernel refuses: no rule
+    raw "::ffff:$LAB_DENIED4" 9000 6 udp; fast_refusal
+    cat violations.log
+    grep -q "\"kind\":\"udp\",\"destination\":\"dual.test:7\".*\"port\":7" violations.log ||
+        fail "no log line for the refused UDP flow"
+    if tail -n +"$((seen + 1))" "$LAB_CONN_LOG" | grep -v "^udp $LAB_W4:9000 from"; then
+        fail "a refused datagram reached the lab"
+    fi
+}

@@ -32,4 +32,10 @@ test_no6_fw_ipv4_works_and_ipv6_fails_fast() {
     case "$OUT" in refused*) ;; *) fail "IPv6 without IPv6 on the host: $OUT" ;; esac
     ms=${OUT##* }; ms=${ms%.*}
     [ "$ms" -lt 1000 ] || fail "took $ms ms"
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 "$WORK/raw_client.py" dual.test 7 4 udp
+    expect_contains "$OUT" " ping " "UDP over IPv4"
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 "$WORK/raw_client.py" dual.test 7 6 udp
+    case "$OUT" in refused*) ;; *) fail "UDP over IPv6 without IPv6 on the host: $OUT" ;; esac
+    ms=${OUT##* }; ms=${ms%.*}
+    [ "$ms" -lt 1000 ] || fail "took $ms ms"
 }

@@ -225,7 +225,8 @@ TEST(firewall_ruleset_redirects_pools_literals_and_dns_and_rejects_the_rest)
     struct moat_policy p;
     moat_policy_init(&p);
     CHECK_INT(load(&p, "{\"network\": {\"mode\": \"firewall\", \"allow\": [\"dual.test\", "
-                       "\"203.0.113.0/25:443\", \"[2001:db8::5]:22\", \"udp://203.0.113.200\"]}}"),
+                       "\"203.0.113.0/25:443\", \"[2001:db8::5]:22\", \"udp://203.0.113.200\", "
+                       "\"tcp://203.0.113.128/26\"]}}"),
               0);
     const char *l = load_and_list(load_firewall, &p);
     CHECK(has_line(l, "ip daddr 127.0.0.0/8 return"));
@@ -241,6 +242,33 @@ TEST(firewall_ruleset_redirects_pools_literals_and_dns_and_rejects_the_rest)
     CHECK(has_line(l, "limit rate 20/second burst 50 packets log group 7"));
     CHECK(has_line(l, "meta l4proto tcp reject with tcp reset"));
     CHECK(has_line(l, "reject with icmpx admin-prohibited"));
+    /* UDP: to the pools (dual.test names no protocol) and to the literal
+     * UDP rule, marked for the relay; DNS and loopback left alone. */
+    CHECK(has_line(l, "type route hook output priority mangle; policy accept;"));
+    CHECK(has_line(l, "udp dport 53 return"));
+    CHECK(has_line(l, "ip daddr 198.18.0.0/15 meta l4proto udp meta mark set 0x6d6f6174"));
+    CHECK(has_line(l, "ip6 daddr fd6d:6f61:7400::/48 meta l4proto udp meta mark set 0x6d6f6174"));
+    CHECK(has_line(l, "ip daddr 203.0.113.200 meta l4proto udp meta mark set 0x6d6f6174"));
+    CHECK(has_line(l, "ip daddr 203.0.113.0/25 meta l4proto udp meta mark set 0x6d6f6174"));
+    CHECK(has_line(l, "ip daddr 203.0.113.128/26 meta l4proto tcp redirect to :3130"));
+    CHECK(!strstr(l, "203.0.113.128/26 meta l4proto udp"));
+    CHECK(has_line(l, "meta mark 0x6d6f6174 accept"));
+    CHECK(has_line(l, "meta mark 0x6d6f6174 meta l4proto udp tproxy to :3131"));
+    moat_policy_free(&p);
+}
+
+TEST(firewall_without_udp_rules_relays_no_udp)
+{
+    struct moat_policy p;
+    moat_policy_init(&p);
+    CHECK_INT(load(&p, "{\"network\": {\"mode\": \"firewall\", \"allow\": [\"tcp://dual.test\", "
+                       "\"tcp://203.0.113.7\"]}}"),
+              0);
+    CHECK(!firewall_relays_udp(&p));
+    const char *l = load_and_list(load_firewall, &p);
+    CHECK(has_line(l, "ip daddr 203.0.113.7 meta l4proto tcp redirect to :3130"));
+    CHECK(!strstr(l, "mark"));
+    CHECK(!strstr(l, "tproxy"));
     moat_policy_free(&p);
 }
 
@@ -250,5 +278,6 @@ int main(void)
     RUN(a_refused_message_is_named_and_nothing_is_applied);
     RUN(a_failed_transaction_leaves_nothing);
     RUN(firewall_ruleset_redirects_pools_literals_and_dns_and_rejects_the_rest);
+    RUN(firewall_without_udp_rules_relays_no_udp);
     return UNIT_DONE();
 }
