@@ -103,6 +103,9 @@ struct moat_policy {
      * alone.  Never set by the policy file. */
     bool debug_no_mount_protection;
     bool debug_no_landlock;
+    /* Testing aid: firewall mode's pool addresses live this many seconds
+     * at least, instead of 300, so a test can watch one expire. */
+    unsigned debug_fakeip_lifetime_s;
 };
 
 void moat_policy_init(struct moat_policy *p);

@@ -17,6 +17,7 @@ enum {
     OPT_ALLOW_WRITE = 256, OPT_DENY_WRITE, OPT_DENY_READ, OPT_ALLOW_READ, OPT_READ_MODEL,
     OPT_NO_PRIVATE_TMP, OPT_NO_PROTECT, OPT_UNPROTECT, OPT_SETENV, OPT_PASS_ENV, OPT_CWD,
     OPT_TIMEOUT, OPT_RLIMIT, OPT_NETWORK, OPT_ALLOW_UNIX, OPT_ALLOW_NESTED, OPT_DEBUG_DISABLE,
+    OPT_DEBUG_FAKEIP,
     OPT_ALLOW_NET, OPT_DENY_NET, OPT_ALLOW_LOCAL_BINDING, OPT_EXPOSE, OPT_HOST_PORT, OPT_LOG,
 };
 
@@ -47,6 +48,7 @@ static const struct option run_longopts[] = {
     { "allow-unix-sockets", no_argument, NULL, OPT_ALLOW_UNIX },
     { "allow-nested-namespaces", no_argument, NULL, OPT_ALLOW_NESTED },
     { "debug-disable-layer", required_argument, NULL, OPT_DEBUG_DISABLE },
+    { "debug-fakeip-lifetime", required_argument, NULL, OPT_DEBUG_FAKEIP },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -226,6 +228,15 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
         else
             return error_set(err, -EINVAL, "option --debug-disable-layer: expected landlock or mounts");
         return 0;
+    case OPT_DEBUG_FAKEIP: {
+        char *end;
+        long v = strtol(arg, &end, 10);
+        if (end == arg || *end || v < 1 || v > 86400)
+            return error_set(err, -EINVAL,
+                             "option --debug-fakeip-lifetime %s: expected seconds, 1 to 86400", arg);
+        o->fakeip_lifetime_s = (unsigned)v;
+        return 0;
+    }
     default:
         return error_set(err, -EINVAL, "unknown option (see `moat run --help`)");
     }

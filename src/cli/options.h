@@ -13,6 +13,7 @@ struct run_options {
     struct moat_strv fragments; /* JSON policy fragments, in command-line order */
     struct moat_strv fragment_names;
     bool no_landlock, no_mount_protection;
+    unsigned fakeip_lifetime_s;
     const char *log_path; /* --log */
 };
 

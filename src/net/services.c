@@ -219,7 +219,9 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
     }
     net_services_dns_ops(ns, ns->dns_ops);
     if (p->net.mode == MOAT_NET_FIREWALL &&
-        (!(ns->fake = fakeip_new(FAKEIP_FLOOR_S)) || !(ns->udp = udp_relay_new(ns)))) {
+        (!(ns->fake = fakeip_new(p->debug_fakeip_lifetime_s ? p->debug_fakeip_lifetime_s
+                                                            : FAKEIP_FLOOR_S)) ||
+         !(ns->udp = udp_relay_new(ns)))) {
         r = error_set(err, -ENOMEM, "out of memory");
         goto fail;
     }

@@ -36,6 +36,15 @@ test_unknown_option_is_125() {
     expect_contains "$ERR" "no-such-option"
 }
 
+test_bad_testing_aid_values_are_125() {
+    moat_run --debug-fakeip-lifetime 0 -- true
+    expect_eq "$RC" 125
+    expect_contains "$ERR" "--debug-fakeip-lifetime 0: expected seconds, 1 to 86400"
+    moat_run --debug-disable-layer seccomp -- true
+    expect_eq "$RC" 125
+    expect_contains "$ERR" "expected landlock or mounts"
+}
+
 test_help_and_version() {
     "$MOAT" --version | grep -q '^moat [0-9]'
     "$MOAT" run --help | grep -q -- '--allow-write'

@@ -164,3 +164,27 @@ test_dual_fw_udp_refusals_are_immediate_icmp_errors() {
         fail "a refused datagram reached the lab"
     fi
 }
+
+test_dual_fw_expired_pool_address_is_refused_again() {
+    cp "$(dirname "${BASH_SOURCE[0]}")/raw_client.py" "$WORK/"; chmod a+r "$WORK/raw_client.py"
+    # Pool entries live 2 s here instead of 5 minutes (a testing aid), as
+    # long as the lab's TTL.  The workload keeps a learned address past
+    # that and tries it again, over TCP and UDP, then resolves afresh.
+    SB_OPTS=(--network firewall --allow-net cdn.test --debug-fakeip-lifetime 2
+             --log "$WORK/violations.log")
+    sb "${SB_OPTS[@]}" -c "c=$WORK/raw_client.py; first=\$(/usr/bin/python3 \$c cdn.test 80 4); \
+        echo \$first; addr=\$(echo \$first | cut -d' ' -f2); /usr/bin/python3 \$c \$addr 80 4; \
+        sleep 3.5; /usr/bin/python3 \$c \$addr 80 4; /usr/bin/python3 \$c \$addr 7 4 udp; \
+        /usr/bin/python3 \$c cdn.test 80 4"
+    first=$(echo "$OUT" | sed -n 1p) again=$(echo "$OUT" | sed -n 2p)
+    expired=$(echo "$OUT" | sed -n 3p) expired_udp=$(echo "$OUT" | sed -n 4p)
+    fresh=$(echo "$OUT" | sed -n 5p)
+    addr=$(echo "$first" | cut -d' ' -f2)
+    case "$first" in "ok 198.18."*"hello from 203.0.113.2"*) ;; *) fail "first: $first" ;; esac
+    case "$again" in "ok $addr "*) ;; *) fail "the same address within its life: $again" ;; esac
+    case "$expired" in refused*) ;; *) fail "expired, TCP: $expired" ;; esac
+    case "$expired_udp" in refused*) ;; *) fail "expired, UDP: $expired_udp" ;; esac
+    case "$fresh" in "ok 198.18."*"hello from 203.0.113.2"*) ;; *) fail "resolved afresh: $fresh" ;; esac
+    [ "$(grep -c "expired or unknown DNS answer" violations.log)" = 2 ] ||
+        fail "expected a log line for each expired attempt: $(cat violations.log)"
+}
