@@ -19,24 +19,18 @@ import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report_common import load_json, pct, read_text  # noqa: E402
+
 D = sys.argv[1]
 PEERS = ("srt", "moat")
 
 
 def load(name):
-    try:
-        with open(os.path.join(D, name)) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+    return load_json(D, name)
 
 
-def text(path):
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return None
+text = read_text
 
 
 def get(d, *path):
@@ -45,13 +39,6 @@ def get(d, *path):
             return None
         d = d[k]
     return d
-
-
-def pct(xs, q):
-    xs = sorted(xs)
-    k = (len(xs) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
 def fmt(x, nd=1):
