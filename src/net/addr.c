@@ -374,6 +374,39 @@ bool addr_equal(const struct net_addr *a, const struct net_addr *b)
     return ca.family == cb.family && memcmp(ca.b, cb.b, addr_len(ca.family)) == 0;
 }
 
+socklen_t addr_to_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (a->family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        memcpy(&s6->sin6_addr, a->b, 16);
+        s6->sin6_port = htons(port);
+        return sizeof *s6;
+    }
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    memcpy(&s4->sin_addr, a->b, 4);
+    s4->sin_port = htons(port);
+    return sizeof *s4;
+}
+
+void addr_from_sockaddr(const struct sockaddr_storage *ss, struct net_addr *a, uint16_t *port)
+{
+    memset(a, 0, sizeof *a);
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+        a->family = AF_INET6;
+        memcpy(a->b, &s6->sin6_addr, 16);
+        *port = ntohs(s6->sin6_port);
+    } else {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+        a->family = AF_INET;
+        memcpy(a->b, &s4->sin_addr, 4);
+        *port = ntohs(s4->sin_port);
+    }
+}
+
 int cidr_parse_explain(const char *text, struct net_cidr *out, const char **why)
 {
     const char *dummy;

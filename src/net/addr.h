@@ -64,6 +64,12 @@ int addr_format(const struct net_addr *a, char *buf, size_t size);
 /* Equal after canonicalisation: 127.0.0.1 equals ::ffff:127.0.0.1. */
 bool addr_equal(const struct net_addr *a, const struct net_addr *b);
 
+/* a and port as a socket address (sockaddr_in or sockaddr_in6, zero-filled);
+ * returns its length. */
+socklen_t addr_to_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss);
+/* The reverse: the address and port of an AF_INET or AF_INET6 socket address. */
+void addr_from_sockaddr(const struct sockaddr_storage *ss, struct net_addr *a, uint16_t *port);
+
 struct net_cidr {
     struct net_addr base; /* canonical, host bits zero */
     unsigned prefix;

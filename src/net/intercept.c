@@ -47,24 +47,13 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
 
 static int original_destination(int fd, int family, struct net_addr *a, uint16_t *port)
 {
-    memset(a, 0, sizeof *a);
-    if (family == AF_INET) {
-        struct sockaddr_in s4;
-        socklen_t len = sizeof s4;
-        if (getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &s4, &len) < 0)
-            return -errno;
-        a->family = AF_INET;
-        memcpy(a->b, &s4.sin_addr, 4);
-        *port = ntohs(s4.sin_port);
-    } else {
-        struct sockaddr_in6 s6;
-        socklen_t len = sizeof s6;
-        if (getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &s6, &len) < 0)
-            return -errno;
-        a->family = AF_INET6;
-        memcpy(a->b, &s6.sin6_addr, 16);
-        *port = ntohs(s6.sin6_port);
-    }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int r = family == AF_INET ? getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &ss, &len)
+                              : getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &ss, &len);
+    if (r < 0)
+        return -errno;
+    addr_from_sockaddr(&ss, a, port);
     return 0;
 }
 

@@ -48,22 +48,6 @@ static void on_dialed(void *ctx, int fd, int err)
     finish(t, fd, err, NULL);
 }
 
-static void to_sockaddr(const struct net_addr *a, uint16_t port, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof *ss);
-    if (a->family == AF_INET6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-        s6->sin6_family = AF_INET6;
-        memcpy(&s6->sin6_addr, a->b, 16);
-        s6->sin6_port = htons(port);
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        s4->sin_family = AF_INET;
-        memcpy(&s4->sin_addr, a->b, 4);
-        s4->sin_port = htons(port);
-    }
-}
-
 /* UDP has no handshake to race: the first usable address is the peer. */
 static void connect_udp(struct target *t, const struct sockaddr_storage *ss)
 {
@@ -106,7 +90,7 @@ static void connect_checked(struct target *t, const struct net_addr *addrs, size
         bool usable = (c.family == AF_INET6 ? t->ns->v6_ok : t->ns->v4_ok) &&
                       (t->family == AF_UNSPEC || t->family == c.family);
         if (usable && k < DIAL_MAX_ADDRS)
-            to_sockaddr(&c, t->a.port, &ss[k++]);
+            addr_to_sockaddr(&c, t->a.port, &ss[k++]);
     }
     if (k == 0) {
         if (!v.allowed) {

@@ -117,19 +117,7 @@ static void raw_send(struct udp_relay *u, const struct udp_end *to, size_t len)
     if (fd < 0 || len == 0)
         return;
     struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    socklen_t sl;
-    if (to->addr.family == AF_INET6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        s6->sin6_family = AF_INET6;
-        memcpy(&s6->sin6_addr, to->addr.b, 16);
-        sl = sizeof *s6;
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        s4->sin_family = AF_INET;
-        memcpy(&s4->sin_addr, to->addr.b, 4);
-        sl = sizeof *s4;
-    }
+    socklen_t sl = addr_to_sockaddr(&to->addr, 0, &ss); /* raw: no port */
     /* A full send buffer drops the packet, as the network would. */
     (void)sendto(fd, u->pkt, len, 0, (struct sockaddr *)&ss, sl);
 }
@@ -315,22 +303,6 @@ static void on_datagram(struct udp_relay *u, const struct udp_end *client,
     }
 }
 
-static void endpoint(const struct sockaddr_storage *ss, struct udp_end *e)
-{
-    memset(e, 0, sizeof *e);
-    if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-        e->addr.family = AF_INET6;
-        memcpy(e->addr.b, &s6->sin6_addr, 16);
-        e->port = ntohs(s6->sin6_port);
-    } else {
-        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-        e->addr.family = AF_INET;
-        memcpy(e->addr.b, &s4->sin_addr, 4);
-        e->port = ntohs(s4->sin_port);
-    }
-}
-
 int udp_relay_read(struct udp_relay *u, int fd)
 {
     for (int budget = 64; budget > 0; budget--) {
@@ -359,8 +331,8 @@ int udp_relay_read(struct udp_relay *u, int fd)
         if (!have_orig || (m.msg_flags & MSG_TRUNC))
             continue;
         struct udp_end client, target;
-        endpoint(&from, &client);
-        endpoint(&orig, &target);
+        addr_from_sockaddr(&from, &client.addr, &client.port);
+        addr_from_sockaddr(&orig, &target.addr, &target.port);
         if (client.addr.family == target.addr.family)
             on_datagram(u, &client, &target, (size_t)n);
     }

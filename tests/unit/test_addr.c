@@ -531,8 +531,31 @@ TEST(authority_refusals)
     CHECK_INT(addr_port_parse("", 0, &port), -EINVAL);
 }
 
+TEST(socket_addresses_round_trip_in_both_families)
+{
+    const char *texts[] = { "198.51.100.10", "2001:db8::10" };
+    for (size_t i = 0; i < 2; i++) {
+        struct net_addr a, back;
+        uint16_t port = 0;
+        CHECK_INT(addr_parse(texts[i], &a), 0);
+        struct sockaddr_storage ss;
+        socklen_t len = addr_to_sockaddr(&a, 4433, &ss);
+        CHECK_INT(ss.ss_family, a.family);
+        CHECK_INT(len, a.family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+        char buf[INET6_ADDRSTRLEN];
+        const void *raw = a.family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                                               : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+        CHECK_STR(inet_ntop(a.family, raw, buf, sizeof buf), texts[i]);
+        addr_from_sockaddr(&ss, &back, &port);
+        CHECK_INT(port, 4433);
+        CHECK_INT(back.family, a.family);
+        CHECK(addr_equal(&a, &back));
+    }
+}
+
 int main(void)
 {
+    RUN(socket_addresses_round_trip_in_both_families);
     RUN(ipv4_strict_accepts_dotted_quads);
     RUN(ipv4_strict_refuses_other_spellings);
     RUN(ipv6_agrees_with_inet_pton);
