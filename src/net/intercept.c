@@ -57,42 +57,50 @@ static int original_destination(int fd, int family, struct net_addr *a, uint16_t
     return 0;
 }
 
+int intercept_authority(struct net_services *ns, const struct net_addr *orig, uint16_t port,
+                        const char *kind, char *authority, size_t size, int *family)
+{
+    struct net_addr canon;
+    char text[INET6_ADDRSTRLEN];
+    addr_canonical(orig, &canon);
+    addr_format(&canon, text, sizeof text);
+    const char *name = NULL, *why = NULL;
+    bool in_pool = false;
+    /* Traffic to the sandbox's own loopback was never redirected: refuse
+     * whatever claims to be such (it would be the listener itself). */
+    if (addr_is_special(&canon) || !ns->fake)
+        why = "not a redirected destination";
+    else if (!(name = fakeip_lookup(ns->fake, &canon, &in_pool)) && in_pool)
+        why = "address from an expired or unknown DNS answer";
+    if (why) {
+        vlog_denial(&ns->log, kind, text, text, port, why);
+        return -EACCES;
+    }
+    if (name) {
+        snprintf(authority, size, "%s:%u", name, (unsigned)port);
+        *family = canon.family; /* the family the workload chose */
+    } else {
+        snprintf(authority, size, canon.family == AF_INET6 ? "[%s]:%u" : "%s:%u", text,
+                 (unsigned)port);
+        *family = AF_UNSPEC;
+    }
+    return 0;
+}
+
 int intercept_accept(struct net_services *ns, int listen_fd, int family)
 {
     int client = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (client < 0)
         return -errno;
-    struct net_addr orig, canon;
+    struct net_addr orig;
     uint16_t port = 0;
-    char text[INET6_ADDRSTRLEN], authority[300];
-    if (original_destination(client, family, &orig, &port) < 0) {
+    char authority[300];
+    int dial_family;
+    if (original_destination(client, family, &orig, &port) < 0 ||
+        intercept_authority(ns, &orig, port, "connect", authority, sizeof authority,
+                            &dial_family) < 0) {
         reset(client);
         return 0;
-    }
-    addr_canonical(&orig, &canon);
-    addr_format(&canon, text, sizeof text);
-    /* A connection to the sandbox's own loopback was never redirected:
-     * refuse whatever claims to be one (it would be the listener itself). */
-    if (addr_is_special(&canon) || !ns->fake) {
-        vlog_denial(&ns->log, "connect", text, text, port, "not a redirected destination");
-        reset(client);
-        return 0;
-    }
-    bool in_pool;
-    const char *name = fakeip_lookup(ns->fake, &canon, &in_pool);
-    int dial_family = AF_UNSPEC;
-    if (in_pool && !name) {
-        vlog_denial(&ns->log, "connect", text, text, port,
-                    "address from an expired or unknown DNS answer");
-        reset(client);
-        return 0;
-    }
-    if (name) {
-        snprintf(authority, sizeof authority, "%s:%u", name, (unsigned)port);
-        dial_family = canon.family; /* the family the workload chose */
-    } else {
-        snprintf(authority, sizeof authority, canon.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-                 text, (unsigned)port);
     }
     struct intercepted *ic = malloc(sizeof *ic);
     if (!ic) {

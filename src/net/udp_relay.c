@@ -3,14 +3,12 @@
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/fakeip.h"
 #include "net/loopback.h"
 #include "net/target.h"
 #include "net/udp_packet.h"
@@ -231,30 +229,15 @@ static void enqueue(struct udp_flow *f, const uint8_t *data, size_t len)
 static void judge(struct udp_flow *f)
 {
     struct net_services *ns = f->u->ns;
-    struct net_addr canon;
-    char text[INET6_ADDRSTRLEN], authority[300];
-    addr_canonical(&f->target.addr, &canon);
-    addr_format(&canon, text, sizeof text);
-    uint16_t port = f->target.port;
-    const char *name = NULL, *why = NULL;
-    bool in_pool = false;
-    if (addr_is_special(&canon) || !ns->fake)
-        why = "not a redirected destination";
-    else if (!(name = fakeip_lookup(ns->fake, &canon, &in_pool)) && in_pool)
-        why = "address from an expired or unknown DNS answer";
-    if (why) {
-        vlog_denial(&ns->log, "udp", text, text, port, why);
-        on_target(f, -1, -EACCES, why);
+    char authority[300];
+    int family;
+    if (intercept_authority(ns, &f->target.addr, f->target.port, "udp", authority,
+                            sizeof authority, &family) < 0) {
+        on_target(f, -1, -EACCES, NULL);
         return;
     }
-    if (name)
-        snprintf(authority, sizeof authority, "%s:%u", name, (unsigned)port);
-    else
-        snprintf(authority, sizeof authority, canon.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-                 text, (unsigned)port);
-    /* The family the workload chose, as for intercepted TCP. */
     struct target *t = NULL;
-    if (target_open_udp(ns, authority, canon.family, on_target, f, &t) < 0)
+    if (target_open_udp(ns, authority, family, on_target, f, &t) < 0)
         on_target(f, -1, -ENOMEM, NULL);
     else if (f->state == FLOW_PENDING)
         f->pending = t; /* not yet decided: cancel it if the flow goes first */
