@@ -114,7 +114,7 @@ static void on_listener(struct loop_watch *w, uint32_t events)
             break;
         case SVC_NFLOG: r = read_nflog(ns, w->fd); break;
         case SVC_UDP_TPROXY: r = udp_relay_read(ns->udp, w->fd); break;
-        case SVC_UDP_RAW: break; /* never readable: written to only */
+        case SVC_UDP_RAW: break; /* adopted by the relay (on_chan), never a listener */
         }
     }
     /* Out of descriptors or memory: the pending connection stays queued and
@@ -154,10 +154,9 @@ static void on_chan(struct loop_watch *w, uint32_t events)
         }
         ns->have_listeners = true;
         for (size_t i = 0; i < n; i++) {
-            if (desc[i].kind == SVC_UDP_RAW && ns->udp)
+            /* The relay's sockets come only in firewall mode, which has ns->udp. */
+            if (desc[i].kind == SVC_UDP_RAW)
                 udp_relay_adopt_raw(ns->udp, desc[i].family == 6 ? AF_INET6 : AF_INET, fds[i]);
-            else if (desc[i].kind == SVC_UDP_TPROXY && !ns->udp)
-                close(fds[i]);
             else
                 add_listener(ns, fds[i], desc[i], false);
         }

@@ -42,13 +42,10 @@ static size_t addr_len(int family)
 static uint32_t pseudo_sum(const struct net_addr *src, const struct net_addr *dst, uint8_t proto,
                            size_t len)
 {
-    uint8_t ph[40];
     size_t alen = addr_len(src->family);
-    memcpy(ph, src->b, alen);
-    memcpy(ph + alen, dst->b, alen);
     uint32_t sum = 0;
-    for (size_t i = 0; i < 2 * alen; i += 2)
-        sum += (uint32_t)(ph[i] << 8 | ph[i + 1]);
+    for (size_t i = 0; i < alen; i += 2)
+        sum += (uint32_t)(src->b[i] << 8 | src->b[i + 1]) + (uint32_t)(dst->b[i] << 8 | dst->b[i + 1]);
     return sum + proto + (uint32_t)(len & 0xffff) + (uint32_t)(len >> 16);
 }
 

@@ -134,10 +134,22 @@ static void flow_free(void *p)
     free(f);
 }
 
+/* Stop everything a flow has under way: its timer, its judgement, its
+ * host-side socket. */
+static void flow_release(struct udp_flow *f)
+{
+    struct loop *l = f->u->ns->loop;
+    loop_timer_disarm(l, &f->idle);
+    target_cancel(f->pending);
+    if (f->w.fd >= 0) {
+        loop_del(l, &f->w);
+        close(f->w.fd);
+    }
+}
+
 static void flow_close(struct udp_flow *f)
 {
     struct udp_relay *u = f->u;
-    struct loop *l = u->ns->loop;
     if (f->prev)
         f->prev->next = f->next;
     else
@@ -145,17 +157,10 @@ static void flow_close(struct udp_flow *f)
     if (f->next)
         f->next->prev = f->prev;
     u->n_flows--;
-    loop_timer_disarm(l, &f->idle);
-    target_cancel(f->pending);
-    if (f->w.fd >= 0) {
-        loop_del(l, &f->w);
-        close(f->w.fd);
-    }
+    flow_release(f);
     /* Its watch may still be queued in this dispatch round. */
-    if (loop_defer_free(l, f, flow_free) < 0) {
-        f->w.cb = NULL;
+    if (loop_defer_free(u->ns->loop, f, flow_free) < 0)
         flow_free(f);
-    }
 }
 
 static void on_idle(struct loop_timer *t)
@@ -329,12 +334,7 @@ void udp_relay_free(struct udp_relay *u)
     while (u->flows) {
         struct udp_flow *f = u->flows;
         u->flows = f->next;
-        loop_timer_disarm(u->ns->loop, &f->idle);
-        target_cancel(f->pending);
-        if (f->w.fd >= 0) {
-            loop_del(u->ns->loop, &f->w);
-            close(f->w.fd);
-        }
+        flow_release(f);
         flow_free(f);
     }
     for (int i = 0; i < 2; i++)
