@@ -15,6 +15,13 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 BASEFLAGS := -std=c17 -D_GNU_SOURCE -Iinclude -Isrc $(WARN) -g \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -ljansson -lnftnl -lmnl)
+# The release build takes the libraries Debian ships as archives (libseccomp,
+# jansson, libnftnl) into the binary: resolving them at every start costs the
+# dynamic loader about a millisecond (BENCHMARKS.md).  libmnl has no archive.
+# STATIC_LIBS= links everything dynamically.
+STATIC_LIBS ?= -lseccomp -ljansson -lnftnl
+comma       := ,
+REL_LDLIBS  := $(if $(STATIC_LIBS),-Wl$(comma)-Bstatic $(STATIC_LIBS) -Wl$(comma)-Bdynamic -lmnl,$(LDLIBS))
 
 REL_CFLAGS  := $(BASEFLAGS) -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 REL_LDFLAGS := -pie -Wl,-z,relro,-z,now
@@ -42,16 +49,16 @@ $(1)/libmoat.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRCS))
 	@ar rcs $$@ $$^
 $(1)/moat: $$(patsubst %.c,$(1)/%.o,$$(CLI_SRCS)) $(1)/libmoat.a
 	@echo "  LD      $$@"
-	@$$(CC) $(3) -o $$@ $$^ $$(LDLIBS)
+	@$$(CC) $(3) -o $$@ $$^ $(4)
 $(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libmoat.a
 	@echo "  LD      $$@"
-	@$$(CC) $(3) -o $$@ $$^ $$(LDLIBS)
+	@$$(CC) $(3) -o $$@ $$^ $(4)
 $(1)/tests/e2e/attack: $(1)/tests/e2e/attack.o
 	@echo "  LD      $$@"
 	@$$(CC) $(3) -o $$@ $$^
 endef
-$(eval $(call build_rules,build,$(REL_CFLAGS),$(REL_LDFLAGS)))
-$(eval $(call build_rules,build-asan,$(SAN_CFLAGS),$(SAN_LDFLAGS)))
+$(eval $(call build_rules,build,$(REL_CFLAGS),$(REL_LDFLAGS),$(REL_LDLIBS)))
+$(eval $(call build_rules,build-asan,$(SAN_CFLAGS),$(SAN_LDFLAGS),$(LDLIBS)))
 
 UNIT_BINS_ASAN := $(patsubst %.c,build-asan/%,$(UNIT_SRCS))
 

@@ -6,12 +6,19 @@
 #include "sandbox/seccomp.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "util/error.h"
 
@@ -256,7 +263,74 @@ static int filter_build(scmp_filter_ctx ctx, const struct seccomp_options *o,
     return refuse_terminal_injection(ctx, err);
 }
 
-int seccomp_install(const struct seccomp_options *o, struct moat_error *err)
+int seccomp_compile(const struct seccomp_options *o, struct seccomp_program *out,
+                    struct moat_error *err)
+{
+    *out = (struct seccomp_program){ 0 };
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx)
+        return error_set(err, -ENOMEM, "seccomp: seccomp_init failed");
+    int r = filter_build(ctx, o, err);
+    /* libseccomp 2.5 exports only to a descriptor: a memfd, read back. */
+    int fd = r < 0 ? -1 : memfd_create("moat-seccomp", MFD_CLOEXEC);
+    if (r == 0 && fd < 0)
+        r = error_set_errno(err, -errno, "seccomp: cannot create a memfd for the filter");
+    if (r == 0 && (r = seccomp_export_bpf(ctx, fd)) < 0)
+        error_set_errno(err, r, "seccomp: cannot generate the filter");
+    seccomp_release(ctx);
+    struct stat st;
+    if (r == 0 && fstat(fd, &st) < 0)
+        r = error_set_errno(err, -errno, "seccomp: fstat on the filter's memfd");
+    if (r == 0 && (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) ||
+                   st.st_size > SECCOMP_PROGRAM_MAX))
+        r = error_set(err, -E2BIG, "seccomp: the filter has an unusable size (%lld bytes)",
+                      (long long)st.st_size);
+    if (r == 0 && !(out->insns = malloc((size_t)st.st_size)))
+        r = error_set(err, -ENOMEM, "seccomp: out of memory for the filter");
+    if (r == 0 && pread(fd, out->insns, (size_t)st.st_size, 0) != st.st_size)
+        r = error_set(err, -EIO, "seccomp: cannot read the filter back");
+    if (fd >= 0)
+        close(fd);
+    if (r < 0) {
+        seccomp_program_free(out);
+        return r;
+    }
+    out->len = (unsigned short)((size_t)st.st_size / sizeof(struct sock_filter));
+    return 0;
+}
+
+void seccomp_program_free(struct seccomp_program *prog)
+{
+    free(prog->insns);
+    *prog = (struct seccomp_program){ 0 };
+}
+
+int seccomp_program_send(int fd, const struct seccomp_program *prog)
+{
+    ssize_t n = send(fd, prog->insns, prog->len * sizeof *prog->insns, MSG_NOSIGNAL);
+    return n < 0 ? -errno : 0;
+}
+
+int seccomp_program_receive(int fd, struct seccomp_program *out, struct moat_error *err)
+{
+    *out = (struct seccomp_program){ .insns = malloc(SECCOMP_PROGRAM_MAX) };
+    if (!out->insns)
+        return error_set(err, -ENOMEM, "seccomp: out of memory for the filter");
+    ssize_t n;
+    do
+        n = recv(fd, out->insns, SECCOMP_PROGRAM_MAX, 0);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0 || n % sizeof(struct sock_filter)) {
+        seccomp_program_free(out);
+        if (n < 0)
+            return error_set_errno(err, -errno, "seccomp: cannot receive the filter");
+        return error_set(err, -EPROTO, "seccomp: the supervisor sent no usable filter");
+    }
+    out->len = (unsigned short)((size_t)n / sizeof(struct sock_filter));
+    return 0;
+}
+
+int seccomp_load_program(const struct seccomp_program *prog, struct moat_error *err)
 {
     /* The contract is that the caller has set no_new_privs, so that nothing
      * in the sandbox gains privileges through execve.  Without it an
@@ -268,16 +342,19 @@ int seccomp_install(const struct seccomp_options *o, struct moat_error *err)
     if (nnp != 1)
         return error_set(err, -EPERM,
                          "seccomp: no_new_privs is not set; the caller must set it first");
+    struct sock_fprog fprog = { .len = prog->len, .filter = prog->insns };
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+        return error_set_errno(err, -errno, "seccomp: cannot load the filter");
+    return 0;
+}
 
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx)
-        return error_set(err, -ENOMEM, "seccomp: seccomp_init failed");
-    int r = filter_build(ctx, o, err);
-    if (r == 0) {
-        r = seccomp_load(ctx);
-        if (r < 0)
-            error_set_errno(err, r, "seccomp: cannot load the filter");
-    }
-    seccomp_release(ctx);
+int seccomp_install(const struct seccomp_options *o, struct moat_error *err)
+{
+    struct seccomp_program prog;
+    int r = seccomp_compile(o, &prog, err);
+    if (r < 0)
+        return r;
+    r = seccomp_load_program(&prog, err);
+    seccomp_program_free(&prog);
     return r;
 }
