@@ -1,5 +1,6 @@
 # moat — build, test, install.  A plain Makefile: one library, one CLI, unit
-# tests and end-to-end tests; no generated sources, nothing downloaded.
+# tests and end-to-end tests; one generated source (the syscall filter's
+# programs, from tools/seccomp_gen.c), nothing downloaded.
 #   make            build/moat (release, hardened)
 #   make asan       build-asan/moat and unit tests with ASan+UBSan
 #   make check      deps check, both builds, unit tests (sanitized), e2e (root + unprivileged)
@@ -15,10 +16,10 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 BASEFLAGS := -std=c17 -D_GNU_SOURCE -Iinclude -Isrc $(WARN) -g \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -ljansson -lnftnl -lmnl)
-# The release build takes the libraries Debian ships as archives (libseccomp,
-# jansson, libnftnl) into the binary: resolving them at every start costs the
-# dynamic loader about a millisecond (BENCHMARKS.md).  libmnl has no archive.
-# STATIC_LIBS= links everything dynamically.
+# The release build takes the libraries Debian ships as archives (jansson,
+# libnftnl; libseccomp for the tools) into the binary: resolving them at every
+# start cost the dynamic loader about a millisecond (BENCHMARKS.md).  libmnl
+# has no archive.  STATIC_LIBS= links everything dynamically.
 STATIC_LIBS ?= -lseccomp -ljansson -lnftnl
 comma       := ,
 REL_LDLIBS  := $(if $(STATIC_LIBS),-Wl$(comma)-Bstatic $(STATIC_LIBS) -Wl$(comma)-Bdynamic -lmnl,$(LDLIBS))
@@ -43,7 +44,11 @@ $(1)/%.o: %.c $(HDRS) Makefile
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$@"
 	@$$(CC) $(2) -c $$< -o $$@
-$(1)/libmoat.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRCS))
+$(1)/gen/seccomp_programs.o: $(GEN_PROGRAMS) $(HDRS) Makefile
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	@$$(CC) $(2) -c $$< -o $$@
+$(1)/libmoat.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRCS)) $(1)/gen/seccomp_programs.o
 	@rm -f $$@
 	@echo "  AR      $$@"
 	@ar rcs $$@ $$^
@@ -57,6 +62,18 @@ $(1)/tests/e2e/attack: $(1)/tests/e2e/attack.o
 	@echo "  LD      $$@"
 	@$$(CC) $(3) -o $$@ $$^
 endef
+# The syscall filter's programs, compiled with libseccomp at build time from
+# src/sandbox/seccomp_rules.c (tools/seccomp_gen.c); both builds load them.
+GEN_PROGRAMS := build/gen/seccomp_programs.c
+build/tools/seccomp_gen: tools/seccomp_gen.c build/src/sandbox/seccomp_rules.o build/src/util/error.o
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(GEN_PROGRAMS): build/tools/seccomp_gen
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@$< > $@.tmp && mv $@.tmp $@
+
 $(eval $(call build_rules,build,$(REL_CFLAGS),$(REL_LDFLAGS),$(REL_LDLIBS)))
 $(eval $(call build_rules,build-asan,$(SAN_CFLAGS),$(SAN_LDFLAGS),$(LDLIBS)))
 

@@ -18,8 +18,6 @@ struct sandbox_ctx {
     int report_fd;         /* write end of the report pipe (close-on-exec) */
     int alive_fd;          /* read end of a pipe the supervisor holds open */
     int chan_fd;           /* unix socket to the supervisor's network services, or -1 */
-    int filter_fd;         /* SOCK_SEQPACKET socket to the supervisor: the workload's
-                            * compiled syscall filter arrives on it */
     const char *resolv_conf; /* the sandbox's /etc/resolv.conf text, or NULL to keep the host's */
 };
 

@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,10 +83,6 @@ static _Noreturn void reap_and_forward(pid_t workload, int chan)
 _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
 {
     struct moat_error err = { 0 };
-    /* Tell the supervisor we run: it compiles the workload's syscall filter
-     * meanwhile (run.c, send_filter).  A failure surfaces when the workload
-     * receives no filter. */
-    send(c->filter_fd, "", 1, MSG_NOSIGNAL);
     die_with_supervisor(c);
     if (userns_map_self(c->uid, c->gid, &err) < 0)
         setup_failed(c, &err);
@@ -117,6 +112,5 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
     if (pid == 0)
         workload_exec(c);
     close(c->report_fd);
-    close(c->filter_fd); /* the workload's copy receives the filter */
     reap_and_forward(pid, c->chan_fd);
 }

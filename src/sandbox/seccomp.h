@@ -1,6 +1,7 @@
-/* The workload's syscall filter: compiled with libseccomp by the supervisor
- * while the sandbox is being built, loaded in the workload just before exec.
- * Owns the list of refused syscalls; never touches the filesystem. */
+/* The workload's syscall filter, loaded just before exec.  The programs are
+ * compiled from sandbox/seccomp_rules.c at build time (tools/seccomp_gen.c),
+ * one per combination of options, so a start runs no filter compiler.
+ * Never touches the filesystem. */
 #ifndef MOAT_SANDBOX_SECCOMP_H
 #define MOAT_SANDBOX_SECCOMP_H
 
@@ -17,28 +18,26 @@ struct seccomp_options {
 
 /* A compiled filter: classic BPF, ready for seccomp(2). */
 struct seccomp_program {
-    struct sock_filter *insns;
+    const struct sock_filter *insns;
     unsigned short len; /* instructions */
 };
-#define SECCOMP_PROGRAM_MAX (4096 * 8) /* BPF_MAXINSNS instructions of 8 bytes */
 
-/* Build the filter for o.  0 or -errno with err filled; free with
- * seccomp_program_free. */
-int seccomp_compile(const struct seccomp_options *o, struct seccomp_program *out,
-                    struct moat_error *err);
-void seccomp_program_free(struct seccomp_program *prog);
+/* The built-in programs, one bit of the index per option; generated at
+ * build time into build/gen/seccomp_programs.c. */
+#define SECCOMP_PROGRAMS 8
+extern const struct seccomp_program seccomp_programs[SECCOMP_PROGRAMS];
 
-/* Hand a compiled filter over a SOCK_SEQPACKET socket, as one message.
- * send: 0 or -errno.  receive: 0, or -errno with err filled (-EPROTO when
- * the peer closed without sending one). */
-int seccomp_program_send(int fd, const struct seccomp_program *prog);
-int seccomp_program_receive(int fd, struct seccomp_program *out, struct moat_error *err);
+static inline unsigned seccomp_options_index(const struct seccomp_options *o)
+{
+    return (o->allow_unix_sockets ? 1u : 0u) | (o->allow_nested_namespaces ? 2u : 0u) |
+           (o->deny_listen ? 4u : 0u);
+}
 
-/* Load a compiled filter into the calling thread.  The caller must have set
+/* The built-in program for o. */
+const struct seccomp_program *seccomp_program_for(const struct seccomp_options *o);
+
+/* Load the program for o into the calling thread.  The caller must have set
  * no_new_privs.  0 or -errno with err filled. */
-int seccomp_load_program(const struct seccomp_program *prog, struct moat_error *err);
-
-/* seccomp_compile, then seccomp_load_program (moat doctor's probe). */
 int seccomp_install(const struct seccomp_options *o, struct moat_error *err);
 
 #endif

@@ -87,11 +87,17 @@ _Noreturn void workload_exec(struct sandbox_ctx *c)
         fail(c, REPORT_SETUP, &err);
     if (caps_drop_all(&err) < 0)
         fail(c, REPORT_SETUP, &err);
-    struct seccomp_program filter;
-    if (seccomp_program_receive(c->filter_fd, &filter, &err) < 0 ||
-        seccomp_load_program(&filter, &err) < 0)
+    struct seccomp_options so = {
+        .allow_unix_sockets = c->p->net.allow_unix_sockets,
+        .allow_nested_namespaces = c->p->proc.allow_nested_namespaces,
+        /* No local servers: listen(2) refused outright (Landlock leaves
+         * ephemeral binds to clients and, from ABI 4, refuses every named
+         * port).  Exposed ports are served, so then only Landlock limits
+         * binds to them. */
+        .deny_listen = !c->p->net.allow_local_binding && c->p->net.n_expose == 0,
+    };
+    if (seccomp_install(&so, &err) < 0)
         fail(c, REPORT_SETUP, &err);
-    seccomp_program_free(&filter);
 
     int r = exec_command(c->argv.v, c->env.v, env_lookup(&c->env, "PATH"));
     error_set_errno(&err, r, "cannot execute %s", c->argv.v[0]);

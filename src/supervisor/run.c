@@ -24,7 +24,6 @@
 #include "sandbox/env.h"
 #include "sandbox/report.h"
 #include "sandbox/rlimits.h"
-#include "sandbox/seccomp.h"
 #include "util/error.h"
 #include "util/strv.h"
 
@@ -141,55 +140,12 @@ static void raise_nofile(void)
     }
 }
 
-/* The workload's syscall filter follows from the policy alone. */
-static struct seccomp_options filter_options(const struct moat_policy *p)
-{
-    return (struct seccomp_options){
-        .allow_unix_sockets = p->net.allow_unix_sockets,
-        .allow_nested_namespaces = p->proc.allow_nested_namespaces,
-        /* No local servers: listen(2) refused outright (Landlock leaves
-         * ephemeral binds to clients and, from ABI 4, refuses every named
-         * port).  Exposed ports are served, so then only Landlock limits
-         * binds to them. */
-        .deny_listen = !p->net.allow_local_binding && p->net.n_expose == 0,
-    };
-}
-
-/* Compile the workload's syscall filter and hand it to the sandbox, on the
- * supervisor's CPU while the init builds the sandbox on the other: about
- * 1.5 ms of libseccomp work (mostly seccomp_init probing the kernel) leaves
- * the start-up's critical path.  It waits for the init's first byte, so the
- * supervisor is woken where the init is not running instead of delaying
- * the just-cloned init on a shared CPU.  A failure is the supervisor's own;
- * the caller stops the sandbox. */
-static int send_filter(const struct moat_policy *p, int fd, struct moat_error *err)
-{
-    char started;
-    ssize_t n;
-    do
-        n = recv(fd, &started, 1, 0);
-    while (n < 0 && errno == EINTR);
-    if (n <= 0)
-        return 0; /* the init is gone already, and its end says why */
-    const struct seccomp_options o = filter_options(p);
-    struct seccomp_program prog;
-    int r = seccomp_compile(&o, &prog, err);
-    if (r < 0)
-        return r;
-    r = seccomp_program_send(fd, &prog);
-    seccomp_program_free(&prog);
-    if (r < 0 && r != -EPIPE)
-        return error_set_errno(err, r, "cannot hand the syscall filter to the sandbox");
-    return 0;
-}
-
 static int run_sandbox(struct supervisor *s, const struct moat_policy *p, struct moat_error *err)
 {
-    int report[2] = { -1, -1 }, alive[2] = { -1, -1 }, chan[2] = { -1, -1 }, filt[2] = { -1, -1 };
+    int report[2] = { -1, -1 }, alive[2] = { -1, -1 }, chan[2] = { -1, -1 };
     bool want_chan = s->net != NULL;
     int r = 0;
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(alive, O_CLOEXEC) < 0 ||
-        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, filt) < 0 ||
         (want_chan && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0)) {
         r = error_set_errno(err, -errno, "cannot create a pipe");
         goto out;
@@ -211,7 +167,6 @@ static int run_sandbox(struct supervisor *s, const struct moat_policy *p, struct
     s->c.report_fd = report[1];
     s->c.alive_fd = alive[0];
     s->c.chan_fd = chan[1];
-    s->c.filter_fd = filt[1];
 
     unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
                           CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
@@ -230,21 +185,11 @@ static int run_sandbox(struct supervisor *s, const struct moat_policy *p, struct
         close(s->sig_w.fd);
         if (chan[0] >= 0)
             close(chan[0]);
-        close(filt[0]);
         sandbox_init_main(&s->c);
     }
     close(report[1]);
     close(alive[0]);
-    close(filt[1]);
-    report[1] = alive[0] = filt[1] = -1;
-    r = send_filter(p, filt[0], err);
-    close(filt[0]);
-    filt[0] = -1;
-    if (r < 0) {
-        kill(s->init, SIGKILL);
-        waitpid(s->init, &s->status, 0);
-        goto out_mask;
-    }
+    report[1] = alive[0] = -1;
     if (chan[1] >= 0) {
         close(chan[1]);
         chan[1] = -1;
@@ -293,8 +238,6 @@ out:
             close(report[i]);
         if (alive[i] >= 0)
             close(alive[i]);
-        if (filt[i] >= 0)
-            close(filt[i]);
     }
     if (chan[0] >= 0)
         close(chan[0]);
@@ -307,8 +250,7 @@ int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct mo
                 struct moat_error *err)
 {
     struct supervisor s = { .c = { .p = p, .uid = getuid(), .gid = getgid(), .report_fd = -1,
-                                   .alive_fd = -1, .chan_fd = -1,
-                                   .filter_fd = -1 },
+                                   .alive_fd = -1, .chan_fd = -1 },
                             .report_w = { .fd = -1 }, .sig_w = { .fd = -1 } };
     int r = check_supported(p, err);
     if (r < 0)

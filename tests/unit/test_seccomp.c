@@ -3,6 +3,7 @@
  * a control run without the filter shows the kernel would otherwise have
  * allowed the call, so the filter is proven to be the reason. */
 #include "sandbox/seccomp.h"
+#include "sandbox/seccomp_rules.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -712,6 +713,35 @@ TEST(install_without_no_new_privs_is_refused)
     CHECK_INT(WEXITSTATUS(status), 0);
 }
 
+/* ---- The built-in programs ---- */
+
+/* The programs moat loads were compiled when moat was built: they must be
+ * exactly what the rules give now, for every combination of options. */
+TEST(built_in_programs_are_the_rules_compiled)
+{
+    for (unsigned i = 0; i < SECCOMP_PROGRAMS; i++) {
+        const struct seccomp_options o = { .allow_unix_sockets = i & 1,
+                                           .allow_nested_namespaces = i & 2,
+                                           .deny_listen = i & 4 };
+        const struct seccomp_program *built_in = seccomp_program_for(&o);
+        CHECK(built_in == &seccomp_programs[i]);
+        struct seccomp_program fresh;
+        struct moat_error err = {0};
+        CHECK_INT(seccomp_rules_compile(&o, &fresh, &err), 0);
+        if (!fresh.insns)
+            continue;
+        CHECK_INT(built_in->len, fresh.len);
+        CHECK(built_in->len == fresh.len &&
+              memcmp(built_in->insns, fresh.insns, fresh.len * sizeof *fresh.insns) == 0);
+        seccomp_rules_free(&fresh);
+    }
+    /* Each option changes the program. */
+    for (unsigned bit = 1; bit < SECCOMP_PROGRAMS; bit <<= 1)
+        CHECK(seccomp_programs[0].len != seccomp_programs[bit].len ||
+              memcmp(seccomp_programs[0].insns, seccomp_programs[bit].insns,
+                     seccomp_programs[0].len * sizeof *seccomp_programs[0].insns) != 0);
+}
+
 int main(void)
 {
     RUN(unix_socket_refused_inet_allowed);
@@ -740,5 +770,6 @@ int main(void)
     RUN(x32_syscall_kills_with_sigsys);
     RUN(install_without_no_new_privs_is_refused);
     RUN(deny_listen_refuses_listen_only_when_asked);
+    RUN(built_in_programs_are_the_rules_compiled);
     return UNIT_DONE();
 }
