@@ -12,25 +12,33 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int config(struct mnl_socket *nl, uint16_t family, const void *attr_data, uint16_t type,
-                  size_t size, unsigned seq)
+/* One configuration message for our group: bind it to this socket, copy
+ * the packets' first 64 bytes, and deliver each packet at once (the default
+ * batches for up to 1 s).  The kernel applies the attributes in that order
+ * (nfulnl_recv_config), so one round trip does what four would. */
+static int configure(struct mnl_socket *nl)
 {
     char buf[MNL_SOCKET_BUFFER_SIZE];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-    nlh->nlmsg_seq = seq;
+    nlh->nlmsg_seq = 1;
     struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof *g);
-    g->nfgen_family = (uint8_t)family;
+    g->nfgen_family = AF_UNSPEC;
     g->version = NFNETLINK_V0;
     g->res_id = htons(MOAT_NFLOG_GROUP);
-    mnl_attr_put(nlh, type, size, attr_data);
+    struct nfulnl_msg_config_cmd bind_cmd = { .command = NFULNL_CFG_CMD_BIND };
+    struct nfulnl_msg_config_mode mode = { .copy_range = htonl(64), .copy_mode = NFULNL_COPY_PACKET };
+    mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof bind_cmd, &bind_cmd);
+    mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof mode, &mode);
+    mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(1));
+    mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, 0);
     if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
         return -errno;
     ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
     if (n < 0)
         return -errno;
-    return mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL) < 0 ? -errno : 0;
+    return mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(nl), NULL, NULL) < 0 ? -errno : 0;
 }
 
 int nflog_open(void)
@@ -38,19 +46,9 @@ int nflog_open(void)
     struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
     if (!nl)
         return -errno;
-    struct nfulnl_msg_config_cmd bind_cmd = { .command = NFULNL_CFG_CMD_BIND };
-    struct nfulnl_msg_config_mode mode = { .copy_range = htonl(64), .copy_mode = NFULNL_COPY_PACKET };
     int r = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ? -errno : 0;
     if (r == 0)
-        r = config(nl, AF_UNSPEC, &bind_cmd, NFULA_CFG_CMD, sizeof bind_cmd, 1);
-    if (r == 0)
-        r = config(nl, AF_UNSPEC, &mode, NFULA_CFG_MODE, sizeof mode, 2);
-    /* Deliver each packet at once (the default batches for up to 1 s). */
-    uint32_t one = htonl(1), zero = 0;
-    if (r == 0)
-        r = config(nl, AF_UNSPEC, &one, NFULA_CFG_QTHRESH, sizeof one, 3);
-    if (r == 0)
-        r = config(nl, AF_UNSPEC, &zero, NFULA_CFG_TIMEOUT, sizeof zero, 4);
+        r = configure(nl);
     if (r < 0) {
         mnl_socket_close(nl);
         return r;
