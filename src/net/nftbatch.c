@@ -29,6 +29,7 @@ struct nftbatch {
     size_t len, cap;
     uint32_t seq;  /* of the next message; the begin message is 1 */
     char **what;   /* what[seq - 2]: each content message, for errors */
+    size_t last;   /* offset in buf of the last content message */
     size_t n_what;
     bool failed;   /* out of memory while building: commit sends nothing */
 };
@@ -61,6 +62,8 @@ static void *message_slot(struct nftbatch *b)
 
 static void message_done(struct nftbatch *b, struct nlmsghdr *nlh, const char *what)
 {
+    if (what)
+        b->last = b->len;
     b->len += NLMSG_ALIGN(nlh->nlmsg_len);
     b->seq++;
     if (!what)
@@ -77,14 +80,15 @@ static void message_done(struct nftbatch *b, struct nlmsghdr *nlh, const char *w
     b->what[b->n_what++] = copy;
 }
 
-/* A content message's header: every one is acknowledged, so the kernel's
- * verdict on each can be read back and named. */
+/* A content message's header.  The kernel reports every message it
+ * refuses, with its sequence number, so the refusal can be named; only the
+ * last one asks for an acknowledgement (nftbatch_commit). */
 static struct nlmsghdr *content_header(struct nftbatch *b, uint16_t type, uint16_t flags)
 {
     char *slot = message_slot(b);
     if (!slot)
         return NULL;
-    return nftnl_nlmsg_build_hdr(slot, type, NFPROTO_INET, flags | NLM_F_ACK, b->seq);
+    return nftnl_nlmsg_build_hdr(slot, type, NFPROTO_INET, flags, b->seq);
 }
 
 struct nftbatch *nftbatch_new(const char *table)
@@ -387,24 +391,27 @@ static int attr_msg_cb(const struct nlattr *a, void *data)
     return MNL_CB_OK;
 }
 
-/* Read the kernel's answers: one per content message, all queued before
- * sendto returned (nfnetlink handles a batch in the sender's context). */
+/* Read the kernel's answers, all queued before sendto returned (nfnetlink
+ * handles a batch in the sender's context and reports after its commit or
+ * abort): an error for each refused message, and for the transaction as a
+ * whole (on the begin message), then the acknowledgement of the last
+ * content message, which also comes when the commit failed. */
 static int read_verdicts(struct nftbatch *b, struct mnl_socket *nl, struct moat_error *err)
 {
-    uint32_t expected = b->seq - 3, acked = 0; /* all but begin and end */
+    uint32_t last_seq = b->seq - 2; /* the end message took the one before */
     char buf[MNL_SOCKET_BUFFER_SIZE];
-    while (acked < expected) {
+    for (;;) {
         ssize_t n = recv(mnl_socket_get_fd(nl), buf, sizeof buf, MSG_DONTWAIT);
         if (n < 0)
-            return error_set_errno(err, -errno, "firewall: nftables answered %u of %u messages",
-                                   acked, expected);
+            return error_set_errno(err, -errno, "firewall: nftables did not answer the ruleset");
         for (struct nlmsghdr *nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, (int)n);
              nlh = mnl_nlmsg_next(nlh, (int *)&n)) {
             if (nlh->nlmsg_type != NLMSG_ERROR)
                 continue;
             const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
             if (e->error == 0) {
-                acked++;
+                if (nlh->nlmsg_seq == last_seq)
+                    return 0;
                 continue;
             }
             const char *detail = NULL;
@@ -417,7 +424,6 @@ static int read_verdicts(struct nftbatch *b, struct mnl_socket *nl, struct moat_
                                    detail ? ": " : "", detail ? detail : "");
         }
     }
-    return 0;
 }
 
 int nftbatch_commit(struct nftbatch *b, struct moat_error *err)
@@ -425,6 +431,9 @@ int nftbatch_commit(struct nftbatch *b, struct moat_error *err)
     char *slot = message_slot(b);
     if (!slot || b->failed)
         return error_set(err, -ENOMEM, "firewall: out of memory building the ruleset");
+    if (b->n_what == 0)
+        return error_set(err, -EINVAL, "firewall: an empty ruleset");
+    ((struct nlmsghdr *)(b->buf + b->last))->nlmsg_flags |= NLM_F_ACK;
     message_done(b, nftnl_batch_end(slot, b->seq), NULL);
 
     struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
