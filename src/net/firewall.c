@@ -175,47 +175,63 @@ static void add_filter_rules(const struct ruleset *rs, bool udp)
     nftbatch_add(rs->b, r, "filter_out: reject the rest");
 }
 
-bool firewall_relays_udp(const struct moat_policy *p)
-{
-    struct netpolicy np;
-    if (p->net.mode != MOAT_NET_FIREWALL || netpolicy_build(&p->net.allow, &p->net.deny, &np, NULL) < 0)
-        return false;
-    bool udp = relays_udp(&np);
-    netpolicy_free(&np);
-    return udp;
-}
+struct firewall {
+    struct nftbatch *batch; /* sealed */
+    bool udp;
+};
 
-static int load_ruleset(const struct netpolicy *np, bool udp, struct moat_error *err)
+int firewall_prepare(const struct moat_policy *p, struct firewall **out, struct moat_error *err)
 {
-    struct ruleset rs = { .b = nftbatch_new(MOAT_FIREWALL_TABLE), .np = np };
-    if (!rs.b)
+    *out = NULL;
+    struct netpolicy np;
+    int r = netpolicy_build(&p->net.allow, &p->net.deny, &np, err);
+    if (r < 0)
+        return r;
+    struct firewall *fw = calloc(1, sizeof *fw);
+    struct ruleset rs = { .b = nftbatch_new(MOAT_FIREWALL_TABLE), .np = &np };
+    if (!fw || !rs.b) {
+        free(fw);
+        nftbatch_free(rs.b);
+        netpolicy_free(&np);
         return error_set(err, -ENOMEM, "firewall: out of memory");
+    }
+    fw->udp = relays_udp(&np);
     parse_cidr("127.0.0.0/8", &rs.loopback[0]);
     parse_cidr("::1", &rs.loopback[1]);
     parse_cidr(FAKEIP_POOL4, &rs.pools[0]);
     parse_cidr(FAKEIP_POOL6, &rs.pools[1]);
     add_nat_rules(&rs);
-    if (udp)
+    if (fw->udp)
         add_udp_rules(&rs);
-    add_filter_rules(&rs, udp);
+    add_filter_rules(&rs, fw->udp);
+    netpolicy_free(&np);
+    fw->batch = rs.b;
+    if ((r = nftbatch_seal(fw->batch, err)) < 0) {
+        firewall_free(fw);
+        return r;
+    }
+    *out = fw;
+    return 0;
+}
+
+bool firewall_relays_udp(const struct firewall *fw)
+{
+    return fw->udp;
+}
+
+int firewall_install(const struct firewall *fw, struct moat_error *err)
+{
+    int r = firewall_routes_install(fw->udp, err);
     /* One transaction: all of it or nothing, so success means the whole
      * table is in place.  (A namespace without the capability, e.g. under
      * Ubuntu's AppArmor restriction, fails here with EPERM.) */
-    int r = nftbatch_commit(rs.b, err);
-    nftbatch_free(rs.b);
-    return r;
+    return r < 0 ? r : nftbatch_commit(fw->batch, err);
 }
 
-int firewall_install(const struct moat_policy *p, struct moat_error *err)
+void firewall_free(struct firewall *fw)
 {
-    struct netpolicy np;
-    int r = netpolicy_build(&p->net.allow, &p->net.deny, &np, err);
-    if (r < 0)
-        return r;
-    bool udp = relays_udp(&np);
-    r = firewall_routes_install(udp, err);
-    if (r == 0)
-        r = load_ruleset(&np, udp, err);
-    netpolicy_free(&np);
-    return r;
+    if (!fw)
+        return;
+    nftbatch_free(fw->batch);
+    free(fw);
 }

@@ -18,11 +18,22 @@
 
 #define MOAT_FIREWALL_TABLE "moat"
 
-/* Does this policy allow UDP anywhere, so the ruleset hands UDP to the
- * relay (net/udp_relay.h)?  Otherwise all UDP but DNS is rejected. */
-bool firewall_relays_udp(const struct moat_policy *p);
+/* The routes and the ruleset for a policy.  The supervisor builds them
+ * before the clone; the init, a copy of its memory, only sends them: in a
+ * freshly cloned process every page first written costs a copy-on-write
+ * fault, about 25 us each on the benchmark machine (BENCHMARKS.md). */
+struct firewall;
 
-/* Add the routes and load the ruleset in one transaction. */
-int firewall_install(const struct moat_policy *p, struct moat_error *err);
+/* 0, or -errno with err filled; free with firewall_free. */
+int firewall_prepare(const struct moat_policy *p, struct firewall **out, struct moat_error *err);
+void firewall_free(struct firewall *fw);
+
+/* Does the policy allow UDP anywhere, so the ruleset hands UDP to the relay
+ * (net/udp_relay.h)?  Otherwise all UDP but DNS is rejected. */
+bool firewall_relays_udp(const struct firewall *fw);
+
+/* In the sandbox's network namespace: add the routes, then load the ruleset
+ * in one transaction. */
+int firewall_install(const struct firewall *fw, struct moat_error *err);
 
 #endif

@@ -32,6 +32,7 @@ struct nftbatch {
     size_t last;   /* offset in buf of the last content message */
     size_t n_what;
     bool failed;   /* out of memory while building: commit sends nothing */
+    bool sealed;   /* the end message is in: nothing more to add */
 };
 
 struct nftbatch_rule {
@@ -44,7 +45,7 @@ struct nftbatch_rule {
 
 static void *message_slot(struct nftbatch *b)
 {
-    if (b->failed)
+    if (b->failed || b->sealed)
         return NULL;
     if (b->cap - b->len < MSG_MAX) {
         size_t cap = b->cap ? 2 * b->cap : 4 * MSG_MAX;
@@ -426,8 +427,10 @@ static int read_verdicts(struct nftbatch *b, struct mnl_socket *nl, struct moat_
     }
 }
 
-int nftbatch_commit(struct nftbatch *b, struct moat_error *err)
+int nftbatch_seal(struct nftbatch *b, struct moat_error *err)
 {
+    if (b->sealed)
+        return 0;
     char *slot = message_slot(b);
     if (!slot || b->failed)
         return error_set(err, -ENOMEM, "firewall: out of memory building the ruleset");
@@ -435,6 +438,15 @@ int nftbatch_commit(struct nftbatch *b, struct moat_error *err)
         return error_set(err, -EINVAL, "firewall: an empty ruleset");
     ((struct nlmsghdr *)(b->buf + b->last))->nlmsg_flags |= NLM_F_ACK;
     message_done(b, nftnl_batch_end(slot, b->seq), NULL);
+    b->sealed = true;
+    return 0;
+}
+
+int nftbatch_commit(struct nftbatch *b, struct moat_error *err)
+{
+    int seal = nftbatch_seal(b, err);
+    if (seal < 0)
+        return seal;
 
     struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
     if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {

@@ -54,9 +54,16 @@ void nftbatch_log_limited(struct nftbatch_rule *r, uint16_t group, uint64_t per_
 void nftbatch_reject_tcp_reset(struct nftbatch_rule *r);
 void nftbatch_reject_admin_prohibited(struct nftbatch_rule *r); /* icmpx admin-prohibited */
 
+/* Close the batch: nothing can be added after.  nftbatch_commit does it if
+ * needed; sealing first leaves the commit nothing to allocate, which matters
+ * in a freshly cloned process (firewall.h).  0, or -ENOMEM (the batch could
+ * not be built) or -EINVAL (no message) with err filled. */
+int nftbatch_seal(struct nftbatch *b, struct moat_error *err);
+
 /* Send the whole batch as one transaction in the calling thread's network
- * namespace and wait for the kernel's verdict on every message.  0, or a
- * negative errno with err naming the message the kernel refused and why. */
+ * namespace and read the kernel's verdict.  0, or a negative errno with err
+ * naming the message the kernel refused and why.  A batch can be committed
+ * more than once (each time in a fresh namespace, say). */
 int nftbatch_commit(struct nftbatch *b, struct moat_error *err);
 
 #endif

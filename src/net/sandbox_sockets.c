@@ -71,7 +71,8 @@ static int open_udp_raw(int family, int type, uint16_t port)
     return udp_relay_raw_socket(family);
 }
 
-int sandbox_sockets_send(const struct moat_policy *p, int chan, struct moat_error *err)
+int sandbox_sockets_send(const struct moat_policy *p, bool udp_relay, int chan,
+                         struct moat_error *err)
 {
     struct svc_set s = { .n = 0 };
     int r = 0;
@@ -86,7 +87,7 @@ int sandbox_sockets_send(const struct moat_policy *p, int chan, struct moat_erro
     if (p->net.mode == MOAT_NET_FIREWALL) {
         if ((r = add_pair(&s, SVC_INTERCEPT, SOCK_STREAM, MOAT_INTERCEPT_PORT, err)) < 0)
             goto out;
-        if (firewall_relays_udp(p) &&
+        if (udp_relay &&
             ((r = add_each_family(&s, SVC_UDP_TPROXY, open_udp_tproxy, SOCK_DGRAM,
                                   MOAT_UDP_TPROXY_PORT, err)) < 0 ||
              (r = add_each_family(&s, SVC_UDP_RAW, open_udp_raw, SOCK_RAW, 0, err)) < 0))

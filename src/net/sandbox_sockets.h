@@ -43,8 +43,10 @@ bool sandbox_sockets_needed(const struct moat_policy *p);
 
 /* In the sandbox init: create every listening socket the policy needs, on
  * 127.0.0.1 and ::1 (IPv6 skipped only when the kernel has none), and send
- * them over chan in one message.  0 or -errno with err filled. */
-int sandbox_sockets_send(const struct moat_policy *p, int chan, struct moat_error *err);
+ * them over chan in one message; udp_relay adds the UDP relay's sockets
+ * (firewall_relays_udp).  0 or -errno with err filled. */
+int sandbox_sockets_send(const struct moat_policy *p, bool udp_relay, int chan,
+                         struct moat_error *err);
 
 /* In the supervisor: receive that message.  *n descriptors with their fds. */
 int sandbox_sockets_receive(int chan, struct svc_desc *desc, int *fds, size_t max, size_t *n);

@@ -18,6 +18,7 @@ struct sandbox_ctx {
     int report_fd;         /* write end of the report pipe (close-on-exec) */
     int alive_fd;          /* read end of a pipe the supervisor holds open */
     int chan_fd;           /* unix socket to the supervisor's network services, or -1 */
+    const struct firewall *firewall; /* firewall mode's routes and ruleset, or NULL */
     const char *resolv_conf; /* the sandbox's /etc/resolv.conf text, or NULL to keep the host's */
 };
 

@@ -88,9 +88,10 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
         setup_failed(c, &err);
     if (c->p->net.mode != MOAT_NET_HOST && netns_loopback_up(&err) < 0)
         setup_failed(c, &err);
-    if (c->chan_fd >= 0 && sandbox_sockets_send(c->p, c->chan_fd, &err) < 0)
+    bool udp_relay = c->firewall && firewall_relays_udp(c->firewall);
+    if (c->chan_fd >= 0 && sandbox_sockets_send(c->p, udp_relay, c->chan_fd, &err) < 0)
         setup_failed(c, &err);
-    if (c->p->net.mode == MOAT_NET_FIREWALL && firewall_install(c->p, &err) < 0)
+    if (c->firewall && firewall_install(c->firewall, &err) < 0)
         setup_failed(c, &err);
     if (mount_tree_build(c->p, c->home, c->resolv_conf, &err) < 0)
         setup_failed(c, &err);

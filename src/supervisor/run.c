@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "net/firewall.h"
 #include "net/loop.h"
 #include "net/sandbox_sockets.h"
 #include "net/services.h"
@@ -36,6 +37,7 @@ struct supervisor {
     struct loop *loop;
     struct sandbox_ctx c;
     struct net_services *net;
+    struct firewall *firewall;
     pid_t init;
     struct loop_watch sig_w, report_w;
     struct loop_timer timeout;
@@ -261,12 +263,18 @@ int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct mo
         if ((r = net_services_new(s.loop, p, o, &s.net, err)) < 0)
             goto out;
     }
+    if (p->net.mode == MOAT_NET_FIREWALL) {
+        if ((r = firewall_prepare(p, &s.firewall, err)) < 0)
+            goto out;
+        s.c.firewall = s.firewall;
+    }
     if ((r = ctx_prepare(&s, p, argv, err)) < 0)
         goto out;
     r = run_sandbox(&s, p, err);
 out:
     net_services_drain(s.net);
     net_services_free(s.net);
+    firewall_free(s.firewall);
     loop_free(s.loop);
     strv_free(&s.c.argv);
     strv_free(&s.c.env);

@@ -214,10 +214,26 @@ TEST(a_failed_transaction_leaves_nothing)
     CHECK_STR(l, "");
 }
 
+/* As the supervisor and the sandbox init do: prepared before, installed
+ * after bringing lo up in the new namespace. */
 static int load_firewall(const void *arg, struct moat_error *e)
 {
-    int r = netns_loopback_up(e); /* as the sandbox init does first */
+    int r = netns_loopback_up(e);
     return r < 0 ? r : firewall_install(arg, e);
+}
+
+static const char *prepare_load_and_list(const struct moat_policy *p, bool *udp)
+{
+    struct firewall *fw;
+    struct moat_error e = {0};
+    if (firewall_prepare(p, &fw, &e) < 0) {
+        fprintf(stderr, "  firewall_prepare: %s\n", e.msg);
+        return "";
+    }
+    *udp = firewall_relays_udp(fw);
+    const char *l = load_and_list(load_firewall, fw);
+    firewall_free(fw);
+    return l;
 }
 
 TEST(firewall_ruleset_redirects_pools_literals_and_dns_and_rejects_the_rest)
@@ -228,7 +244,9 @@ TEST(firewall_ruleset_redirects_pools_literals_and_dns_and_rejects_the_rest)
                        "\"203.0.113.0/25:443\", \"[2001:db8::5]:22\", \"udp://203.0.113.200\", "
                        "\"tcp://203.0.113.128/26\"]}}"),
               0);
-    const char *l = load_and_list(load_firewall, &p);
+    bool udp = false;
+    const char *l = prepare_load_and_list(&p, &udp);
+    CHECK(udp);
     CHECK(has_line(l, "ip daddr 127.0.0.0/8 return"));
     CHECK(has_line(l, "ip6 daddr ::1 return"));
     CHECK(has_line(l, "tcp dport 53 redirect to :53"));
@@ -264,8 +282,9 @@ TEST(firewall_without_udp_rules_relays_no_udp)
     CHECK_INT(load(&p, "{\"network\": {\"mode\": \"firewall\", \"allow\": [\"tcp://dual.test\", "
                        "\"tcp://203.0.113.7\"]}}"),
               0);
-    CHECK(!firewall_relays_udp(&p));
-    const char *l = load_and_list(load_firewall, &p);
+    bool udp = true;
+    const char *l = prepare_load_and_list(&p, &udp);
+    CHECK(!udp);
     CHECK(has_line(l, "ip daddr 203.0.113.7 meta l4proto tcp redirect to :3130"));
     CHECK(!strstr(l, "mark"));
     CHECK(!strstr(l, "tproxy"));
