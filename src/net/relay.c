@@ -20,6 +20,7 @@ struct direction {
     size_t pending_len, pending_off;
     size_t pipe_cap;
     bool src_eof, shut, failed;
+    enum relay_gate (*gate)(const uint8_t *, size_t, void *); /* until it passes */
 };
 
 struct relay {
@@ -30,7 +31,7 @@ struct relay {
     struct direction ab, ba;
     void (*done)(void *);
     void *ctx;
-    bool closed;
+    bool closed, refused;
 };
 
 static void relay_free(void *p)
@@ -48,6 +49,11 @@ static void relay_close(struct relay *r)
     loop_del(r->loop, &r->wa);
     loop_del(r->loop, &r->wb);
     loop_timer_disarm(r->loop, &r->idle);
+    if (r->refused) { /* a reset, not an orderly close: the peers see a refusal */
+        struct linger l = { .l_onoff = 1, .l_linger = 0 };
+        setsockopt(r->wa.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        setsockopt(r->wb.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
     int fds[] = { r->wa.fd, r->wb.fd, r->ab.pipe_r, r->ab.pipe_w, r->ba.pipe_r, r->ba.pipe_w };
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
         if (fds[i] >= 0)
@@ -58,9 +64,39 @@ static void relay_close(struct relay *r)
         return; /* leak rather than free under a queued event */
 }
 
-/* Move as much as possible for one direction.  Returns -1 on a hard error. */
-static int pump(struct direction *d)
+/* Let the gate judge what src has sent so far, without consuming it.  0 when
+ * the direction may go on (the gate passed, or src closed without a byte),
+ * 1 to wait for more, -1 when refused or on a hard error. */
+static int judge(struct relay *r, struct direction *d)
 {
+    uint8_t first[RELAY_GATE_MAX];
+    ssize_t n = recv(d->src, first, sizeof first, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0)
+        return errno == EAGAIN ? 1 : -1;
+    enum relay_gate g = n == 0 ? RELAY_GATE_PASS : d->gate(first, (size_t)n, r->ctx);
+    if (g == RELAY_GATE_MORE && (size_t)n == sizeof first)
+        g = RELAY_GATE_REFUSE;
+    switch (g) {
+    case RELAY_GATE_MORE:
+        return 1;
+    case RELAY_GATE_PASS:
+        d->gate = NULL;
+        return 0;
+    case RELAY_GATE_REFUSE:
+        break;
+    }
+    r->refused = true;
+    return -1;
+}
+
+/* Move as much as possible for one direction.  Returns -1 on a hard error. */
+static int pump(struct relay *r, struct direction *d)
+{
+    if (d->gate) {
+        int j = judge(r, d);
+        if (j != 0)
+            return j < 0 ? -1 : 0;
+    }
     while (d->pending_off < d->pending_len) {
         ssize_t n = send(d->dst, d->pending + d->pending_off, d->pending_len - d->pending_off,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -113,7 +149,7 @@ static void relay_step(struct relay *r)
 {
     if (r->closed)
         return;
-    if (pump(&r->ab) < 0 || pump(&r->ba) < 0 || (r->ab.shut && r->ba.shut)) {
+    if (pump(r, &r->ab) < 0 || pump(r, &r->ba) < 0 || (r->ab.shut && r->ba.shut)) {
         relay_close(r);
         return;
     }
@@ -158,8 +194,9 @@ static int make_pipe(struct direction *d)
     return 0;
 }
 
-int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
-                void (*done)(void *ctx), void *ctx)
+static int start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
+                 enum relay_gate (*gate)(const uint8_t *, size_t, void *),
+                 void (*done)(void *ctx), void *ctx)
 {
     struct relay *r = calloc(1, sizeof *r);
     if (!r) {
@@ -171,7 +208,7 @@ int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
                          .wa = { .fd = a, .cb = on_event, .data = r },
                          .wb = { .fd = b, .cb = on_event, .data = r },
                          .idle = { .cb = on_idle, .data = r },
-                         .ab = { .src = a, .dst = b, .pipe_r = -1, .pipe_w = -1 },
+                         .ab = { .src = a, .dst = b, .pipe_r = -1, .pipe_w = -1, .gate = gate },
                          .ba = { .src = b, .dst = a, .pipe_r = -1, .pipe_w = -1 } };
     int err = make_pipe(&r->ab);
     if (err == 0)
@@ -195,4 +232,17 @@ int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
     loop_timer_arm(l, &r->idle, RELAY_IDLE_MS);
     relay_step(r);
     return 0;
+}
+
+int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
+                void (*done)(void *ctx), void *ctx)
+{
+    return start(l, a, b, a_to_b, n, NULL, done, ctx);
+}
+
+int relay_start_gated(struct loop *l, int a, int b,
+                      enum relay_gate (*gate)(const uint8_t *first, size_t n, void *ctx),
+                      void (*done)(void *ctx), void *ctx)
+{
+    return start(l, a, b, NULL, 0, gate, done, ctx);
 }
