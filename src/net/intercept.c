@@ -4,7 +4,12 @@
  * ambiguous) is either one of moat's pool addresses, mapped back to the name
  * it was handed out for, or a literal address from the policy; either way the
  * decision is target_open's, the same as for the proxies.  Refusals are a
- * TCP reset (SO_LINGER 0), never a hang. */
+ * TCP reset (SO_LINGER 0), never a hang.
+ *
+ * A connection to a pool address is for one name, and is dialled by that
+ * name; if its first bytes claim another one (TLS server name, HTTP Host),
+ * it is refused: otherwise a server shared by many names (a CDN) could be
+ * asked for a name the policy does not allow ("domain fronting"). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter_ipv4.h>
@@ -17,13 +22,17 @@
 #include <unistd.h>
 
 #include "net/fakeip.h"
+#include "net/hostpat.h"
 #include "net/relay.h"
+#include "net/server_name.h"
 #include "net/services.h"
 #include "net/target.h"
 
 struct intercepted {
     struct net_services *ns;
     int client;
+    uint16_t port;
+    char name[HOSTNAME_MAX + 1]; /* the pool address's name, or "" for a literal */
 };
 
 static void reset(int fd)
@@ -33,15 +42,54 @@ static void reset(int fd)
     close(fd);
 }
 
+/* The relay's gate for a connection to a pool address. */
+static enum relay_gate check_claimed_name(const uint8_t *first, size_t n, void *ctx)
+{
+    struct intercepted *ic = ctx;
+    char claimed[HOSTNAME_MAX + 1], why[HOSTNAME_MAX * 2 + 100];
+    const char *problem = NULL, *what = first[0] == 0x16 ? "TLS server name" : "HTTP Host";
+    switch (server_name_claimed(first, n, claimed, sizeof claimed, &problem)) {
+    case SERVER_NAME_MORE:
+        return RELAY_GATE_MORE;
+    case SERVER_NAME_NONE:
+        return RELAY_GATE_PASS;
+    case SERVER_NAME_FOUND:
+        if (server_name_equal(claimed, ic->name))
+            return RELAY_GATE_PASS;
+        snprintf(why, sizeof why, "%s %s, but the address was handed out for %s", what, claimed,
+                 ic->name);
+        vlog_denial(&ic->ns->log, "connect", claimed, NULL, ic->port, why);
+        return RELAY_GATE_REFUSE;
+    case SERVER_NAME_MALFORMED:
+        break;
+    }
+    snprintf(why, sizeof why, "unreadable %s: %s", first[0] == 0x16 ? "TLS ClientHello" : "HTTP request",
+             problem ? problem : "malformed");
+    vlog_denial(&ic->ns->log, "connect", ic->name, NULL, ic->port, why);
+    return RELAY_GATE_REFUSE;
+}
+
+static void intercepted_free(void *ctx)
+{
+    free(ctx);
+}
+
 static void on_target(void *ctx, int fd, int err, const char *reason)
 {
     struct intercepted *ic = ctx;
     (void)err;
     (void)reason;
-    if (fd < 0)
+    if (fd < 0) {
         reset(ic->client);
-    else
+    } else if (ic->name[0]) {
+        /* Once started, the relay owns ic and frees it when done. */
+        if (relay_start_gated(ic->ns->loop, ic->client, fd, check_claimed_name,
+                              intercepted_free, ic) < 0)
+            free(ic);
+        return;
+    } else {
         relay_start(ic->ns->loop, ic->client, fd, NULL, 0, NULL, NULL);
+    }
     free(ic);
 }
 
@@ -107,7 +155,11 @@ int intercept_accept(struct net_services *ns, int listen_fd, int family)
         reset(client);
         return -ENOMEM;
     }
-    *ic = (struct intercepted){ .ns = ns, .client = client };
+    *ic = (struct intercepted){ .ns = ns, .client = client, .port = port };
+    /* A pool address (its family is the workload's): authority is name:port. */
+    if (dial_family != AF_UNSPEC)
+        snprintf(ic->name, sizeof ic->name, "%.*s", (int)(strrchr(authority, ':') - authority),
+                 authority);
     if (target_open(ns, authority, dial_family, on_target, ic, NULL) < 0) {
         reset(client);
         free(ic);
