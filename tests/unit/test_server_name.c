@@ -7,19 +7,8 @@
 
 #include "net/server_name.h"
 #include "unit.h"
+#include "wire.h"
 
-/* The bytes of a connection, built up field by field. */
-struct wire {
-    uint8_t b[20000];
-    size_t n;
-};
-
-static void put(struct wire *w, const void *p, size_t n)
-{
-    if (n)
-        memcpy(w->b + w->n, p, n);
-    w->n += n;
-}
 
 static void put8(struct wire *w, unsigned v)
 {

@@ -9,22 +9,11 @@
 
 #include "net/socks5_msg.h"
 #include "unit.h"
+#include "wire.h"
 
 #define USER "alice"
 #define PASS "s3cret"
 
-/* A client's bytes, built up message by message. */
-struct wire {
-    uint8_t b[2048];
-    size_t n;
-};
-
-static void put(struct wire *w, const void *p, size_t n)
-{
-    if (n)
-        memcpy(w->b + w->n, p, n);
-    w->n += n;
-}
 
 static void put_greeting(struct wire *w, const uint8_t *methods, uint8_t n)
 {
