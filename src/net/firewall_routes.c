@@ -9,20 +9,15 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "net/netlink.h"
 #include "util/error.h"
 
 #define LOOPBACK_IFINDEX 1
 
 static int request(struct mnl_socket *nl, struct nlmsghdr *nlh)
 {
-    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-        return -errno;
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
-    if (n < 0)
-        return -errno;
-    int r = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, mnl_socket_get_portid(nl), NULL, NULL);
-    return r < 0 && errno != EEXIST ? -errno : 0;
+    int r = netlink_request(nl, nlh);
+    return r == -EEXIST ? 0 : r;
 }
 
 static struct nlmsghdr *header(char *buf, uint16_t type, unsigned seq)
@@ -42,7 +37,7 @@ static struct nlmsghdr *header(char *buf, uint16_t type, unsigned seq)
  * failing at once. */
 static int add_default_route(struct mnl_socket *nl, int family, bool local, unsigned seq)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    char buf[NETLINK_REQUEST_MAX];
     struct nlmsghdr *nlh = header(buf, RTM_NEWROUTE, seq);
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
     rtm->rtm_family = (unsigned char)family;
@@ -59,7 +54,7 @@ static int add_default_route(struct mnl_socket *nl, int family, bool local, unsi
 /* "ip rule add fwmark FIREWALL_UDP_MARK lookup FIREWALL_UDP_TABLE". */
 static int add_mark_rule(struct mnl_socket *nl, int family, unsigned seq)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    char buf[NETLINK_REQUEST_MAX];
     struct nlmsghdr *nlh = header(buf, RTM_NEWRULE, seq);
     struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof *frh);
     frh->family = (unsigned char)family;
@@ -87,13 +82,9 @@ static int install_family(struct mnl_socket *nl, int family, bool udp_relay, uns
 
 int firewall_routes_install(bool udp_relay, struct moat_error *err)
 {
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        int r = -errno;
-        if (nl)
-            mnl_socket_close(nl);
-        return error_set_errno(err, r, "firewall: cannot open a routing socket");
-    }
+    struct mnl_socket *nl = netlink_open(NETLINK_ROUTE);
+    if (!nl)
+        return error_set_errno(err, -errno, "firewall: cannot open a routing socket");
     unsigned seq = 1;
     const char *what;
     int r = install_family(nl, AF_INET, udp_relay, &seq, &what);

@@ -12,13 +12,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/netlink.h"
+
 /* One configuration message for our group: bind it to this socket, copy
  * the packets' first 64 bytes, and deliver each packet at once (the default
  * batches for up to 1 s).  The kernel applies the attributes in that order
  * (nfulnl_recv_config), so one round trip does what four would. */
 static int configure(struct mnl_socket *nl)
 {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    char buf[NETLINK_REQUEST_MAX];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -33,22 +35,15 @@ static int configure(struct mnl_socket *nl)
     mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof mode, &mode);
     mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(1));
     mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, 0);
-    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-        return -errno;
-    ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
-    if (n < 0)
-        return -errno;
-    return mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(nl), NULL, NULL) < 0 ? -errno : 0;
+    return netlink_request(nl, nlh);
 }
 
 int nflog_open(void)
 {
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+    struct mnl_socket *nl = netlink_open(NETLINK_NETFILTER);
     if (!nl)
         return -errno;
-    int r = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ? -errno : 0;
-    if (r == 0)
-        r = configure(nl);
+    int r = configure(nl);
     if (r < 0) {
         mnl_socket_close(nl);
         return r;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "net/netlink.h"
 #include "util/error.h"
 
 struct nftbatch {
@@ -448,13 +449,9 @@ int nftbatch_commit(struct nftbatch *b, struct moat_error *err)
     if (seal < 0)
         return seal;
 
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-    if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        int r = -errno;
-        if (nl)
-            mnl_socket_close(nl);
-        return error_set_errno(err, r, "firewall: cannot open an nftables socket");
-    }
+    struct mnl_socket *nl = netlink_open(NETLINK_NETFILTER);
+    if (!nl)
+        return error_set_errno(err, -errno, "firewall: cannot open an nftables socket");
     /* Short acknowledgements, with the kernel's reason when it refuses. */
     int on = 1;
     mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &on, sizeof on);
