@@ -89,6 +89,24 @@ test_dual_fw_other_ways_out_fail() {
     expect_contains "$OUT" "route=2"
     sb "${SB_OPTS[@]}" -- unshare -n true
     [ "$RC" != 0 ] || fail "unshare -n succeeded"
+    # Raw and packet sockets, the relay's mark, transparent sockets: each
+    # needs a capability the workload lacks.
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 -c 'import errno, socket
+def attempt(what, f):
+    try:
+        f(); print(what, "ok")
+    except OSError as e:
+        print(what, errno.errorcode[e.errno])
+attempt("raw4", lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
+attempt("raw6", lambda: socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6))
+attempt("rawtcp", lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP))
+attempt("packet", lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+attempt("mark", lambda: s.setsockopt(socket.SOL_SOCKET, 36, 0x6d6f6174))
+attempt("transparent", lambda: s.setsockopt(socket.SOL_IP, 19, 1))'
+    for what in raw4 raw6 rawtcp packet mark transparent; do
+        expect_contains "$OUT" "$what EPERM" "$what"
+    done
     # A foreign source address: not local, and no IP_FREEBIND/TRANSPARENT
     # without capabilities; with a named port Landlock refuses first.
     sb "${SB_OPTS[@]}" -- "$ATTACK" bind 203.0.113.9 0
