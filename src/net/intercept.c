@@ -47,7 +47,8 @@ static enum relay_gate check_claimed_name(const uint8_t *first, size_t n, void *
 {
     struct intercepted *ic = ctx;
     char claimed[HOSTNAME_MAX + 1], why[HOSTNAME_MAX * 2 + 100];
-    const char *problem = NULL, *what = first[0] == 0x16 ? "TLS server name" : "HTTP Host";
+    const char *problem = NULL;
+    bool tls = first[0] == 0x16; /* a TLS handshake record; else an HTTP request */
     switch (server_name_claimed(first, n, claimed, sizeof claimed, &problem)) {
     case SERVER_NAME_MORE:
         return RELAY_GATE_MORE;
@@ -56,14 +57,14 @@ static enum relay_gate check_claimed_name(const uint8_t *first, size_t n, void *
     case SERVER_NAME_FOUND:
         if (server_name_equal(claimed, ic->name))
             return RELAY_GATE_PASS;
-        snprintf(why, sizeof why, "%s %s, but the address was handed out for %s", what, claimed,
-                 ic->name);
+        snprintf(why, sizeof why, "%s %s, but the address was handed out for %s",
+                 tls ? "TLS server name" : "HTTP Host", claimed, ic->name);
         vlog_denial(&ic->ns->log, "connect", claimed, NULL, ic->port, why);
         return RELAY_GATE_REFUSE;
     case SERVER_NAME_MALFORMED:
         break;
     }
-    snprintf(why, sizeof why, "unreadable %s: %s", first[0] == 0x16 ? "TLS ClientHello" : "HTTP request",
+    snprintf(why, sizeof why, "unreadable %s: %s", tls ? "TLS ClientHello" : "HTTP request",
              problem ? problem : "malformed");
     vlog_denial(&ic->ns->log, "connect", ic->name, NULL, ic->port, why);
     return RELAY_GATE_REFUSE;
@@ -106,7 +107,7 @@ static int original_destination(int fd, int family, struct net_addr *a, uint16_t
 }
 
 int intercept_authority(struct net_services *ns, const struct net_addr *orig, uint16_t port,
-                        const char *kind, char *authority, size_t size, int *family)
+                        const char *kind, struct intercept_dest *out)
 {
     struct net_addr canon;
     char text[INET6_ADDRSTRLEN];
@@ -124,13 +125,14 @@ int intercept_authority(struct net_services *ns, const struct net_addr *orig, ui
         vlog_denial(&ns->log, kind, text, text, port, why);
         return -EACCES;
     }
+    *out = (struct intercept_dest){ .family = AF_UNSPEC };
     if (name) {
-        snprintf(authority, size, "%s:%u", name, (unsigned)port);
-        *family = canon.family; /* the family the workload chose */
+        snprintf(out->authority, sizeof out->authority, "%s:%u", name, (unsigned)port);
+        snprintf(out->name, sizeof out->name, "%s", name);
+        out->family = canon.family; /* the family the workload chose */
     } else {
-        snprintf(authority, size, canon.family == AF_INET6 ? "[%s]:%u" : "%s:%u", text,
-                 (unsigned)port);
-        *family = AF_UNSPEC;
+        snprintf(out->authority, sizeof out->authority,
+                 canon.family == AF_INET6 ? "[%s]:%u" : "%s:%u", text, (unsigned)port);
     }
     return 0;
 }
@@ -142,11 +144,9 @@ int intercept_accept(struct net_services *ns, int listen_fd, int family)
         return -errno;
     struct net_addr orig;
     uint16_t port = 0;
-    char authority[300];
-    int dial_family;
+    struct intercept_dest dest;
     if (original_destination(client, family, &orig, &port) < 0 ||
-        intercept_authority(ns, &orig, port, "connect", authority, sizeof authority,
-                            &dial_family) < 0) {
+        intercept_authority(ns, &orig, port, "connect", &dest) < 0) {
         reset(client);
         return 0;
     }
@@ -156,11 +156,8 @@ int intercept_accept(struct net_services *ns, int listen_fd, int family)
         return -ENOMEM;
     }
     *ic = (struct intercepted){ .ns = ns, .client = client, .port = port };
-    /* A pool address (its family is the workload's): authority is name:port. */
-    if (dial_family != AF_UNSPEC)
-        snprintf(ic->name, sizeof ic->name, "%.*s", (int)(strrchr(authority, ':') - authority),
-                 authority);
-    if (target_open(ns, authority, dial_family, on_target, ic, NULL) < 0) {
+    memcpy(ic->name, dest.name, sizeof ic->name);
+    if (target_open(ns, dest.authority, dest.family, on_target, ic, NULL) < 0) {
         reset(client);
         free(ic);
     }

@@ -11,6 +11,7 @@
 
 #include "moat.h"
 #include "net/dns_upstream.h"
+#include "net/hostpat.h"
 #include "net/loop.h"
 #include "net/netrule.h"
 #include "net/sandbox_sockets.h"
@@ -70,12 +71,17 @@ int forward_host_port_accept(struct net_services *ns, int listen_fd, int family,
 int forward_expose_accept(struct net_services *ns, int listen_fd, uint16_t port);
 void forward_expose_socket_ready(struct net_services *ns, int fd, int err);
 int intercept_accept(struct net_services *ns, int listen_fd, int family);
-/* Firewall mode, for intercepted TCP and the UDP relay alike: the authority
- * ("name:port" or "address:port") that original destination orig:port
- * stands for, and the family to dial (the workload's for a pool address,
- * AF_UNSPEC for a literal).  -EACCES, logged as `kind`, when it was never
- * redirected or is a pool address whose entry expired. */
+/* Where an intercepted connection or UDP flow goes. */
+struct intercept_dest {
+    char authority[300];         /* "name:port" or "address:port" */
+    char name[HOSTNAME_MAX + 1]; /* the pool address's name, or "" for a literal */
+    int family;                  /* to dial: the workload's for a pool address, else AF_UNSPEC */
+};
+
+/* Firewall mode, for intercepted TCP and the UDP relay alike: where original
+ * destination orig:port stands for.  -EACCES, logged as `kind`, when it was
+ * never redirected or is a pool address whose entry expired. */
 int intercept_authority(struct net_services *ns, const struct net_addr *orig, uint16_t port,
-                        const char *kind, char *authority, size_t size, int *family);
+                        const char *kind, struct intercept_dest *out);
 
 #endif

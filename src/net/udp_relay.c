@@ -234,15 +234,13 @@ static void enqueue(struct udp_flow *f, const uint8_t *data, size_t len)
 static void judge(struct udp_flow *f)
 {
     struct net_services *ns = f->u->ns;
-    char authority[300];
-    int family;
-    if (intercept_authority(ns, &f->target.addr, f->target.port, "udp", authority,
-                            sizeof authority, &family) < 0) {
+    struct intercept_dest dest;
+    if (intercept_authority(ns, &f->target.addr, f->target.port, "udp", &dest) < 0) {
         on_target(f, -1, -EACCES, NULL);
         return;
     }
     struct target *t = NULL;
-    if (target_open_udp(ns, authority, family, on_target, f, &t) < 0)
+    if (target_open_udp(ns, dest.authority, dest.family, on_target, f, &t) < 0)
         on_target(f, -1, -ENOMEM, NULL);
     else if (f->state == FLOW_PENDING)
         f->pending = t; /* not yet decided: cancel it if the flow goes first */
