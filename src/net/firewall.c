@@ -180,22 +180,17 @@ struct firewall {
     bool udp;
 };
 
-int firewall_prepare(const struct moat_policy *p, struct firewall **out, struct moat_error *err)
+int firewall_prepare(const struct netpolicy *np, struct firewall **out, struct moat_error *err)
 {
     *out = NULL;
-    struct netpolicy np;
-    int r = netpolicy_build(&p->net.allow, &p->net.deny, &np, err);
-    if (r < 0)
-        return r;
     struct firewall *fw = calloc(1, sizeof *fw);
-    struct ruleset rs = { .b = nftbatch_new(MOAT_FIREWALL_TABLE), .np = &np };
+    struct ruleset rs = { .b = nftbatch_new(MOAT_FIREWALL_TABLE), .np = np };
     if (!fw || !rs.b) {
         free(fw);
         nftbatch_free(rs.b);
-        netpolicy_free(&np);
         return error_set(err, -ENOMEM, "firewall: out of memory");
     }
-    fw->udp = relays_udp(&np);
+    fw->udp = relays_udp(np);
     parse_cidr("127.0.0.0/8", &rs.loopback[0]);
     parse_cidr("::1", &rs.loopback[1]);
     parse_cidr(FAKEIP_POOL4, &rs.pools[0]);
@@ -204,9 +199,9 @@ int firewall_prepare(const struct moat_policy *p, struct firewall **out, struct 
     if (fw->udp)
         add_udp_rules(&rs);
     add_filter_rules(&rs, fw->udp);
-    netpolicy_free(&np);
     fw->batch = rs.b;
-    if ((r = nftbatch_seal(fw->batch, err)) < 0) {
+    int r = nftbatch_seal(fw->batch, err);
+    if (r < 0) {
         firewall_free(fw);
         return r;
     }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "moat.h"
+#include "net/netrule.h"
 
 #define MOAT_INTERCEPT_PORT 3130
 
@@ -24,8 +25,9 @@
  * fault, about 25 us each on the benchmark machine (BENCHMARKS.md). */
 struct firewall;
 
-/* 0, or -errno with err filled; free with firewall_free. */
-int firewall_prepare(const struct moat_policy *p, struct firewall **out, struct moat_error *err);
+/* From the policy's compiled rules (the network services' own): 0, or
+ * -errno with err filled; free with firewall_free. */
+int firewall_prepare(const struct netpolicy *np, struct firewall **out, struct moat_error *err);
 void firewall_free(struct firewall *fw);
 
 /* Does the policy allow UDP anywhere, so the ruleset hands UDP to the relay

@@ -264,7 +264,7 @@ int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct mo
             goto out;
     }
     if (p->net.mode == MOAT_NET_FIREWALL) {
-        if ((r = firewall_prepare(p, &s.firewall, err)) < 0)
+        if ((r = firewall_prepare(&s.net->np, &s.firewall, err)) < 0)
             goto out;
         s.c.firewall = s.firewall;
     }

@@ -224,9 +224,14 @@ static int load_firewall(const void *arg, struct moat_error *e)
 
 static const char *prepare_load_and_list(const struct moat_policy *p, bool *udp)
 {
+    struct netpolicy np;
     struct firewall *fw;
     struct moat_error e = {0};
-    if (firewall_prepare(p, &fw, &e) < 0) {
+    int r = netpolicy_build(&p->net.allow, &p->net.deny, &np, &e);
+    if (r == 0)
+        r = firewall_prepare(&np, &fw, &e);
+    netpolicy_free(&np);
+    if (r < 0) {
         fprintf(stderr, "  firewall_prepare: %s\n", e.msg);
         return "";
     }
