@@ -17,7 +17,8 @@ BASEFLAGS := -std=c17 -D_GNU_SOURCE -Iinclude -Isrc $(WARN) -g \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -ljansson -lnftnl -lmnl)
 # The release build takes the libraries Debian ships as archives (jansson,
-# libnftnl; libseccomp for the tools) into the binary: resolving them at every
+# libnftnl, and libseccomp, which only its unit tests' rule compiler uses:
+# moat loads built-in programs) into the binary: resolving them at every
 # start cost the dynamic loader about a millisecond (BENCHMARKS.md).  libmnl
 # has no archive.  STATIC_LIBS= links everything dynamically.
 STATIC_LIBS ?= -lseccomp -ljansson -lnftnl

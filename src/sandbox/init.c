@@ -82,10 +82,12 @@ static _Noreturn void reap_and_forward(pid_t workload, int chan)
     }
 }
 
+#ifndef __SANITIZE_ADDRESS__
 static int workload_main(void *c)
 {
     workload_exec(c);
 }
+#endif
 
 /* The workload's process, made the way posix_spawn(3) makes one: clone with
  * CLONE_VM | CLONE_VFORK on a stack of its own.  A fork copied our page
@@ -105,7 +107,7 @@ static pid_t spawn_workload(struct sandbox_ctx *c)
     if (child == 0)
         workload_exec(c);
     return child < 0 ? -errno : child;
-#endif
+#else
     const size_t size = 8u << 20, guard = (size_t)sysconf(_SC_PAGESIZE);
     char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
@@ -117,6 +119,7 @@ static pid_t spawn_workload(struct sandbox_ctx *c)
     int e = errno;
     munmap(stack, size);
     return pid < 0 ? -e : pid;
+#endif
 }
 
 _Noreturn void sandbox_init_main(struct sandbox_ctx *c)

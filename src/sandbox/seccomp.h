@@ -33,6 +33,14 @@ static inline unsigned seccomp_options_index(const struct seccomp_options *o)
            (o->deny_listen ? 4u : 0u);
 }
 
+/* The options of program i: the inverse of seccomp_options_index. */
+static inline struct seccomp_options seccomp_options_of_index(unsigned i)
+{
+    return (struct seccomp_options){ .allow_unix_sockets = i & 1,
+                                     .allow_nested_namespaces = i & 2,
+                                     .deny_listen = i & 4 };
+}
+
 /* The built-in program for o. */
 const struct seccomp_program *seccomp_program_for(const struct seccomp_options *o);
 
