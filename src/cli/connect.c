@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/base64.h"
+#include "net/proxy/base64.h"
 
 /* http://user:pass@127.0.0.1:PORT */
 static int parse_proxy(const char *url, char *cred, size_t csize, int *port)

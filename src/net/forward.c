@@ -15,9 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/dial.h"
-#include "net/loopback.h"
-#include "net/relay.h"
+#include "net/io/dial.h"
+#include "net/io/loopback.h"
+#include "net/io/relay.h"
 #include "net/services.h"
 
 /* --- hostPorts ----------------------------------------------------------- */

@@ -9,10 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/firewall.h"
-#include "net/loopback.h"
-#include "net/nflog.h"
-#include "net/udp_relay.h"
+#include "net/firewall/firewall.h"
+#include "net/io/loopback.h"
+#include "net/firewall/nflog.h"
+#include "net/firewall/udp_relay.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 

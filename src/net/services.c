@@ -13,13 +13,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/addr.h"
-#include "net/dns_filter.h"
-#include "net/fakeip.h"
-#include "net/loopback.h"
-#include "net/nflog.h"
-#include "net/proxy_env.h"
-#include "net/udp_relay.h"
+#include "net/rules/addr.h"
+#include "net/dns/dns_filter.h"
+#include "net/firewall/fakeip.h"
+#include "net/io/loopback.h"
+#include "net/firewall/nflog.h"
+#include "net/proxy/proxy_env.h"
+#include "net/firewall/udp_relay.h"
 #include "util/fdpass.h"
 #include "util/error.h"
 #include "util/strv.h"

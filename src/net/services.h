@@ -10,10 +10,10 @@
 #include <sys/types.h>
 
 #include "moat.h"
-#include "net/dns_upstream.h"
-#include "net/hostpat.h"
-#include "net/loop.h"
-#include "net/netrule.h"
+#include "net/dns/dns_upstream.h"
+#include "net/rules/hostpat.h"
+#include "net/io/loop.h"
+#include "net/rules/netrule.h"
 #include "net/sandbox_sockets.h"
 #include "net/vlog.h"
 
@@ -37,7 +37,7 @@ struct net_services {
     struct expose_wait *waiting_head, *waiting_tail; /* FIFO of socket requests */
     struct dns_filter_ops *dns_ops; /* for the resolver: lives as long as ns */
     struct fakeip_map *fake;        /* firewall mode: names behind pool addresses */
-    struct udp_relay *udp;          /* firewall mode: UDP flows (net/udp_relay.h) */
+    struct udp_relay *udp;          /* firewall mode: UDP flows (net/firewall/udp_relay.h) */
 };
 
 /* Before the clone: compile the policy, read the host's resolvers, bind the

@@ -3,7 +3,7 @@
  * files or JSON (load_json.c does) and never touches the system beyond
  * getcwd/passwd for path expansion. */
 #include "policy/policy.h"
-#include "net/netrule.h"
+#include "net/rules/netrule.h"
 
 #include <ctype.h>
 #include <errno.h>

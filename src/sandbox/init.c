@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net/firewall.h"
+#include "net/firewall/firewall.h"
 #include "net/sandbox_sockets.h"
 #include "sandbox/context.h"
 #include "sandbox/mount_tree.h"

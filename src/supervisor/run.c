@@ -17,8 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net/firewall.h"
-#include "net/loop.h"
+#include "net/firewall/firewall.h"
+#include "net/io/loop.h"
 #include "net/sandbox_sockets.h"
 #include "net/services.h"
 #include "sandbox/context.h"

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "net/dns_msg.h"
+#include "net/dns/dns_msg.h"
 
 struct pkt {
     uint8_t b[16384];

@@ -1,9 +1,9 @@
-/* Unit tests for src/net/addr.c: every spelling of an address, CIDRs, authorities. */
+/* Unit tests for src/net/rules/addr.c: every spelling of an address, CIDRs, authorities. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 
-#include "net/addr.h"
+#include "net/rules/addr.h"
 #include "unit.h"
 
 /* The address text parses; the test fails (and a zero address is returned) otherwise. */

@@ -1,4 +1,4 @@
-/* Unit tests for src/net/dns_filter.c: which queries are answered locally and how, what is
+/* Unit tests for src/net/dns/dns_filter.c: which queries are answered locally and how, what is
  * forwarded, and what an upstream answer may carry into the sandbox (rebinding, CNAMEs to
  * denied names, AAAA without IPv6, spoofed ids).  Ends with a seeded fuzz loop. */
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 
 #include "dns_packet.h"
-#include "net/dns_filter.h"
+#include "net/dns/dns_filter.h"
 #include "unit.h"
 
 static void mkquery(struct pkt *p, unsigned id, const char *name, unsigned type, bool edns)

@@ -1,4 +1,4 @@
-/* Unit tests for src/net/dns_msg.c: well-formed queries and responses, every kind of hostile
+/* Unit tests for src/net/dns/dns_msg.c: well-formed queries and responses, every kind of hostile
  * packet we know of (truncation at every offset, compression loops, lying counts), the
  * builders, and a seeded fuzz loop.  Meant to run under ASan/UBSan. */
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 
 #include "dns_packet.h"
-#include "net/dns_msg.h"
+#include "net/dns/dns_msg.h"
 #include "unit.h"
 
 /* A client query: header, question, optional OPT with a 4096-octet payload size. */

@@ -1,10 +1,10 @@
-/* Unit tests for src/net/hostpat.c and src/net/punycode.c: name normalisation, IDN, host
+/* Unit tests for src/net/rules/hostpat.c and src/net/rules/punycode.c: name normalisation, IDN, host
  * patterns and wildcard matching. */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "net/hostpat.h"
-#include "net/punycode.h"
+#include "net/rules/hostpat.h"
+#include "net/rules/punycode.h"
 #include "unit.h"
 
 static const char *norm(const char *in)

@@ -1,11 +1,11 @@
-/* Unit tests for src/net/http_framing.c: body framers fed whole, cut at every byte and byte
+/* Unit tests for src/net/proxy/http_framing.c: body framers fed whole, cut at every byte and byte
  * by byte; response heads and their framing (RFC 9112 §6.3); keep-alive; seeded fuzzing of
  * the chunked decoder and the response head parser. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "net/http_framing.h"
+#include "net/proxy/http_framing.h"
 #include "unit.h"
 
 /* Feed msg in pieces cut at the given offsets (sorted, inside msg) from an exactly-sized

@@ -1,12 +1,12 @@
-/* Unit tests for src/net/http_proxy_msg.c (and src/net/base64.c, which exists for it): proxy
+/* Unit tests for src/net/proxy/http_proxy_msg.c (and src/net/proxy/base64.c, which exists for it): proxy
  * request parsing, authentication, the origin-form rewrite, the proxy's own answers; every
  * message whole, cut at every byte, and mutated by a seeded fuzzer. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "net/base64.h"
-#include "net/http_proxy_msg.h"
+#include "net/proxy/base64.h"
+#include "net/proxy/http_proxy_msg.h"
 #include "unit.h"
 
 #define USER "alice"

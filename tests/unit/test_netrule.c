@@ -1,9 +1,9 @@
-/* Unit tests for src/net/netrule.c: rule syntax and the allow/deny decision, performed with
+/* Unit tests for src/net/rules/netrule.c: rule syntax and the allow/deny decision, performed with
  * every spelling of the addresses an attacker would try. */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "net/netrule.h"
+#include "net/rules/netrule.h"
 #include "util/strv.h"
 #include "unit.h"
 

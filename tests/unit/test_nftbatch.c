@@ -1,4 +1,4 @@
-/* Unit tests for src/net/nftbatch.c and the ruleset of src/net/firewall.c:
+/* Unit tests for src/net/firewall/nftbatch.c and the ruleset of src/net/firewall/firewall.c:
  * each batch is committed in a fresh user and network namespace, then read
  * back with nft(8), so the kernel and nft judge what the messages mean. */
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net/firewall.h"
-#include "net/nftbatch.h"
+#include "net/firewall/firewall.h"
+#include "net/firewall/nftbatch.h"
 #include "sandbox/netns.h"
 #include "policy_fixtures.h"
 #include "unit.h"

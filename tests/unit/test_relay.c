@@ -1,13 +1,13 @@
-/* Unit tests for src/net/relay.c's gate: what passes before and after it
+/* Unit tests for src/net/io/relay.c's gate: what passes before and after it
  * decides, over socket pairs standing for the workload and the server. */
-#include "net/relay.h"
+#include "net/io/relay.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/loop.h"
+#include "net/io/loop.h"
 #include "unit.h"
 
 struct gate_log {

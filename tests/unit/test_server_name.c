@@ -1,11 +1,11 @@
-/* Unit tests for src/net/server_name.c: TLS ClientHellos built field by field (SNI found,
+/* Unit tests for src/net/firewall/server_name.c: TLS ClientHellos built field by field (SNI found,
  * absent, an IP literal, malformed in each length and each name rule), HTTP/1.x requests
  * (Host with port, IP literals, none, two), other protocols, every truncation, name
  * comparison, and a seeded fuzzer checking that a prefix never contradicts the whole. */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "net/server_name.h"
+#include "net/firewall/server_name.h"
 #include "unit.h"
 #include "wire.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for src/net/socks5_msg.c: the RFC 1928/1929 server handshake fed whole, cut at
+/* Unit tests for src/net/proxy/socks5_msg.c: the RFC 1928/1929 server handshake fed whole, cut at
  * every byte and byte by byte; refusals with the right reply code; early data left alone;
  * reply building; a seeded fuzzer. */
 #include <arpa/inet.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "net/socks5_msg.h"
+#include "net/proxy/socks5_msg.h"
 #include "unit.h"
 #include "wire.h"
 

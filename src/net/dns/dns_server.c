@@ -1,0 +1,279 @@
+/* The DNS filter's server side: queries from the sandbox over UDP and TCP on
+ * 127.0.0.1:53 and [::1]:53 (sockets made inside the sandbox), decided by
+ * dns_filter, forwarded to the host's resolvers through dns_upstream.  A
+ * denied name never leaves the machine. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/rules/addr.h"
+#include "net/dns/dns_filter.h"
+#include "net/firewall/fakeip.h"
+#include "net/services.h"
+
+#define DNS_TCP_IDLE_MS 10000
+
+static void log_local_answer(struct net_services *ns, const struct dns_query *q, const char *why)
+{
+    /* Only refusals of a name are violations; localhost and NODATA answers
+     * for unsupported types are ordinary service. */
+    if (why && strstr(why, "denied"))
+        vlog_denial(&ns->log, "dns", q->q.spelled, q->q.name, 53, why);
+}
+
+/* --- one query in flight, from either transport ------------------------- */
+
+struct tcp_client;
+
+struct query {
+    struct net_services *ns;
+    struct dns_query q;
+    int udp_fd; /* answer over UDP to `peer`, or over TCP to `tcp` */
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    struct tcp_client *tcp;
+};
+
+struct tcp_client {
+    struct net_services *ns;
+    struct loop_watch w;
+    struct loop_timer idle;
+    uint8_t in[2 + 65535];
+    size_t in_len;
+    uint8_t *out;
+    size_t out_len, out_off;
+    int inflight;
+    bool closed;
+};
+
+static void tcp_close(struct tcp_client *t);
+static void tcp_send(struct tcp_client *t, const uint8_t *msg, size_t len);
+
+static void deliver(struct query *qr, const uint8_t *msg, size_t len)
+{
+    if (qr->tcp) {
+        qr->tcp->inflight--;
+        if (!qr->tcp->closed)
+            tcp_send(qr->tcp, msg, len);
+        else if (qr->tcp->inflight == 0)
+            loop_defer_free(qr->ns->loop, qr->tcp, free);
+    } else if (msg) {
+        sendto(qr->udp_fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&qr->peer,
+               qr->peer_len);
+    }
+    free(qr);
+}
+
+/* Firewall mode: an allowed name's A or AAAA answer becomes one address
+ * from moat's pool for that family (net/firewall/fakeip.h), kept for at least the
+ * floor.  Answers without such records (NXDOMAIN, NODATA) pass unchanged,
+ * so a name without IPv6 still gets no AAAA.  Returns the new length. */
+static size_t fake_answer(struct net_services *ns, const struct dns_query *q, uint8_t *msg,
+                          size_t cap, size_t len)
+{
+    uint16_t type = q->q.qtype;
+    if (type != 1 && type != 28)
+        return len;
+    struct dns_response *d = malloc(sizeof *d);
+    const char *why;
+    if (!d || dns_parse_response(msg, len, d, &why) < 0) {
+        free(d);
+        return len;
+    }
+    uint32_t ttl = UINT32_MAX;
+    for (size_t i = 0; i < d->n_an; i++)
+        if (d->an[i].type == type && d->an[i].ttl < ttl)
+            ttl = d->an[i].ttl;
+    free(d);
+    if (ttl == UINT32_MAX)
+        return len;
+    struct net_addr fake;
+    int family = type == 1 ? AF_INET : AF_INET6;
+    if (fakeip_for_name(ns->fake, q->q.name, family, ttl, &fake) < 0)
+        return dns_build_response(q, 2 /* SERVFAIL */, msg, cap, &len) < 0 ? 0 : len;
+    struct dns_rr_addr rr = { .family = family, .ttl = ttl };
+    memcpy(rr.addr, fake.b, family == AF_INET ? 4 : 16);
+    size_t n;
+    return dns_build_answer(q, &rr, 1, msg, cap, &n) < 0 ? 0 : n;
+}
+
+static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err)
+{
+    struct query *qr = ctx;
+    struct net_services *ns = qr->ns;
+    uint8_t out[DNS_TCP_MAX];
+    size_t out_len = 0;
+    size_t cap = qr->tcp ? DNS_TCP_MAX : dns_query_udp_limit(&qr->q);
+    const char *why = NULL;
+    struct dns_filter_ops ops;
+    net_services_dns_ops(ns, &ops);
+    int r = err < 0 ? err : dns_filter_response(&ops, &qr->q, id, resp, len, out, cap, &out_len, &why);
+    if (r < 0 && dns_build_response(&qr->q, 2 /* SERVFAIL */, out, cap, &out_len) < 0)
+        out_len = 0;
+    if (r == 0 && why)
+        vlog_denial(&ns->log, "dns", qr->q.q.spelled, qr->q.q.name, 53, why);
+    else if (r == 0 && ns->fake)
+        out_len = fake_answer(ns, &qr->q, out, cap, out_len);
+    deliver(qr, out_len ? out : NULL, out_len);
+}
+
+/* Decide on one query; answer locally or forward.  qr is consumed. */
+static void handle_query(struct query *qr, const uint8_t *msg, size_t len)
+{
+    struct net_services *ns = qr->ns;
+    struct dns_filter_ops ops;
+    net_services_dns_ops(ns, &ops);
+    uint8_t out[4096];
+    size_t out_len = 0;
+    enum dns_action action;
+    const char *why = NULL;
+    int r = dns_filter_query(&ops, msg, len, &qr->q, out, sizeof out, &out_len, &action, &why);
+    if (r < 0) {
+        deliver(qr, NULL, 0);
+        return;
+    }
+    if (action == DNS_ANSWER_LOCAL) {
+        log_local_answer(ns, &qr->q, why);
+        deliver(qr, out, out_len);
+        return;
+    }
+    if (dns_upstream_send(ns->up, out, out_len, on_upstream, qr, NULL) < 0)
+        on_upstream(qr, NULL, 0, 0, -EIO);
+}
+
+/* --- UDP ---------------------------------------------------------------- */
+
+int dns_server_udp(struct net_services *ns, int fd)
+{
+    for (int budget = 64; budget > 0; budget--) {
+        uint8_t buf[4096];
+        struct query *qr = calloc(1, sizeof *qr);
+        if (!qr)
+            return -ENOMEM;
+        qr->ns = ns;
+        qr->udp_fd = fd;
+        qr->peer_len = sizeof qr->peer;
+        ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&qr->peer,
+                             &qr->peer_len);
+        if (n < 0) {
+            free(qr);
+            return errno == EAGAIN ? 0 : -errno;
+        }
+        handle_query(qr, buf, (size_t)n);
+    }
+    return 0;
+}
+
+/* --- TCP (RFC 7766): length-framed, several queries per connection ------- */
+
+static void tcp_close(struct tcp_client *t)
+{
+    if (t->closed)
+        return;
+    t->closed = true;
+    loop_del(t->ns->loop, &t->w);
+    loop_timer_disarm(t->ns->loop, &t->idle);
+    close(t->w.fd);
+    free(t->out);
+    t->out = NULL;
+    if (t->inflight == 0)
+        loop_defer_free(t->ns->loop, t, free);
+}
+
+static void tcp_flush(struct tcp_client *t)
+{
+    while (t->out_off < t->out_len) {
+        ssize_t n = send(t->w.fd, t->out + t->out_off, t->out_len - t->out_off,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno != EAGAIN)
+                tcp_close(t);
+            else
+                loop_mod(t->ns->loop, &t->w, EPOLLIN | EPOLLOUT);
+            return;
+        }
+        t->out_off += (size_t)n;
+    }
+    free(t->out);
+    t->out = NULL;
+    t->out_len = t->out_off = 0;
+    loop_mod(t->ns->loop, &t->w, EPOLLIN);
+}
+
+static void tcp_send(struct tcp_client *t, const uint8_t *msg, size_t len)
+{
+    if (!msg)
+        return;
+    uint8_t *grown = realloc(t->out, t->out_len + 2 + len);
+    if (!grown) {
+        tcp_close(t);
+        return;
+    }
+    t->out = grown;
+    dns_tcp_frame_put(t->out + t->out_len, len);
+    memcpy(t->out + t->out_len + 2, msg, len);
+    t->out_len += 2 + len;
+    tcp_flush(t);
+}
+
+static void tcp_on_idle(struct loop_timer *timer)
+{
+    tcp_close(timer->data);
+}
+
+static void tcp_on_event(struct loop_watch *w, uint32_t events)
+{
+    struct tcp_client *t = w->data;
+    if (t->closed)
+        return;
+    if (events & EPOLLOUT)
+        tcp_flush(t);
+    if (t->closed || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        return;
+    ssize_t n = recv(w->fd, t->in + t->in_len, sizeof t->in - t->in_len, MSG_DONTWAIT);
+    if (n <= 0) {
+        if (n == 0 || errno != EAGAIN)
+            tcp_close(t);
+        return;
+    }
+    t->in_len += (size_t)n;
+    loop_timer_arm(t->ns->loop, &t->idle, DNS_TCP_IDLE_MS);
+    while (t->in_len >= 2) {
+        int need = dns_tcp_frame_len(t->in);
+        if (need < 0 || t->in_len < 2 + (size_t)need)
+            break;
+        struct query *qr = calloc(1, sizeof *qr);
+        if (!qr) {
+            tcp_close(t);
+            return;
+        }
+        qr->ns = t->ns;
+        qr->tcp = t;
+        t->inflight++;
+        handle_query(qr, t->in + 2, (size_t)need);
+        if (t->closed)
+            return;
+        memmove(t->in, t->in + 2 + need, t->in_len - 2 - (size_t)need);
+        t->in_len -= 2 + (size_t)need;
+    }
+}
+
+int dns_server_tcp_accept(struct net_services *ns, int listen_fd)
+{
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    struct tcp_client *t = calloc(1, sizeof *t);
+    if (!t) {
+        close(fd);
+        return -ENOMEM;
+    }
+    t->ns = ns;
+    t->w = (struct loop_watch){ .fd = fd, .cb = tcp_on_event, .data = t };
+    t->idle = (struct loop_timer){ .cb = tcp_on_idle, .data = t };
+    loop_timer_arm(ns->loop, &t->idle, DNS_TCP_IDLE_MS);
+    return loop_add(ns->loop, &t->w, EPOLLIN);
+}

@@ -1,0 +1,165 @@
+/* Firewall mode's interception socket: connections the ruleset redirected
+ * (net/firewall/firewall.h).  The original destination (SO_ORIGINAL_DST,
+ * IP6T_SO_ORIGINAL_DST — separate IPv4 and IPv6 listeners, so it is never
+ * ambiguous) is either one of moat's pool addresses, mapped back to the name
+ * it was handed out for, or a literal address from the policy; either way the
+ * decision is target_open's, the same as for the proxies.  Refusals are a
+ * TCP reset (SO_LINGER 0), never a hang.
+ *
+ * A connection to a pool address is for one name, and is dialled by that
+ * name; if its first bytes claim another one (TLS server name, HTTP Host),
+ * it is refused: otherwise a server shared by many names (a CDN) could be
+ * asked for a name the policy does not allow ("domain fronting"). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/firewall/fakeip.h"
+#include "net/rules/hostpat.h"
+#include "net/io/relay.h"
+#include "net/firewall/server_name.h"
+#include "net/services.h"
+#include "net/io/target.h"
+
+struct intercepted {
+    struct net_services *ns;
+    int client;
+    uint16_t port;
+    char name[HOSTNAME_MAX + 1]; /* the pool address's name, or "" for a literal */
+};
+
+static void reset(int fd)
+{
+    struct linger l = { .l_onoff = 1, .l_linger = 0 };
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close(fd);
+}
+
+/* The relay's gate for a connection to a pool address. */
+static enum relay_gate check_claimed_name(const uint8_t *first, size_t n, void *ctx)
+{
+    struct intercepted *ic = ctx;
+    char claimed[HOSTNAME_MAX + 1], why[HOSTNAME_MAX * 2 + 100];
+    const char *problem = NULL;
+    bool tls = first[0] == 0x16; /* a TLS handshake record; else an HTTP request */
+    switch (server_name_claimed(first, n, claimed, sizeof claimed, &problem)) {
+    case SERVER_NAME_MORE:
+        return RELAY_GATE_MORE;
+    case SERVER_NAME_NONE:
+        return RELAY_GATE_PASS;
+    case SERVER_NAME_FOUND:
+        if (server_name_equal(claimed, ic->name))
+            return RELAY_GATE_PASS;
+        snprintf(why, sizeof why, "%s %s, but the address was handed out for %s",
+                 tls ? "TLS server name" : "HTTP Host", claimed, ic->name);
+        vlog_denial(&ic->ns->log, "connect", claimed, NULL, ic->port, why);
+        return RELAY_GATE_REFUSE;
+    case SERVER_NAME_MALFORMED:
+        break;
+    }
+    snprintf(why, sizeof why, "unreadable %s: %s", tls ? "TLS ClientHello" : "HTTP request",
+             problem ? problem : "malformed");
+    vlog_denial(&ic->ns->log, "connect", ic->name, NULL, ic->port, why);
+    return RELAY_GATE_REFUSE;
+}
+
+static void intercepted_free(void *ctx)
+{
+    free(ctx);
+}
+
+static void on_target(void *ctx, int fd, int err, const char *reason)
+{
+    struct intercepted *ic = ctx;
+    (void)err;
+    (void)reason;
+    if (fd < 0) {
+        reset(ic->client);
+    } else if (ic->name[0]) {
+        /* Once started, the relay owns ic and frees it when done. */
+        if (relay_start_gated(ic->ns->loop, ic->client, fd, check_claimed_name,
+                              intercepted_free, ic) < 0)
+            free(ic);
+        return;
+    } else {
+        relay_start(ic->ns->loop, ic->client, fd, NULL, 0, NULL, NULL);
+    }
+    free(ic);
+}
+
+static int original_destination(int fd, int family, struct net_addr *a, uint16_t *port)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int r = family == AF_INET ? getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &ss, &len)
+                              : getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &ss, &len);
+    if (r < 0)
+        return -errno;
+    addr_from_sockaddr(&ss, a, port);
+    return 0;
+}
+
+int intercept_authority(struct net_services *ns, const struct net_addr *orig, uint16_t port,
+                        const char *kind, struct intercept_dest *out)
+{
+    struct net_addr canon;
+    char text[INET6_ADDRSTRLEN];
+    addr_canonical(orig, &canon);
+    addr_format(&canon, text, sizeof text);
+    const char *name = NULL, *why = NULL;
+    bool in_pool = false;
+    /* Traffic to the sandbox's own loopback was never redirected: refuse
+     * whatever claims to be such (it would be the listener itself). */
+    if (addr_is_special(&canon) || !ns->fake)
+        why = "not a redirected destination";
+    else if (!(name = fakeip_lookup(ns->fake, &canon, &in_pool)) && in_pool)
+        why = "address from an expired or unknown DNS answer";
+    if (why) {
+        vlog_denial(&ns->log, kind, text, text, port, why);
+        return -EACCES;
+    }
+    *out = (struct intercept_dest){ .family = AF_UNSPEC };
+    if (name) {
+        snprintf(out->authority, sizeof out->authority, "%s:%u", name, (unsigned)port);
+        snprintf(out->name, sizeof out->name, "%s", name);
+        out->family = canon.family; /* the family the workload chose */
+    } else {
+        snprintf(out->authority, sizeof out->authority,
+                 canon.family == AF_INET6 ? "[%s]:%u" : "%s:%u", text, (unsigned)port);
+    }
+    return 0;
+}
+
+int intercept_accept(struct net_services *ns, int listen_fd, int family)
+{
+    int client = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (client < 0)
+        return -errno;
+    struct net_addr orig;
+    uint16_t port = 0;
+    struct intercept_dest dest;
+    if (original_destination(client, family, &orig, &port) < 0 ||
+        intercept_authority(ns, &orig, port, "connect", &dest) < 0) {
+        reset(client);
+        return 0;
+    }
+    struct intercepted *ic = malloc(sizeof *ic);
+    if (!ic) {
+        reset(client);
+        return -ENOMEM;
+    }
+    *ic = (struct intercepted){ .ns = ns, .client = client, .port = port };
+    memcpy(ic->name, dest.name, sizeof ic->name);
+    if (target_open(ns, dest.authority, dest.family, on_target, ic, NULL) < 0) {
+        reset(client);
+        free(ic);
+    }
+    return 0;
+}

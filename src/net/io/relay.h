@@ -1,0 +1,41 @@
+/* Relaying bytes between two connected sockets, in both directions, with
+ * splice(2) through one pipe per direction (the data never enters user
+ * space), bounded by the pipe size, with half-close and an idle timeout.
+ * Owns both sockets once started; knows nothing of what the bytes mean. */
+#ifndef MOAT_NET_RELAY_H
+#define MOAT_NET_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/io/loop.h"
+
+#define RELAY_IDLE_MS (10 * 60 * 1000)
+
+struct relay;
+
+/* Start relaying between a and b.  `a_to_b` (may be NULL) are bytes already
+ * read from a that must reach b first (e.g. what followed a proxy request
+ * head).  `done(ctx)` is called once when both directions are finished or
+ * failed; the relay then frees itself.  On error the sockets are closed. */
+int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
+                void (*done)(void *ctx), void *ctx);
+
+/* What a gate says about the first bytes a sent. */
+enum relay_gate {
+    RELAY_GATE_MORE,   /* cannot tell yet: wait for more */
+    RELAY_GATE_PASS,   /* relay as usual from here on */
+    RELAY_GATE_REFUSE, /* reset both connections */
+};
+#define RELAY_GATE_MAX 16384
+
+/* relay_start, except that nothing goes from a to b until gate(first, n, ctx)
+ * has passed the first bytes from a, read without consuming them (MSG_PEEK),
+ * up to RELAY_GATE_MAX of them; MORE with that many counts as REFUSE.  b to a
+ * flows from the start, so a server that speaks first is heard.  ctx is
+ * done's too. */
+int relay_start_gated(struct loop *l, int a, int b,
+                      enum relay_gate (*gate)(const uint8_t *first, size_t n, void *ctx),
+                      void (*done)(void *ctx), void *ctx);
+
+#endif

@@ -1,0 +1,56 @@
+/* Proxy variables; see proxy_env.h. */
+#include "net/proxy/proxy_env.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net/sandbox_sockets.h"
+#include "sandbox/env.h"
+
+int proxy_env_add(struct moat_strv *env, const char *user, const char *token)
+{
+    char http[160], socks[160], self[PATH_MAX] = "moat";
+    snprintf(http, sizeof http, "http://%s:%s@127.0.0.1:%d", user, token, MOAT_HTTP_PROXY_PORT);
+    snprintf(socks, sizeof socks, "socks5h://%s:%s@127.0.0.1:%d", user, token,
+             MOAT_SOCKS_PROXY_PORT);
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0)
+        self[n] = '\0';
+    char java[512], ssh[PATH_MAX + 128], rsync[160], port[8];
+    snprintf(port, sizeof port, "%d", MOAT_HTTP_PROXY_PORT);
+    /* The JVM ignores HTTP(S)_PROXY and sends no credential on CONNECT: it
+     * gets the sandbox-only port that needs none. */
+    snprintf(java, sizeof java,
+             "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=%d -Dhttps.proxyHost=127.0.0.1 "
+             "-Dhttps.proxyPort=%d -Dhttp.nonProxyHosts=localhost|127.0.0.1|[::1]",
+             MOAT_JVM_PROXY_PORT, MOAT_JVM_PROXY_PORT);
+    /* ssh has no proxy support of its own: moat itself speaks CONNECT for it. */
+    snprintf(ssh, sizeof ssh, "ssh -o ProxyCommand='%s connect %%h %%p'", self);
+    snprintf(rsync, sizeof rsync, "%s:%s@127.0.0.1:%d", user, token, MOAT_HTTP_PROXY_PORT);
+    const char *no_proxy = "localhost,127.0.0.1,::1";
+    struct { const char *name, *value; } vars[] = {
+        { "HTTP_PROXY", http },          { "http_proxy", http },
+        { "HTTPS_PROXY", http },         { "https_proxy", http },
+        { "ALL_PROXY", socks },          { "all_proxy", socks },
+        { "NO_PROXY", no_proxy },        { "no_proxy", no_proxy },
+        { "GRPC_PROXY", http },          { "grpc_proxy", http },
+        { "JAVA_TOOL_OPTIONS", java },   { "NODE_USE_ENV_PROXY", "1" },
+        { "GIT_SSH_COMMAND", ssh },      { "npm_config_proxy", http },
+        { "npm_config_https_proxy", http }, { "PIP_PROXY", http },
+        { "CLOUDSDK_PROXY_TYPE", "http" }, { "CLOUDSDK_PROXY_ADDRESS", "127.0.0.1" },
+        { "CLOUDSDK_PROXY_PORT", port }, { "CLOUDSDK_PROXY_USERNAME", user },
+        { "CLOUDSDK_PROXY_PASSWORD", token }, { "DOCKER_HTTP_PROXY", http },
+        { "DOCKER_HTTPS_PROXY", http },  { "RSYNC_PROXY", rsync },
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        char entry[PATH_MAX + 256];
+        snprintf(entry, sizeof entry, "%s=%s", vars[i].name, vars[i].value);
+        int r = env_put(env, entry);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
