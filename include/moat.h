@@ -51,8 +51,8 @@ enum moat_read_model {
 
 enum moat_net_mode {
     MOAT_NET_NONE = 0, /* loopback only */
-    MOAT_NET_PROXY,    /* not yet: loopback + filtering proxies */
-    MOAT_NET_FIREWALL, /* not yet: transparent interception */
+    MOAT_NET_PROXY,    /* loopback + filtering DNS and HTTP/SOCKS5 proxies */
+    MOAT_NET_FIREWALL, /* transparent interception in the kernel (nftables) */
     MOAT_NET_HOST,     /* the host's network, unfiltered (explicit opt-in) */
 };
 
@@ -74,13 +74,16 @@ struct moat_policy {
         bool private_tmp;          /* fresh tmpfs on /tmp (default true) */
         bool protect_defaults;     /* built-in protections (default true) */
         struct moat_strv unprotect; /* built-in protections to lift, e.g. ".git/config" */
+        struct moat_strv protect;   /* more names kept read-only anywhere in writable trees */
+        uint64_t tmp_size;          /* bytes for the private /tmp and /dev/shm each; 0 = default */
     } fs;
 
     struct {
         enum moat_net_mode mode;
         struct moat_strv allow, deny; /* hosts, *.patterns, IPs, CIDRs, each [:port] */
         bool allow_local_binding;
-        bool allow_unix_sockets;
+        bool allow_unix_sockets;      /* every AF_UNIX socket */
+        struct moat_strv unix_sockets; /* or only connecting to these socket paths */
         uint16_t *expose;
         size_t n_expose;
         uint16_t *host_ports;
@@ -103,6 +106,7 @@ struct moat_policy {
      * alone.  Never set by the policy file. */
     bool debug_no_mount_protection;
     bool debug_no_landlock;
+    bool debug_no_guard; /* the write guard (seccomp user notification) */
     /* Testing aid: firewall mode's pool addresses live this many seconds
      * at least, instead of 300, so a test can watch one expire. */
     unsigned debug_fakeip_lifetime_s;

@@ -1,11 +1,22 @@
-/* Build-time compiler of the workload's syscall filter: writes, as C, the
- * program sandbox/seccomp_rules.c yields for every combination of options,
- * for sandbox/seccomp.c to load.  Run by the Makefile on the build machine,
- * whose architecture the programs check for.
+/* Build-time compiler of the workload's syscall filters: writes, as C, the
+ * program sandbox/seccomp_rules.c yields for every combination of options
+ * (the main filter's and the write guard's), for sandbox/seccomp.c to load.
+ * Run by the Makefile on the build machine, whose architecture the
+ * programs check for.
  *   seccomp_gen > build/gen/seccomp_programs.c */
 #include <stdio.h>
 
 #include "sandbox/seccomp_rules.h"
+
+static void print_program(const char *name, unsigned i, const struct seccomp_program *prog)
+{
+    printf("static const struct sock_filter %s%u[%u] = {\n", name, i, prog->len);
+    for (unsigned k = 0; k < prog->len; k++) {
+        const struct sock_filter *f = &prog->insns[k];
+        printf("    { 0x%04x, %u, %u, 0x%08x },\n", f->code, f->jt, f->jf, f->k);
+    }
+    printf("};\n");
+}
 
 int main(void)
 {
@@ -23,19 +34,33 @@ int main(void)
             fprintf(stderr, "seccomp_gen: %s\n", err.msg);
             return 1;
         }
-        printf("\n/* allow_unix_sockets=%d allow_nested_namespaces=%d deny_listen=%d */\n"
-               "static const struct sock_filter program%u[%u] = {\n",
-               o.allow_unix_sockets, o.allow_nested_namespaces, o.deny_listen, i, prog.len);
-        for (unsigned k = 0; k < prog.len; k++) {
-            const struct sock_filter *f = &prog.insns[k];
-            printf("    { 0x%04x, %u, %u, 0x%08x },\n", f->code, f->jt, f->jf, f->k);
+        printf("\n/* allow_unix_sockets=%d allow_nested_namespaces=%d deny_listen=%d */\n",
+               o.allow_unix_sockets, o.allow_nested_namespaces, o.deny_listen);
+        print_program("program", i, &prog);
+        seccomp_rules_free(&prog);
+    }
+    for (unsigned i = 0; i < GUARD_PROGRAMS; i++) {
+        const struct guard_options o = guard_options_of_index(i);
+        if (guard_options_index(&o) != i) {
+            fprintf(stderr, "seccomp_gen: guard options index %u does not round-trip\n", i);
+            return 1;
         }
-        printf("};\n");
+        struct seccomp_program prog;
+        struct moat_error err = { 0 };
+        if (seccomp_guard_rules_compile(&o, &prog, &err) < 0) {
+            fprintf(stderr, "seccomp_gen: %s\n", err.msg);
+            return 1;
+        }
+        printf("\n/* guard: fs=%d connect=%d listen=%d */\n", o.fs, o.connect, o.listen);
+        print_program("guard", i, &prog);
         seccomp_rules_free(&prog);
     }
     printf("\nconst struct seccomp_program seccomp_programs[SECCOMP_PROGRAMS] = {\n");
     for (unsigned i = 0; i < SECCOMP_PROGRAMS; i++)
         printf("    { program%u, sizeof program%u / sizeof *program%u },\n", i, i, i);
+    printf("};\n\nconst struct seccomp_program guard_programs[GUARD_PROGRAMS] = {\n");
+    for (unsigned i = 0; i < GUARD_PROGRAMS; i++)
+        printf("    { guard%u, sizeof guard%u / sizeof *guard%u },\n", i, i, i);
     printf("};\n");
     return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 }

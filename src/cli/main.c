@@ -64,6 +64,7 @@ static int build_policy(struct moat_policy *p, const struct run_options *o, stru
     }
     p->debug_no_landlock = o->no_landlock;
     p->debug_no_mount_protection = o->no_mount_protection;
+    p->debug_no_guard = o->no_guard;
     p->debug_fakeip_lifetime_s = o->fakeip_lifetime_s;
     return moat_policy_finalize(p, err);
 }

@@ -225,8 +225,11 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
             o->no_landlock = true;
         else if (strcmp(arg, "mounts") == 0)
             o->no_mount_protection = true;
+        else if (strcmp(arg, "guard") == 0)
+            o->no_guard = true;
         else
-            return error_set(err, -EINVAL, "option --debug-disable-layer: expected landlock or mounts");
+            return error_set(err, -EINVAL,
+                             "option --debug-disable-layer: expected landlock, mounts or guard");
         return 0;
     case OPT_DEBUG_FAKEIP: {
         char *end;

@@ -12,7 +12,7 @@ struct run_options {
     char **command;            /* argv after the options */
     struct moat_strv fragments; /* JSON policy fragments, in command-line order */
     struct moat_strv fragment_names;
-    bool no_landlock, no_mount_protection;
+    bool no_landlock, no_mount_protection, no_guard;
     unsigned fakeip_lifetime_s;
     const char *log_path; /* --log */
 };

@@ -218,6 +218,8 @@ enum field_kind {
     FIELD_PATHS,      /* struct moat_strv at off, each entry a normalised path */
     FIELD_READ_MODEL, /* enum moat_read_model at off */
     FIELD_UNPROTECT,  /* struct moat_strv at off, each a protected_names entry */
+    FIELD_PROTECT,    /* struct moat_strv at off, each a relative name */
+    FIELD_UNIX,       /* allowUnixSockets: bool at off, or paths into strv at off2 */
     FIELD_NET_MODE,   /* enum moat_net_mode at off */
     FIELD_RULES,      /* struct moat_strv at off, host/address rules */
     FIELD_PORTS,      /* uint16_t * at off, size_t count at off2 */
@@ -248,6 +250,8 @@ static const struct field filesystem_fields[] = {
     F("privateTmp", FIELD_BOOL, fs.private_tmp),
     F("protectDefaults", FIELD_BOOL, fs.protect_defaults),
     F("unprotect", FIELD_UNPROTECT, fs.unprotect),
+    F("protect", FIELD_PROTECT, fs.protect),
+    F("tmpSize", FIELD_SIZE, fs.tmp_size),
     {0},
 };
 
@@ -256,7 +260,8 @@ static const struct field network_fields[] = {
     F("allow", FIELD_RULES, net.allow),
     F("deny", FIELD_RULES, net.deny),
     F("allowLocalBinding", FIELD_BOOL, net.allow_local_binding),
-    F("allowUnixSockets", FIELD_BOOL, net.allow_unix_sockets),
+    {"allowUnixSockets", FIELD_UNIX, offsetof(struct moat_policy, net.allow_unix_sockets),
+     offsetof(struct moat_policy, net.unix_sockets), NULL},
     {"expose", FIELD_PORTS, offsetof(struct moat_policy, net.expose),
      offsetof(struct moat_policy, net.n_expose), NULL},
     {"hostPorts", FIELD_PORTS, offsetof(struct moat_policy, net.host_ports),
@@ -328,11 +333,32 @@ static int elem_unprotect(struct load_ctx *c, const json_t *v, void *arg)
     int r = want_string(c, v, "string", &s);
     if (r < 0)
         return r;
-    if (!protected_name_known(s)) {
-        char q[128], h[512];
+    if (!protected_name_find(s)) {
+        char q[128];
         quote(q, sizeof q, s, 64);
-        hint(h, sizeof h, s, protected_names);
-        return load_fail(c, -EINVAL, JSON_LOCATE_VALUE, "unknown protection %s%s", q, h);
+        const char *names[PROTECTED_NAMES_MAX];
+        protected_name_list(names, PROTECTED_NAMES_MAX);
+        const char *close = policy_suggest(s, names);
+        if (close)
+            return load_fail(c, -EINVAL, JSON_LOCATE_VALUE,
+                             "unknown protection %s (did you mean \"%s\"?)", q, close);
+        return load_fail(c, -EINVAL, JSON_LOCATE_VALUE,
+                         "unknown protection %s (docs/policy.md lists the names)", q);
+    }
+    return strv_push(arg, s) < 0 ? oom(c) : 0;
+}
+
+static int elem_protect(struct load_ctx *c, const json_t *v, void *arg)
+{
+    const char *s = NULL;
+    int r = want_string(c, v, "name", &s);
+    if (r < 0)
+        return r;
+    const char *why = protected_pattern_problem(s);
+    if (why) {
+        char q[128];
+        quote(q, sizeof q, s, 64);
+        return load_fail(c, -EINVAL, JSON_LOCATE_VALUE, "name %s: %s", q, why);
     }
     return strv_push(arg, s) < 0 ? oom(c) : 0;
 }
@@ -659,6 +685,18 @@ static int load_field(struct load_ctx *c, const struct field *f, const json_t *v
         return r;
     case FIELD_UNPROTECT:
         return load_array(c, v, elem_unprotect, AT(c, f->off, struct moat_strv));
+    case FIELD_PROTECT:
+        return load_array(c, v, elem_protect, AT(c, f->off, struct moat_strv));
+    case FIELD_UNIX:
+        /* true/false: every AF_UNIX socket or none; a list: only connecting
+         * to those socket paths (replacing false, as flags extend files). */
+        if (json_is_boolean(v)) {
+            *AT(c, f->off, bool) = json_is_true(v);
+            return 0;
+        }
+        if (!json_is_array(v))
+            return type_error(c, v, "a boolean or an array of socket paths");
+        return load_array(c, v, elem_path, AT(c, f->off2, struct moat_strv));
     case FIELD_NET_MODE:
         r = load_enum(c, v, net_modes, "mode", "none, proxy, firewall or host", &i);
         if (r == 0)

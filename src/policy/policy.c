@@ -37,6 +37,8 @@ void moat_policy_free(struct moat_policy *p)
     strv_free(&p->fs.allow_write);
     strv_free(&p->fs.deny_write);
     strv_free(&p->fs.unprotect);
+    strv_free(&p->fs.protect);
+    strv_free(&p->net.unix_sockets);
     strv_free(&p->net.allow);
     strv_free(&p->net.deny);
     free(p->net.expose);
@@ -111,8 +113,8 @@ int policy_copy(struct moat_policy *dst, const struct moat_policy *src)
     *dst = *src;
     dst->source = NULL;
     dst->fs.deny_read = dst->fs.allow_read = dst->fs.allow_write = dst->fs.deny_write =
-        dst->fs.unprotect = (struct moat_strv){0};
-    dst->net.allow = dst->net.deny = (struct moat_strv){0};
+        dst->fs.unprotect = dst->fs.protect = (struct moat_strv){0};
+    dst->net.allow = dst->net.deny = dst->net.unix_sockets = (struct moat_strv){0};
     dst->net.expose = dst->net.host_ports = NULL;
     dst->net.n_expose = dst->net.n_host_ports = 0;
     dst->proc.pass_env = dst->proc.set_env = (struct moat_strv){0};
@@ -124,6 +126,8 @@ int policy_copy(struct moat_policy *dst, const struct moat_policy *src)
         strv_copy(&dst->fs.allow_write, &src->fs.allow_write) < 0 ||
         strv_copy(&dst->fs.deny_write, &src->fs.deny_write) < 0 ||
         strv_copy(&dst->fs.unprotect, &src->fs.unprotect) < 0 ||
+        strv_copy(&dst->fs.protect, &src->fs.protect) < 0 ||
+        strv_copy(&dst->net.unix_sockets, &src->net.unix_sockets) < 0 ||
         strv_copy(&dst->net.allow, &src->net.allow) < 0 ||
         strv_copy(&dst->net.deny, &src->net.deny) < 0 ||
         ports_copy(&dst->net.expose, &dst->net.n_expose, src->net.expose, src->net.n_expose) <
@@ -403,6 +407,41 @@ static int finalize_paths(struct moat_strv *sv, const char *field, struct moat_e
     return 0;
 }
 
+/* The sandbox's /proc, /sys and /dev are its own.  Sharing the host's would
+ * show every host process and, to a workload run by root, let it write host
+ * sysctls (/proc/sys) and devices; hiding parts of them is what moat
+ * already does (docs/security.md). */
+static int refuse_special(const struct moat_strv *sv, const char *field, struct moat_error *err)
+{
+    static const char *const special[] = {"/proc", "/sys", "/dev", NULL};
+    for (size_t i = 0; i < sv->n; i++)
+        for (const char *const *s = special; *s; s++) {
+            size_t n = strlen(*s);
+            if (strncmp(sv->v[i], *s, n) == 0 && (sv->v[i][n] == '\0' || sv->v[i][n] == '/'))
+                return error_set(err, -EINVAL, "%s: \"%s\": %s inside the sandbox is its own, "
+                                 "not the host's, and cannot be shared or changed by a rule",
+                                 field, sv->v[i], *s);
+        }
+    return 0;
+}
+
+static int finalize_protect(struct moat_policy *p, struct moat_error *err)
+{
+    for (size_t i = 0; i < p->fs.unprotect.n; i++)
+        if (!protected_name_find(p->fs.unprotect.v[i]))
+            return error_set(err, -EINVAL, "$.filesystem.unprotect: unknown protection \"%s\"",
+                             p->fs.unprotect.v[i]);
+    strv_dedup(&p->fs.unprotect);
+    for (size_t i = 0; i < p->fs.protect.n; i++) {
+        const char *why = protected_pattern_problem(p->fs.protect.v[i]);
+        if (why)
+            return error_set(err, -EINVAL, "$.filesystem.protect: \"%s\": %s",
+                             p->fs.protect.v[i], why);
+    }
+    strv_dedup(&p->fs.protect);
+    return 0;
+}
+
 static int finalize_fs(struct moat_policy *p, struct moat_error *err)
 {
     if (p->fs.read_model != MOAT_READ_ALL && p->fs.read_model != MOAT_READ_LISTED)
@@ -412,7 +451,11 @@ static int finalize_fs(struct moat_policy *p, struct moat_error *err)
     if ((r = finalize_paths(&p->fs.deny_read, "$.filesystem.denyRead", err)) < 0 ||
         (r = finalize_paths(&p->fs.allow_read, "$.filesystem.allowRead", err)) < 0 ||
         (r = finalize_paths(&p->fs.allow_write, "$.filesystem.allowWrite", err)) < 0 ||
-        (r = finalize_paths(&p->fs.deny_write, "$.filesystem.denyWrite", err)) < 0)
+        (r = finalize_paths(&p->fs.deny_write, "$.filesystem.denyWrite", err)) < 0 ||
+        (r = refuse_special(&p->fs.deny_read, "$.filesystem.denyRead", err)) < 0 ||
+        (r = refuse_special(&p->fs.allow_read, "$.filesystem.allowRead", err)) < 0 ||
+        (r = refuse_special(&p->fs.allow_write, "$.filesystem.allowWrite", err)) < 0 ||
+        (r = refuse_special(&p->fs.deny_write, "$.filesystem.denyWrite", err)) < 0)
         return r;
     /* Hiding "/" leaves nothing to run; the "listed" model is the way to
      * start from an empty view. */
@@ -422,12 +465,7 @@ static int finalize_fs(struct moat_policy *p, struct moat_error *err)
     if (strv_contains(&p->fs.allow_write, "/"))
         return error_set(err, -EINVAL, "$.filesystem.allowWrite: \"/\" would make the host "
                          "writable; list the directories instead");
-    for (size_t i = 0; i < p->fs.unprotect.n; i++)
-        if (!protected_name_known(p->fs.unprotect.v[i]))
-            return error_set(err, -EINVAL, "$.filesystem.unprotect: unknown protection \"%s\"",
-                             p->fs.unprotect.v[i]);
-    strv_dedup(&p->fs.unprotect);
-    return 0;
+    return finalize_protect(p, err);
 }
 
 static int finalize_rules(struct moat_strv *sv, const char *field, struct moat_error *err)
@@ -462,6 +500,11 @@ static int finalize_net(struct moat_policy *p, struct moat_error *err)
         return error_set(err, -EINVAL, "$.network.mode: invalid mode %d", (int)p->net.mode);
     }
     int r;
+    if ((r = finalize_paths(&p->net.unix_sockets, "$.network.allowUnixSockets", err)) < 0)
+        return r;
+    if (p->net.allow_unix_sockets && p->net.unix_sockets.n)
+        return error_set(err, -EINVAL, "$.network.allowUnixSockets: true (every socket) and a "
+                         "list of socket paths were both given; choose one");
     if ((r = finalize_rules(&p->net.allow, "$.network.allow", err)) < 0 ||
         (r = finalize_rules(&p->net.deny, "$.network.deny", err)) < 0 ||
         (r = finalize_ports(p->net.expose, &p->net.n_expose, "$.network.expose", err)) < 0 ||

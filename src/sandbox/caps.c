@@ -34,6 +34,16 @@ int caps_clear_bounding(struct moat_error *err)
     return 0;
 }
 
+int caps_keep_only(int cap, struct moat_error *err)
+{
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+    struct __user_cap_data_struct data[2] = { { 0 } };
+    data[0].permitted = 1u << cap;
+    if (syscall(SYS_capset, &hdr, data) < 0)
+        return error_set_errno(err, -errno, "cannot drop capabilities");
+    return 0;
+}
+
 int caps_drop_all(struct moat_error *err)
 {
     struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };

@@ -10,5 +10,8 @@
 int caps_clear_bounding(struct moat_error *err);
 /* Empty the effective, permitted and inheritable sets. */
 int caps_drop_all(struct moat_error *err);
+/* Keep only `cap` (a CAP_* number below 32), permitted and not effective:
+ * the sandbox init's write guard raises it only to reach into the caller. */
+int caps_keep_only(int cap, struct moat_error *err);
 
 #endif

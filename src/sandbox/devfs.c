@@ -43,10 +43,10 @@ static int mount_devpts(int dev, struct moat_error *err)
     return 0;
 }
 
-int devfs_build(int oldroot, int newroot, struct moat_error *err)
+int devfs_build(int oldroot, int newroot, const char *shm_size, struct moat_error *err)
 {
     _cleanup_close_ int target = mnt_open_path(newroot, "/dev", false);
-    int r = target < 0 ? target : mnt_tmpfs(target, "0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    int r = target < 0 ? target : mnt_tmpfs(target, "0755", MNT_SMALL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
     if (r < 0)
         return error_set_errno(err, r, "cannot mount a tmpfs on /dev");
     _cleanup_close_ int dev = mnt_open_path(newroot, "/dev", false);
@@ -75,7 +75,7 @@ int devfs_build(int oldroot, int newroot, struct moat_error *err)
     if (mkdirat(dev, "shm", 01777) < 0)
         return error_set_errno(err, -errno, "cannot create /dev/shm");
     _cleanup_close_ int shm = openat(dev, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    r = shm < 0 ? -errno : mnt_tmpfs(shm, "1777", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    r = shm < 0 ? -errno : mnt_tmpfs(shm, "1777", shm_size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
     if (r < 0)
         return error_set_errno(err, r, "cannot mount /dev/shm");
     return 0;

@@ -7,6 +7,6 @@
 #include "moat.h"
 
 /* oldroot: the host tree; newroot: the root being assembled. */
-int devfs_build(int oldroot, int newroot, struct moat_error *err);
+int devfs_build(int oldroot, int newroot, const char *shm_size, struct moat_error *err);
 
 #endif

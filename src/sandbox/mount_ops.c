@@ -72,13 +72,13 @@ int mnt_bind(int src_fd, int dst_fd, uint64_t attr_set, uint64_t attr_clr)
     return 0;
 }
 
-int mnt_tmpfs(int dst_fd, const char *mode, uint64_t attr_set)
+int mnt_tmpfs(int dst_fd, const char *mode, const char *size, uint64_t attr_set)
 {
     _cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
     if (fs < 0)
         return -errno;
     if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) < 0 ||
-        fsconfig(fs, FSCONFIG_SET_STRING, "size", "50%", 0) < 0 ||
+        fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) < 0 ||
         fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
         return -errno;
     _cleanup_close_ int mnt = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)attr_set);

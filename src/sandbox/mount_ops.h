@@ -26,8 +26,12 @@ int mnt_fd_path(int proc_fd, int fd, char *buf, size_t size);
  * `attr_clr` (MOUNT_ATTR_*) to the whole clone, and mount it on dst_fd. */
 int mnt_bind(int src_fd, int dst_fd, uint64_t attr_set, uint64_t attr_clr);
 
-/* Mount a fresh tmpfs on dst_fd with the given mode and attributes. */
-int mnt_tmpfs(int dst_fd, const char *mode, uint64_t attr_set);
+/* Mount a fresh tmpfs on dst_fd with the given mode, size bound (tmpfs's
+ * "size=": bytes, with k/m/g, or a percentage of RAM) and attributes. */
+int mnt_tmpfs(int dst_fd, const char *mode, const char *size, uint64_t attr_set);
+
+/* The small size moat's own masks and directories need. */
+#define MNT_SMALL "1m"
 
 /* Change attributes of the mount at fd (recursive or just that mount). */
 int mnt_setattr(int fd, uint64_t attr_set, uint64_t attr_clr, bool recursive);

@@ -6,10 +6,13 @@
 #define MOAT_SANDBOX_MOUNT_TREE_H
 
 #include "moat.h"
+#include "sandbox/fs_rules.h"
 
 /* home: the caller's $HOME (for built-in protections), may be NULL.
- * resolv_conf: text to show as /etc/resolv.conf inside, or NULL. */
+ * resolv_conf: text to show as /etc/resolv.conf inside, or NULL.
+ * rules: filled with the resolved rules for the write guard (the caller
+ * frees it with fs_rules_free, also on failure). */
 int mount_tree_build(const struct moat_policy *p, const char *home, const char *resolv_conf,
-                     struct moat_error *err);
+                     struct fs_rules *rules, struct moat_error *err);
 
 #endif

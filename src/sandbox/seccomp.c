@@ -34,3 +34,25 @@ int seccomp_install(const struct seccomp_options *o, struct moat_error *err)
         return error_set_errno(err, -errno, "seccomp: cannot load the filter");
     return 0;
 }
+
+int seccomp_install_guard(const struct guard_options *o, int *listener, struct moat_error *err)
+{
+    *listener = -1;
+    unsigned i = guard_options_index(o);
+    if (i == 0)
+        return 0;
+    const struct seccomp_program *prog = &guard_programs[i];
+    struct sock_fprog fprog = { .len = prog->len, .filter = (struct sock_filter *)prog->insns };
+    /* WAIT_KILLABLE_RECV (Linux 5.19): once the guard has received a call,
+     * only a fatal signal interrupts the wait for its answer.  Otherwise a
+     * signal would restart a call the guard had already carried out (an
+     * O_EXCL create would then fail with EEXIST). */
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                      SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+                      &fprog);
+    if (fd < 0)
+        return error_set_errno(err, -errno, "seccomp: cannot load the write guard's filter "
+                               "(needs Linux 5.19 or later)");
+    *listener = (int)fd;
+    return 0;
+}

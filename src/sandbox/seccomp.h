@@ -41,6 +41,31 @@ static inline struct seccomp_options seccomp_options_of_index(unsigned i)
                                      .deny_listen = i & 4 };
 }
 
+/* The write guard's filter (sandbox/guard/): calls the sandbox init
+ * performs on the workload's behalf, by seccomp user notification. */
+struct guard_options {
+    bool fs;      /* creating, renaming, linking, and opening for writing */
+    bool connect; /* connect(2): allowUnixSockets as a list of paths */
+    bool listen;  /* listen(2): only on exposed ports */
+};
+
+#define GUARD_PROGRAMS 8
+extern const struct seccomp_program guard_programs[GUARD_PROGRAMS];
+
+static inline unsigned guard_options_index(const struct guard_options *o)
+{
+    return (o->fs ? 1u : 0u) | (o->connect ? 2u : 0u) | (o->listen ? 4u : 0u);
+}
+
+static inline struct guard_options guard_options_of_index(unsigned i)
+{
+    return (struct guard_options){ .fs = i & 1, .connect = i & 2, .listen = i & 4 };
+}
+
+/* Load the guard's program for o (none when every option is off) with a
+ * listener; *listener gets its fd (or -1).  After the main filter. */
+int seccomp_install_guard(const struct guard_options *o, int *listener, struct moat_error *err);
+
 /* The built-in program for o. */
 const struct seccomp_program *seccomp_program_for(const struct seccomp_options *o);
 

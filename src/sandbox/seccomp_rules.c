@@ -8,7 +8,9 @@
 #include "sandbox/seccomp_rules.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdint.h>
@@ -118,18 +120,115 @@ static int rule_add_late(scmp_filter_ctx ctx, const struct late_syscall *s,
 #endif
 }
 
-/* socket(AF_UNIX, ...) and socketpair(AF_UNIX, ...): a Unix socket reaches
- * host daemons (docker.sock, the D-Bus session bus, ssh-agent) through any
- * visible path or, in the host network namespace, the abstract namespace.
- * The kernel declares the family `int`, so only the low 32 bits count:
- * compare those alone, or 0x100000001 would pass as "not AF_UNIX". */
+/* socket(AF_UNIX, ...): a Unix socket reaches host daemons (docker.sock,
+ * the D-Bus session bus, ssh-agent) through any visible path or, in the
+ * host network namespace, the abstract namespace.  socketpair(2) stays
+ * allowed: its two ends reach nothing but each other, and runtimes (the
+ * JVM, glibc's resolver threads) need it.  The kernel declares the family
+ * `int`, so only the low 32 bits count: compare those alone, or
+ * 0x100000001 would pass as "not AF_UNIX". */
 static int refuse_unix_sockets(scmp_filter_ctx ctx, struct moat_error *err)
 {
     const struct scmp_arg_cmp is_unix = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_UNIX);
-    int r = rule_add(ctx, SCMP_ACT_ERRNO(EPERM), "socket", 1, &is_unix, err);
-    if (r < 0)
-        return r;
-    return rule_add(ctx, SCMP_ACT_ERRNO(EPERM), "socketpair", 1, &is_unix, err);
+    return rule_add(ctx, SCMP_ACT_ERRNO(EPERM), "socket", 1, &is_unix, err);
+}
+
+/* Socket families: Unix (above), IPv4, IPv6 and netlink (the resolver and
+ * `ip` use it; its route, audit and uevent sockets are namespaced or read
+ * only).  Everything else gets EAFNOSUPPORT, as on a kernel built without
+ * it, so programs fall back: AF_VSOCK is not namespaced and reaches the
+ * hypervisor host, AF_PACKET/AF_XDP see raw traffic, AF_ALG, AF_KEY, AF_TIPC,
+ * AF_RDS and friends are rarely used kernel surface with a history of
+ * CVEs.  socketpair(2) only ever makes Unix pairs worth having.  A family
+ * above 16 (the largest allowed) is refused as a 64-bit comparison, so
+ * garbage in the high bits fails closed. */
+static int refuse_socket_families(scmp_filter_ctx ctx, struct moat_error *err)
+{
+    const char *const calls[] = {"socket", "socketpair"};
+    for (size_t c = 0; c < 2; c++) {
+        const struct scmp_arg_cmp above = SCMP_A0(SCMP_CMP_GT, AF_NETLINK, 0);
+        int r = rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), calls[c], 1, &above, err);
+        for (uint64_t f = 0; r == 0 && f < AF_NETLINK; f++) {
+            if (f == AF_UNIX || f == AF_INET || f == AF_INET6)
+                continue;
+            const struct scmp_arg_cmp is_f = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, f);
+            r = rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), calls[c], 1, &is_f, err);
+        }
+        if (r < 0)
+            return r;
+    }
+    /* socketpair: only AF_UNIX makes sense; refuse the allowed socket
+     * families too (the kernel would say EOPNOTSUPP). */
+    const uint64_t others[] = {AF_INET, AF_INET6, AF_NETLINK};
+    for (size_t i = 0; i < 3; i++) {
+        const struct scmp_arg_cmp is_f = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, others[i]);
+        int r = rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socketpair", 1, &is_f, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* IPv4/IPv6 stream sockets must be plain TCP: MPTCP (262) and SCTP (132)
+ * are not covered by Landlock's TCP bind rule, so a workload refused a
+ * local server could bind one anyway.  SOCK_SEQPACKET over IP is SCTP only.
+ * EPROTONOSUPPORT, as on a kernel without them, so programs fall back. */
+static int refuse_ip_protocols(scmp_filter_ctx ctx, struct moat_error *err)
+{
+    const uint64_t families[] = {AF_INET, AF_INET6};
+    for (size_t i = 0; i < 2; i++) {
+        const struct scmp_arg_cmp fam = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, families[i]);
+        const struct scmp_arg_cmp stream = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM);
+        const struct scmp_arg_cmp seqpacket = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_SEQPACKET);
+        const struct scmp_arg_cmp above_tcp = SCMP_A2(SCMP_CMP_GT, IPPROTO_TCP, 0);
+        struct scmp_arg_cmp a[3] = {fam, stream, above_tcp};
+        int r = rule_add(ctx, SCMP_ACT_ERRNO(EPROTONOSUPPORT), "socket", 3, a, err);
+        for (uint64_t proto = 1; r == 0 && proto < IPPROTO_TCP; proto++) {
+            a[2] = (struct scmp_arg_cmp)SCMP_A2(SCMP_CMP_EQ, proto, 0);
+            r = rule_add(ctx, SCMP_ACT_ERRNO(EPROTONOSUPPORT), "socket", 3, a, err);
+        }
+        struct scmp_arg_cmp sp[2] = {fam, seqpacket};
+        if (r == 0)
+            r = rule_add(ctx, SCMP_ACT_ERRNO(EPROTONOSUPPORT), "socket", 2, sp, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* No set-user-ID or set-group-ID bits: a workload run by root (uid 0 mapped
+ * to the host's root) could otherwise leave a setuid-root copy of a shell
+ * in its writable tree for any host user to run.  Refused wherever a mode
+ * is given: chmod family, and the creating calls (open/openat/creat pass a
+ * mode, mknod a regular file's).  Directories' set-group-ID bit goes with
+ * it (the filter cannot tell a directory's fd from a file's). */
+static int refuse_set_id_modes(scmp_filter_ctx ctx, struct moat_error *err)
+{
+    static const struct {
+        const char *name;
+        unsigned arg;
+    } calls[] = {
+        {"chmod", 1}, {"fchmod", 1}, {"fchmodat", 2}, {"mknod", 1}, {"mknodat", 2},
+        {"creat", 1}, {"open", 2}, {"openat", 3},
+    };
+    const uint64_t bits[] = {S_ISUID, S_ISGID};
+    for (size_t i = 0; i < sizeof calls / sizeof *calls; i++)
+        for (size_t b = 0; b < 2; b++) {
+            const struct scmp_arg_cmp set = {calls[i].arg, SCMP_CMP_MASKED_EQ, bits[b], bits[b]};
+            int r = rule_add(ctx, SCMP_ACT_ERRNO(EPERM), calls[i].name, 1, &set, err);
+            if (r < 0)
+                return r;
+        }
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv)
+    /* fchmodat2 (Linux 6.6) is newer than libseccomp 2.5.4's table. */
+    for (size_t b = 0; b < 2; b++) {
+        const struct scmp_arg_cmp set = SCMP_A2(SCMP_CMP_MASKED_EQ, bits[b], bits[b]);
+        int r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), 452, 1, &set);
+        if (r < 0)
+            return error_set_errno(err, r, "seccomp: cannot add the rule for fchmodat2");
+    }
+#endif
+    return 0;
 }
 
 /* unshare/setns entirely, and clone(2) when any namespace flag is set.
@@ -241,6 +340,9 @@ static int filter_build(scmp_filter_ctx ctx, const struct seccomp_options *o,
         return r;
     if (!o->allow_unix_sockets && (r = refuse_unix_sockets(ctx, err)) < 0)
         return r;
+    if ((r = refuse_socket_families(ctx, err)) < 0 || (r = refuse_ip_protocols(ctx, err)) < 0 ||
+        (r = refuse_set_id_modes(ctx, err)) < 0)
+        return r;
     if (!o->allow_nested_namespaces && (r = refuse_namespaces(ctx, err)) < 0)
         return r;
     /* Fallback for allowLocalBinding false where Landlock cannot refuse TCP
@@ -252,6 +354,70 @@ static int filter_build(scmp_filter_ctx ctx, const struct seccomp_options *o,
     return refuse_terminal_injection(ctx, err);
 }
 
+/* The write guard's filter (guard.h), stacked on the one above: the calls
+ * the sandbox init performs on the workload's behalf, so that their path
+ * arguments are read once and cannot change between the check and the
+ * call.  Only calls that can write, create, rename or link are sent; an
+ * open(2) only when its flags ask for writing, creating, truncating or an
+ * unnamed file.  openat2(2) carries its flags behind a pointer: always. */
+static int guard_build(scmp_filter_ctx ctx, const struct guard_options *o, struct moat_error *err)
+{
+    int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+    if (r < 0)
+        return error_set_errno(err, r, "seccomp: cannot set the foreign-architecture action");
+    if (o->fs) {
+        static const char *const always[] = {
+            "creat", "openat2", "mkdir", "mkdirat", "mknod", "mknodat", "symlink", "symlinkat",
+            "link", "linkat", "rename", "renameat", "renameat2", "truncate",
+        };
+        for (size_t i = 0; i < sizeof always / sizeof *always; i++)
+            if ((r = rule_add(ctx, SCMP_ACT_NOTIFY, always[i], 0, NULL, err)) < 0)
+                return r;
+        const uint64_t writing[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, __O_TMPFILE};
+        for (size_t i = 0; i < sizeof writing / sizeof *writing; i++) {
+            const struct scmp_arg_cmp open_flag = SCMP_A1(SCMP_CMP_MASKED_EQ, writing[i], writing[i]);
+            const struct scmp_arg_cmp openat_flag = SCMP_A2(SCMP_CMP_MASKED_EQ, writing[i], writing[i]);
+            if ((r = rule_add(ctx, SCMP_ACT_NOTIFY, "open", 1, &open_flag, err)) < 0 ||
+                (r = rule_add(ctx, SCMP_ACT_NOTIFY, "openat", 1, &openat_flag, err)) < 0)
+                return r;
+        }
+        /* The guard acts within the workload's Landlock domain; it could not
+         * honour a domain the workload stacks on its own, so such a nested
+         * sandbox is refused rather than silently weakened (security.md). */
+        if ((r = rule_add(ctx, SCMP_ACT_ERRNO(EPERM), "landlock_restrict_self", 0, NULL, err)) < 0)
+            return r;
+    }
+    if (o->connect) {
+        if ((r = rule_add(ctx, SCMP_ACT_NOTIFY, "connect", 0, NULL, err)) < 0)
+            return r;
+        /* A datagram Unix socket names its peer in every sendto(2): only
+         * connected stream and seqpacket sockets can be held to a list. */
+        const struct scmp_arg_cmp a[2] = {SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_UNIX),
+                                          SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM)};
+        if ((r = rule_add(ctx, SCMP_ACT_ERRNO(EPERM), "socket", 2, a, err)) < 0)
+            return r;
+    }
+    if (o->listen && (r = rule_add(ctx, SCMP_ACT_NOTIFY, "listen", 0, NULL, err)) < 0)
+        return r;
+    return 0;
+}
+
+static int export_program(scmp_filter_ctx ctx, int r, struct seccomp_program *out,
+                          struct moat_error *err);
+
+int seccomp_guard_rules_compile(const struct guard_options *o, struct seccomp_program *out,
+                                struct moat_error *err)
+{
+    *out = (struct seccomp_program){ 0 };
+    /* The notify action needs API level 5; set it, so that the programs do
+     * not depend on what the build machine's kernel reports. */
+    seccomp_api_set(5);
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx)
+        return error_set(err, -ENOMEM, "seccomp: seccomp_init failed");
+    return export_program(ctx, guard_build(ctx, o, err), out, err);
+}
+
 int seccomp_rules_compile(const struct seccomp_options *o, struct seccomp_program *out,
                           struct moat_error *err)
 {
@@ -259,7 +425,13 @@ int seccomp_rules_compile(const struct seccomp_options *o, struct seccomp_progra
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx)
         return error_set(err, -ENOMEM, "seccomp: seccomp_init failed");
-    int r = filter_build(ctx, o, err);
+    return export_program(ctx, filter_build(ctx, o, err), out, err);
+}
+
+/* libseccomp's program for ctx (released here), read back into out. */
+static int export_program(scmp_filter_ctx ctx, int r, struct seccomp_program *out,
+                          struct moat_error *err)
+{
     /* libseccomp 2.5 exports only to a descriptor: a memfd, read back. */
     int fd = r < 0 ? -1 : memfd_create("moat-seccomp", MFD_CLOEXEC);
     if (r == 0 && fd < 0)

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -22,6 +23,7 @@
 #include "net/sandbox_sockets.h"
 #include "net/services.h"
 #include "sandbox/context.h"
+#include "sandbox/guard/guard.h"
 #include "sandbox/env.h"
 #include "sandbox/report.h"
 #include "sandbox/rlimits.h"
@@ -39,7 +41,7 @@ struct supervisor {
     struct net_services *net;
     struct firewall *firewall;
     pid_t init;
-    struct loop_watch sig_w, report_w;
+    struct loop_watch sig_w, report_w, events_w;
     struct loop_timer timeout;
     bool timed_out, have_report, exited;
     struct report report;
@@ -108,6 +110,40 @@ static void on_report(struct loop_watch *w, uint32_t events)
     w->fd = -1;
 }
 
+/* The text of a refusal for a terminal: the workload chose the path, so
+ * anything but printable ASCII is escaped (no terminal control sequences). */
+static void print_escaped(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+            fputc(*p, out);
+        else
+            fprintf(out, "\\x%02x", *p);
+}
+
+static void on_events(struct loop_watch *w, uint32_t events)
+{
+    (void)events;
+    struct guard_event ev;
+    ssize_t n;
+    while ((n = read(w->fd, &ev, sizeof ev)) == (ssize_t)sizeof ev) {
+        ev.op[sizeof ev.op - 1] = ev.path[sizeof ev.path - 1] = ev.why[sizeof ev.why - 1] = '\0';
+        fputs("moat: refused ", stderr);
+        print_escaped(stderr, ev.op);
+        fputc(' ', stderr);
+        print_escaped(stderr, ev.path);
+        fputs(": ", stderr);
+        print_escaped(stderr, ev.why);
+        fputc('\n', stderr);
+    }
+    if (n == 0) {
+        struct supervisor *s = w->data;
+        loop_del(s->loop, w);
+        close(w->fd);
+        w->fd = -1;
+    }
+}
+
 static void on_timeout(struct loop_timer *t)
 {
     struct supervisor *s = t->data;
@@ -144,10 +180,12 @@ static void raise_nofile(void)
 
 static int run_sandbox(struct supervisor *s, const struct moat_policy *p, struct moat_error *err)
 {
-    int report[2] = { -1, -1 }, alive[2] = { -1, -1 }, chan[2] = { -1, -1 };
+    int report[2] = { -1, -1 }, alive[2] = { -1, -1 }, chan[2] = { -1, -1 },
+        events[2] = { -1, -1 };
     bool want_chan = s->net != NULL;
     int r = 0;
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(alive, O_CLOEXEC) < 0 ||
+        pipe2(events, O_CLOEXEC | O_NONBLOCK) < 0 ||
         (want_chan && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0)) {
         r = error_set_errno(err, -errno, "cannot create a pipe");
         goto out;
@@ -169,6 +207,7 @@ static int run_sandbox(struct supervisor *s, const struct moat_policy *p, struct
     s->c.report_fd = report[1];
     s->c.alive_fd = alive[0];
     s->c.chan_fd = chan[1];
+    s->c.events_fd = events[1];
 
     unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
                           CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
@@ -187,11 +226,13 @@ static int run_sandbox(struct supervisor *s, const struct moat_policy *p, struct
         close(s->sig_w.fd);
         if (chan[0] >= 0)
             close(chan[0]);
+        close(events[0]);
         sandbox_init_main(&s->c);
     }
     close(report[1]);
     close(alive[0]);
-    report[1] = alive[0] = -1;
+    close(events[1]);
+    report[1] = alive[0] = events[1] = -1;
     if (chan[1] >= 0) {
         close(chan[1]);
         chan[1] = -1;
@@ -200,6 +241,9 @@ static int run_sandbox(struct supervisor *s, const struct moat_policy *p, struct
     report[0] = -1;
     loop_add(s->loop, &s->sig_w, EPOLLIN);
     loop_add(s->loop, &s->report_w, EPOLLIN);
+    s->events_w = (struct loop_watch){ .fd = events[0], .cb = on_events, .data = s };
+    events[0] = -1;
+    loop_add(s->loop, &s->events_w, EPOLLIN);
     if (s->net) {
         net_services_attach(s->net, chan[0], s->init, s->c.argv.v);
         chan[0] = -1; /* the services own it now */
@@ -226,6 +270,8 @@ static int run_sandbox(struct supervisor *s, const struct moat_policy *p, struct
     /* The init is gone, so every write end of the report pipe is closed. */
     if (s->report_w.fd >= 0)
         s->have_report |= report_receive(s->report_w.fd, &s->report) == 1;
+    if (s->events_w.fd >= 0) /* refusals written just before the end */
+        on_events(&s->events_w, EPOLLIN);
     r = status_of(s, err);
 out_mask:
     loop_timer_disarm(s->loop, &s->timeout);
@@ -233,6 +279,10 @@ out_mask:
         close(s->report_w.fd);
     if (s->sig_w.fd >= 0)
         close(s->sig_w.fd);
+    if (s->events_w.fd >= 0) {
+        loop_del(s->loop, &s->events_w);
+        close(s->events_w.fd);
+    }
     sigprocmask(SIG_SETMASK, &old, NULL);
 out:
     for (int i = 0; i < 2; i++) {
@@ -240,6 +290,8 @@ out:
             close(report[i]);
         if (alive[i] >= 0)
             close(alive[i]);
+        if (events[i] >= 0)
+            close(events[i]);
     }
     if (chan[0] >= 0)
         close(chan[0]);
@@ -252,8 +304,10 @@ int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct mo
                 struct moat_error *err)
 {
     struct supervisor s = { .c = { .p = p, .uid = getuid(), .gid = getgid(), .report_fd = -1,
-                                   .alive_fd = -1, .chan_fd = -1 },
-                            .report_w = { .fd = -1 }, .sig_w = { .fd = -1 } };
+                                   .alive_fd = -1, .chan_fd = -1, .events_fd = -1,
+                                   .guard_sock = -1 },
+                            .report_w = { .fd = -1 }, .sig_w = { .fd = -1 },
+                            .events_w = { .fd = -1 } };
     int r = check_supported(p, err);
     if (r < 0)
         return r;

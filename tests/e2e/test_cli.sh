@@ -42,7 +42,7 @@ test_bad_testing_aid_values_are_125() {
     expect_contains "$ERR" "--debug-fakeip-lifetime 0: expected seconds, 1 to 86400"
     moat_run --debug-disable-layer seccomp -- true
     expect_eq "$RC" 125
-    expect_contains "$ERR" "expected landlock or mounts"
+    expect_contains "$ERR" "expected landlock, mounts or guard"
 }
 
 test_help_and_version() {
