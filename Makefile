@@ -61,7 +61,7 @@ $(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libmoat.a
 	@$$(CC) $(3) -o $$@ $$^ $(4)
 $(1)/tests/e2e/attack: $(1)/tests/e2e/attack.o
 	@echo "  LD      $$@"
-	@$$(CC) $(3) -o $$@ $$^
+	@$$(CC) $(3) -o $$@ $$^ -lpthread
 endef
 # The syscall filter's programs, compiled with libseccomp at build time from
 # src/sandbox/seccomp_rules.c (tools/seccomp_gen.c); both builds load them.

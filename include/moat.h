@@ -142,6 +142,10 @@ struct moat_run_options {
     const char *log_path;          /* append violations here (--log), or NULL */
     moat_violation_fn on_violation; /* and/or call this, or NULL */
     void *ctx;
+    /* Descriptors the command keeps besides 0, 1 and 2 (same numbers);
+     * every other one the caller has open is closed at its exec. */
+    const int *pass_fds;
+    size_t n_pass_fds;
 };
 
 /* moat_run with options (o may be NULL). */

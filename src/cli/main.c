@@ -85,7 +85,8 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     char *sh[] = { "/bin/sh", "-c", (char *)o.shell_command, NULL };
-    struct moat_run_options ro = { .log_path = o.log_path };
+    struct moat_run_options ro = { .log_path = o.log_path, .pass_fds = o.pass_fds,
+                                   .n_pass_fds = o.n_pass_fds };
     r = moat_run_ex(&p, o.shell_command ? sh : o.command, &ro, &err);
     if (r < 0)
         r = fail(&err);

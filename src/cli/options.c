@@ -19,6 +19,7 @@ enum {
     OPT_TIMEOUT, OPT_RLIMIT, OPT_NETWORK, OPT_ALLOW_UNIX, OPT_ALLOW_NESTED, OPT_DEBUG_DISABLE,
     OPT_DEBUG_FAKEIP,
     OPT_ALLOW_NET, OPT_DENY_NET, OPT_ALLOW_LOCAL_BINDING, OPT_EXPOSE, OPT_HOST_PORT, OPT_LOG,
+    OPT_PASS_FD, OPT_PROTECT, OPT_ALLOW_UNIX_SOCKET, OPT_TMP_SIZE,
 };
 
 static const struct option run_longopts[] = {
@@ -45,6 +46,10 @@ static const struct option run_longopts[] = {
     { "expose", required_argument, NULL, OPT_EXPOSE },
     { "host-port", required_argument, NULL, OPT_HOST_PORT },
     { "log", required_argument, NULL, OPT_LOG },
+    { "pass-fd", required_argument, NULL, OPT_PASS_FD },
+    { "protect", required_argument, NULL, OPT_PROTECT },
+    { "allow-unix-socket", required_argument, NULL, OPT_ALLOW_UNIX_SOCKET },
+    { "tmp-size", required_argument, NULL, OPT_TMP_SIZE },
     { "allow-unix-sockets", no_argument, NULL, OPT_ALLOW_UNIX },
     { "allow-nested-namespaces", no_argument, NULL, OPT_ALLOW_NESTED },
     { "debug-disable-layer", required_argument, NULL, OPT_DEBUG_DISABLE },
@@ -72,6 +77,9 @@ void options_print_run_help(void)
           "      --no-private-tmp       use the host's /tmp (per the rules) instead of a fresh one\n"
           "      --no-default-protections  lift all built-in protections (.git/hooks, .bashrc, ...)\n"
           "      --unprotect NAME       lift one built-in protection, e.g. .git/config\n"
+          "      --protect NAME         keep NAME read-only wherever it appears in writable\n"
+          "                             trees, e.g. .envrc or config/secrets.yml\n"
+          "      --tmp-size SIZE        bound the private /tmp and /dev/shm (each), e.g. 2G\n"
           "      --setenv NAME=VALUE    set a variable; --setenv NAME takes moat's own value\n"
           "      --pass-env NAME        pass a variable (or PREFIX_*) through from moat's environment\n"
           "      --cwd DIR              working directory inside the sandbox\n"
@@ -88,6 +96,10 @@ void options_print_run_help(void)
           "      --host-port PORT       let the command reach the host's loopback PORT\n"
           "      --log FILE             append one JSON line per denied connection or name\n"
           "      --allow-unix-sockets   permit AF_UNIX sockets (refused by default)\n"
+          "      --allow-unix-socket PATH  permit connecting to the Unix socket at PATH only\n"
+          "                             (repeatable; e.g. $SSH_AUTH_SOCK)\n"
+          "      --pass-fd N            keep descriptor N open in the command (all but 0, 1, 2\n"
+          "                             are closed otherwise)\n"
           "      --allow-nested-namespaces  permit unshare/setns/clone(CLONE_NEW*)\n"
           "  -h, --help                 this text\n"
           "\n"
@@ -218,6 +230,23 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
     case OPT_EXPOSE: return add_port(o, "expose", "expose", arg, err);
     case OPT_HOST_PORT: return add_port(o, "host-port", "hostPorts", arg, err);
     case OPT_LOG: o->log_path = arg; return 0;
+    case OPT_PASS_FD: {
+        char *end;
+        long fd = strtol(arg, &end, 10);
+        if (end == arg || *end || fd < 3 || fd > 65535)
+            return error_set(err, -EINVAL, "option --pass-fd %s: expected a descriptor number "
+                             "of 3 or more (0, 1 and 2 are always passed)", arg);
+        if (o->n_pass_fds == sizeof o->pass_fds / sizeof *o->pass_fds)
+            return error_set(err, -EINVAL, "option --pass-fd: at most %zu descriptors",
+                             sizeof o->pass_fds / sizeof *o->pass_fds);
+        o->pass_fds[o->n_pass_fds++] = (int)fd;
+        return 0;
+    }
+    case OPT_PROTECT: return add_list_item(o, "protect", "filesystem", "protect", arg, err);
+    case OPT_ALLOW_UNIX_SOCKET:
+        return add_list_item(o, "allow-unix-socket", "network", "allowUnixSockets", arg, err);
+    case OPT_TMP_SIZE:
+        return add_fragment(o, "tmp-size", "filesystem", "tmpSize", json_string(arg), err);
     case OPT_ALLOW_UNIX: return add_fragment(o, "allow-unix-sockets", "network", "allowUnixSockets", json_true(), err);
     case OPT_ALLOW_NESTED: return add_fragment(o, "allow-nested-namespaces", "process", "allowNestedNamespaces", json_true(), err);
     case OPT_DEBUG_DISABLE:

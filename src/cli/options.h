@@ -15,6 +15,8 @@ struct run_options {
     bool no_landlock, no_mount_protection, no_guard;
     unsigned fakeip_lifetime_s;
     const char *log_path; /* --log */
+    int pass_fds[64];     /* --pass-fd */
+    size_t n_pass_fds;
 };
 
 /* Parse `moat run` arguments (argv[0] is "run").  0, 1 for --help (printed),

@@ -11,6 +11,7 @@ struct fs_rules {
     struct moat_strv writable;  /* allowWrite roots that exist, shared with the host */
     struct moat_strv read_only; /* kept read-only inside them, existing or not: denyWrite,
                                  * protections found at the roots, the policy file, PATH */
+    struct moat_strv read_only_why; /* for each, the rule: "denyWrite", ".bashrc", "PATH" */
     struct moat_strv hidden;    /* denyRead paths */
     char *home;                 /* $HOME, or NULL */
 };

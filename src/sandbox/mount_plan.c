@@ -44,6 +44,12 @@ const char *mount_op_kind_name(enum mount_op_kind k)
 
 int mount_plan_add(struct mount_plan *plan, const char *path, enum mount_op_kind kind)
 {
+    return mount_plan_add_why(plan, path, kind, NULL);
+}
+
+int mount_plan_add_why(struct mount_plan *plan, const char *path, enum mount_op_kind kind,
+                       const char *why)
+{
     for (size_t i = 0; i < plan->n; i++)
         if (plan->ops[i].kind == kind && strcmp(plan->ops[i].path, path) == 0)
             return 0;
@@ -54,7 +60,8 @@ int mount_plan_add(struct mount_plan *plan, const char *path, enum mount_op_kind
     char *copy = strdup(path);
     if (!copy)
         return -ENOMEM;
-    plan->ops[plan->n++] = (struct mount_op){ .path = copy, .kind = kind, .src = -1 };
+    plan->ops[plan->n++] = (struct mount_op){ .path = copy, .kind = kind, .src = -1,
+                                              .why = why ? why : mount_op_kind_name(kind) };
     return 0;
 }
 
@@ -81,13 +88,13 @@ static bool in_roots(const struct moat_policy *p, const char *path)
 }
 
 static int plan_add_joined(const struct moat_policy *p, struct mount_plan *plan, const char *dir,
-                           const char *name, enum mount_op_kind kind)
+                           const char *name, enum mount_op_kind kind, const char *why)
 {
     char buf[4096];
     int n = snprintf(buf, sizeof buf, "%s/%s", strcmp(dir, "/") ? dir : "", name);
     if (n < 0 || (size_t)n >= sizeof buf || !in_roots(p, buf))
         return 0; /* longer than any path the kernel resolves, or not writable */
-    return mount_plan_add(plan, buf, kind);
+    return mount_plan_add_why(plan, buf, kind, why);
 }
 
 /* The caller's $PATH directories (absolute entries only; a relative one
@@ -103,7 +110,7 @@ static int plan_add_path_dirs(const struct moat_policy *p, struct mount_plan *pl
             dir[n] = '\0';
             while (n > 1 && dir[n - 1] == '/')
                 dir[--n] = '\0';
-            int r = in_roots(p, dir) ? mount_plan_add(plan, dir, OP_PROTECT) : 0;
+            int r = in_roots(p, dir) ? mount_plan_add_why(plan, dir, OP_PROTECT, "PATH") : 0;
             if (r < 0)
                 return r;
         }
@@ -140,7 +147,7 @@ static int plan_add_protections(const struct moat_policy *p, const char *home,
         }
         if (e->scope == PROTECT_HOME) {
             if (home)
-                r = plan_add_joined(p, plan, home, e->match, OP_PROTECT);
+                r = plan_add_joined(p, plan, home, e->match, OP_PROTECT, e->name);
             continue;
         }
         /* The entry ".git" itself is pinned, not made read-only: it cannot
@@ -148,11 +155,11 @@ static int plan_add_protections(const struct moat_policy *p, const char *home,
         bool git = strcmp(e->name, PROTECTED_GIT_ENTRY) == 0;
         for (size_t i = 0; i < n_tops && r == 0; i++)
             r = plan_add_joined(p, plan, tops[i], e->scope == PROTECT_GITDIR ? e->name : e->match,
-                                git ? OP_PIN : OP_PROTECT);
+                                git ? OP_PIN : OP_PROTECT, e->name);
     }
     for (size_t k = 0; k < p->fs.protect.n && r == 0; k++)
         for (size_t i = 0; i < n_tops && r == 0; i++)
-            r = plan_add_joined(p, plan, tops[i], p->fs.protect.v[k], OP_PROTECT);
+            r = plan_add_joined(p, plan, tops[i], p->fs.protect.v[k], OP_PROTECT, "protect");
     return r;
 }
 
@@ -219,7 +226,7 @@ int mount_plan_build(const struct moat_policy *p, const char *home, struct mount
     if ((r = plan_add_protections(p, home, plan)) < 0)
         goto fail;
     /* The policy file must not be rewritable by the workload it governs. */
-    if (p->source && (r = mount_plan_add(plan, p->source, OP_PROTECT)) < 0)
+    if (p->source && (r = mount_plan_add_why(plan, p->source, OP_PROTECT, "the policy file")) < 0)
         goto fail;
     mount_plan_sort(plan);
     return 0;

@@ -31,6 +31,7 @@ struct mount_op {
     char *as_written; /* the policy's spelling (messages), or NULL when the same */
     enum mount_op_kind kind;
     int src;          /* the mount builder's O_PATH fd of the host path, or -1 */
+    const char *why;  /* for messages: the protection's name, "denyWrite", ... (static) */
 };
 
 struct mount_plan {
@@ -42,8 +43,11 @@ struct mount_plan {
  * -ENOMEM or 0. */
 int mount_plan_build(const struct moat_policy *p, const char *home, struct mount_plan *plan);
 
-/* Add one operation (duplicates of kind+path are dropped).  -ENOMEM or 0. */
+/* Add one operation (duplicates of kind+path are dropped).  -ENOMEM or 0.
+ * `why` (static, may be NULL) names the rule in messages. */
 int mount_plan_add(struct mount_plan *plan, const char *path, enum mount_op_kind kind);
+int mount_plan_add_why(struct mount_plan *plan, const char *path, enum mount_op_kind kind,
+                       const char *why);
 
 /* Add an OP_PIN for every directory strictly between a writable root (any
  * of `roots`, resolved) and each deny, protect and pin target below it:

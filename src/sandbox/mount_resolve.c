@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -233,6 +234,50 @@ static int read_pointer(const struct host_view *h, const char *file, const char 
         snprintf(out, size, "%s", target);
     else if (join(out, size, base, target) < 0)
         return -ENAMETOOLONG;
+    return path_clean_absolute(out) ? 0 : -EINVAL;
+}
+
+int resolve_git_hooks_path(const struct host_view *h, const char *config, const char *base,
+                           const char *home, char *out, size_t size)
+{
+    char buf[65536];
+    int r = read_small(h, config, buf, sizeof buf);
+    if (r < 0)
+        return r;
+    bool in_core = false;
+    char value[4096] = "";
+    for (char *line = buf, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        line += strspn(line, " \t");
+        if (*line == '[') {
+            in_core = strncasecmp(line, "[core]", 6) == 0;
+            continue;
+        }
+        if (!in_core || strncasecmp(line, "hookspath", 9) != 0)
+            continue;
+        char *v = line + 9;
+        v += strspn(v, " \t");
+        if (*v != '=')
+            continue;
+        v++;
+        v += strspn(v, " \t\"");
+        size_t len = strcspn(v, "\"#;\r");
+        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+            len--;
+        snprintf(value, sizeof value, "%.*s", (int)len, v); /* the last one wins, as in git */
+    }
+    if (!value[0])
+        return -ENOENT;
+    if (value[0] == '~' && value[1] == '/' && home)
+        r = join(out, size, home, value + 2) < 0 ? -ENAMETOOLONG : 0;
+    else if (value[0] == '/')
+        r = snprintf(out, size, "%s", value) >= (int)size ? -ENAMETOOLONG : 0;
+    else
+        r = join(out, size, base, value);
+    if (r < 0)
+        return r;
     return path_clean_absolute(out) ? 0 : -EINVAL;
 }
 

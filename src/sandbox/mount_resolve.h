@@ -38,4 +38,11 @@ int resolve_host_symlinks(const struct host_view *h, const char *path, symlink_f
 int resolve_gitdir_file(const struct host_view *h, const char *dotgit, char *gitdir,
                         size_t gsize, char *commondir, size_t csize);
 
+/* core.hooksPath in the git config file `config` (a plain reading: the
+ * [core] section of that file, includes not followed), as an absolute
+ * path: "~/" is taken from home, a relative path from `base`.  0 with out
+ * filled, -ENOENT when unset or the file is absent. */
+int resolve_git_hooks_path(const struct host_view *h, const char *config, const char *base,
+                           const char *home, char *out, size_t size);
+
 #endif

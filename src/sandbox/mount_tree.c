@@ -269,13 +269,45 @@ static int resolve_ops(struct tree *t, struct mount_plan *plan, bool grants)
     return 0;
 }
 
+/* A core.hooksPath (in a root's repository config, or the user's global
+ * git config) that lies in a writable tree holds hooks like .git/hooks. */
+static int add_hooks_path(struct tree *t, struct mount_plan *plan, const char *config,
+                          const char *base)
+{
+    char hooks[4096];
+    if (resolve_git_hooks_path(&t->h, config, base, t->rules->home, hooks, sizeof hooks) < 0)
+        return 0;
+    int r = mount_plan_add_why(plan, hooks, OP_PROTECT, ".git/hooks");
+    return r < 0 ? error_set(t->err, r, "out of memory") : 0;
+}
+
 /* Protections for the git directory a `.git` file at the top of a
- * writable root points to (a linked worktree's or a submodule's), and for
- * the common directory that one names. */
+ * writable root points to (a linked worktree's or a submodule's), for the
+ * common directory that one names, and for the hooks directories git is
+ * configured to use instead of .git/hooks. */
 static int add_gitdir_files(struct tree *t, struct mount_plan *plan)
 {
     if (!protected_name_active(t->p, PROTECTED_GIT_ENTRY) && !protected_name_active(t->p, ".git/config"))
         return 0;
+    int r = 0;
+    if (protected_name_active(t->p, ".git/hooks") && t->rules->home) {
+        char global[4096];
+        snprintf(global, sizeof global, "%s/.gitconfig", t->rules->home);
+        for (size_t i = 0; i < t->rules->writable.n && r == 0; i++)
+            r = add_hooks_path(t, plan, global, t->rules->writable.v[i]);
+        snprintf(global, sizeof global, "%s/.config/git/config", t->rules->home);
+        for (size_t i = 0; i < t->rules->writable.n && r == 0; i++)
+            r = add_hooks_path(t, plan, global, t->rules->writable.v[i]);
+    }
+    for (size_t i = 0; i < t->rules->writable.n && r == 0; i++) {
+        char config[4096];
+        snprintf(config, sizeof config, "%s/.git/config",
+                 strcmp(t->rules->writable.v[i], "/") ? t->rules->writable.v[i] : "");
+        if (protected_name_active(t->p, ".git/hooks"))
+            r = add_hooks_path(t, plan, config, t->rules->writable.v[i]);
+    }
+    if (r < 0)
+        return r;
     for (size_t i = 0; i < t->rules->writable.n; i++) {
         char dotgit[4096], gitdir[4096], common[4096];
         snprintf(dotgit, sizeof dotgit, "%s/.git",
@@ -286,13 +318,13 @@ static int add_gitdir_files(struct tree *t, struct mount_plan *plan)
         for (size_t d = 0; d < 2; d++) {
             if (!dirs[d][0])
                 continue;
-            int r = mount_plan_add(plan, dirs[d], OP_PIN);
+            r = mount_plan_add_why(plan, dirs[d], OP_PIN, ".git");
             for (const struct protected_name *e = protected_names; e->name && r == 0; e++) {
                 if (e->scope != PROTECT_GITDIR || !protected_name_active(t->p, e->name))
                     continue;
                 char buf[4096];
                 if (snprintf(buf, sizeof buf, "%s/%s", dirs[d], e->match) < (int)sizeof buf)
-                    r = mount_plan_add(plan, buf, OP_PROTECT);
+                    r = mount_plan_add_why(plan, buf, OP_PROTECT, e->name);
             }
             if (r < 0)
                 return error_set(t->err, r, "out of memory");
@@ -313,9 +345,15 @@ static int record_rules(struct tree *t, const struct mount_plan *plan)
                                      : NULL;
         if (!list || !in_writable(t, op->path))
             continue;
+        bool ro = list == &t->rules->read_only;
         int r = strv_push(list, op->path);
-        if (r == 0 && op->as_written && in_writable(t, op->as_written))
+        if (r == 0 && ro)
+            r = strv_push(&t->rules->read_only_why, op->why);
+        if (r == 0 && op->as_written && in_writable(t, op->as_written)) {
             r = strv_push(list, op->as_written);
+            if (r == 0 && ro)
+                r = strv_push(&t->rules->read_only_why, op->why);
+        }
         if (r < 0)
             return error_set(t->err, r, "out of memory");
     }
@@ -563,6 +601,7 @@ void fs_rules_free(struct fs_rules *r)
 {
     strv_free(&r->writable);
     strv_free(&r->read_only);
+    strv_free(&r->read_only_why);
     strv_free(&r->hidden);
     free(r->home);
     *r = (struct fs_rules){ 0 };

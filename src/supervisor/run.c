@@ -311,6 +311,14 @@ int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct mo
     int r = check_supported(p, err);
     if (r < 0)
         return r;
+    for (size_t i = 0; o && i < o->n_pass_fds; i++)
+        if (o->pass_fds[i] < 3 || fcntl(o->pass_fds[i], F_GETFD) < 0)
+            return error_set(err, -EBADF, "descriptor %d to pass to the command is not open",
+                             o->pass_fds[i]);
+    if (o) {
+        s.c.pass_fds = o->pass_fds;
+        s.c.n_pass_fds = o->n_pass_fds;
+    }
     if ((r = loop_new(&s.loop)) < 0)
         return error_set_errno(err, r, "cannot create the event loop");
     if (sandbox_sockets_needed(p)) {

@@ -122,7 +122,11 @@ static bool check_inside_gitdir(const struct guard_rules *g, const char **r, siz
             return gitdir_entry(g, name, v);
         }
     /* Submodules' git directories (.git/modules/NAME..., NAME may contain
-     * '/') and linked worktrees' (.git/worktrees/NAME). */
+     * '/') and linked worktrees' (.git/worktrees/NAME): a directory moved
+     * in there may arrive with a config and hooks. */
+    if ((comp_is(r[0], "modules") || comp_is(r[0], "worktrees")) && n <= 2 &&
+        a == GUARD_REPLACE && is_dir)
+        return gitdir_entry(g, ".git/config", v);
     if (comp_is(r[0], "modules") && n >= 2) {
         for (size_t i = 1; i < n; i++)
             if (comp_is(r[i], "hooks"))
@@ -140,8 +144,6 @@ static bool check_inside_gitdir(const struct guard_rules *g, const char **r, siz
         (comp_is(r[2], "config.worktree") || comp_is(r[2], "commondir")))
         return gitdir_entry(g, comp_is(r[2], "commondir") ? ".git/commondir" : ".git/config.worktree",
                             v);
-    if (comp_is(r[0], "worktrees") && n == 2 && a == GUARD_REPLACE && is_dir)
-        return gitdir_entry(g, ".git/commondir", v);
     return false;
 }
 
@@ -222,10 +224,14 @@ bool guard_rules_check(const struct guard_rules *g, const char *path, enum guard
     const struct moat_strv *ro = &g->fs->read_only, *hidden = &g->fs->hidden;
     bool moves = a == GUARD_REPLACE || a == GUARD_REMOVE;
     for (size_t i = 0; i < ro->n; i++) {
+        const char *rule = i < g->fs->read_only_why.n ? g->fs->read_only_why.v[i] : "denyWrite";
+        char lift[96] = "";
+        if (protected_name_find(rule))
+            snprintf(lift, sizeof lift, "; --unprotect %s lifts it", rule);
         if (within(path, ro->v[i]) && !regranted(g, path, ro->v[i]))
-            return refuse(v, "%s is kept read-only", ro->v[i]);
+            return refuse(v, "%s is kept read-only (%s%s)", ro->v[i], rule, lift);
         if (moves && within(ro->v[i], path))
-            return refuse(v, "it holds %s, which is kept read-only", ro->v[i]);
+            return refuse(v, "it holds %s, which is kept read-only (%s%s)", ro->v[i], rule, lift);
     }
     for (size_t i = 0; i < hidden->n; i++)
         if (moves && within(hidden->v[i], path) && strcmp(hidden->v[i], path) != 0)
