@@ -13,6 +13,7 @@ struct fs_rules {
                                  * protections found at the roots, the policy file, PATH */
     struct moat_strv read_only_why; /* for each, the rule: "denyWrite", ".bashrc", "PATH" */
     struct moat_strv hidden;    /* denyRead paths */
+    struct moat_strv grants;    /* allowWrite/allowRead paths that do not exist yet, inside them */
     char *home;                 /* $HOME, or NULL */
 };
 

@@ -28,6 +28,7 @@
 #include "util/strv.h"
 
 #define STAGE "/tmp"
+#define ABSENT (-2) /* an op's src: a candidate found absent, dropped */
 #define RO_ATTRS (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
 
 /* The system baseline visible in the "listed" read model. */
@@ -237,8 +238,18 @@ static int resolve_ops(struct tree *t, struct mount_plan *plan, bool grants)
     for (size_t i = 0; i < plan->n; i++) {
         struct mount_op *op = &plan->ops[i];
         bool grant = op->kind == OP_ALLOW_READ || op->kind == OP_ALLOW_WRITE;
-        if (grant != grants || op->src >= 0 || op->as_written)
+        if (grant != grants || op->src != -1 || op->as_written)
             continue;
+        /* A protected name the table (or the policy's protect list) puts at
+         * the top of a tree: most are absent, and an absent name is the
+         * write guard's alone (it refuses creating it).  One stat decides. */
+        struct stat st;
+        if ((op->kind == OP_PROTECT || op->kind == OP_PIN) &&
+            (protected_name_find(op->why) || strcmp(op->why, "protect") == 0) &&
+            fstatat(t->h.oldroot, op->path + 1, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            op->src = ABSENT;
+            continue;
+        }
         char canon[4096];
         int r = resolve_host_path(&t->h, op->path, &op->src, canon, sizeof canon);
         if (r < 0)
@@ -339,10 +350,12 @@ static int record_rules(struct tree *t, const struct mount_plan *plan)
 {
     for (size_t i = 0; i < plan->n; i++) {
         const struct mount_op *op = &plan->ops[i];
+        bool grant = op->kind == OP_ALLOW_WRITE || op->kind == OP_ALLOW_READ;
         struct moat_strv *list = op->kind == OP_DENY_READ ? &t->rules->hidden
                                  : op->kind == OP_DENY_WRITE || op->kind == OP_PROTECT
                                      ? &t->rules->read_only
-                                     : NULL;
+                                 : grant && op->src < 0 ? &t->rules->grants
+                                                        : NULL;
         if (!list || !in_writable(t, op->path))
             continue;
         bool ro = list == &t->rules->read_only;
@@ -375,6 +388,9 @@ static int prepare_plan(struct tree *t, const char *home, struct mount_plan *pla
     struct mount_plan links = { 0 };
     for (size_t i = 0; i < plan->n && r == 0; i++) {
         struct mount_op *op = &plan->ops[i];
+        /* Equal spellings: no symlink on the way, nothing to check. */
+        if (op->src == ABSENT || !op->as_written)
+            continue;
         bool grant = op->kind == OP_ALLOW_READ || op->kind == OP_ALLOW_WRITE;
         struct symlink_check c = { t, op, grant ? NULL : &links };
         const char *spelled = op->as_written ? op->as_written : op->path;
@@ -388,7 +404,8 @@ static int prepare_plan(struct tree *t, const char *home, struct mount_plan *pla
     size_t o = 0;
     for (size_t i = 0; i < plan->n; i++) {
         struct mount_op *op = &plan->ops[i];
-        if ((op->kind == OP_PROTECT || op->kind == OP_PIN) && !in_writable(t, op->path)) {
+        if (op->src == ABSENT ||
+            ((op->kind == OP_PROTECT || op->kind == OP_PIN) && !in_writable(t, op->path))) {
             free(op->path);
             free(op->as_written);
             if (op->src >= 0)
@@ -603,6 +620,7 @@ void fs_rules_free(struct fs_rules *r)
     strv_free(&r->read_only);
     strv_free(&r->read_only_why);
     strv_free(&r->hidden);
+    strv_free(&r->grants);
     free(r->home);
     *r = (struct fs_rules){ 0 };
 }

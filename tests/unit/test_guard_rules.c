@@ -195,6 +195,19 @@ TEST(protect_patterns_and_unprotect)
     world_free(&w);
 }
 
+TEST(a_granted_path_that_does_not_exist_cannot_be_redirected)
+{
+    struct world w;
+    world_init(&w);
+    strv_push(&w.fs.grants, "/w/build/out");
+    CHECK(refused(&w, "/w/build/out", GUARD_REPLACE, true)); /* a symlink there */
+    CHECK(refused(&w, "/w/build", GUARD_REPLACE, true));     /* or above it */
+    CHECK(!refused(&w, "/w/build", GUARD_CREATE, true));     /* a plain directory is fine */
+    CHECK(!refused(&w, "/w/build/out", GUARD_CREATE, true));
+    CHECK(!refused(&w, "/w/other", GUARD_REPLACE, true));
+    world_free(&w);
+}
+
 int main(void)
 {
     RUN(outside_writable_trees_the_kernel_decides);
@@ -206,5 +219,6 @@ int main(void)
     RUN(paths_the_policy_names);
     RUN(most_specific_rule_wins);
     RUN(protect_patterns_and_unprotect);
+    RUN(a_granted_path_that_does_not_exist_cannot_be_redirected);
     return UNIT_DONE();
 }

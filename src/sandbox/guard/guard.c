@@ -59,7 +59,12 @@ int guard_new(const struct moat_policy *p, const struct fs_rules *rules, int eve
     if (!g)
         return error_set(err, -ENOMEM, "out of memory");
     *g = (struct guard){ .listener = -1, .events_fd = events_fd, .p = p, .fs = rules,
-                         .opts = guard_options_for(p, rules) };
+                         .opts = guard_options_for(p, rules),
+                         .root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) };
+    if (g->root < 0) {
+        free(g);
+        return error_set_errno(err, -errno, "write guard: cannot open the root");
+    }
     g->rules = (struct guard_rules){ .fs = rules, .p = p };
     if (any_unprotected_git(p)) {
         g->rules.gitdir_is_new = gitdir_is_new;
@@ -80,6 +85,8 @@ void guard_free(struct guard *g)
         return;
     if (g->listener >= 0)
         close(g->listener);
+    if (g->root >= 0)
+        close(g->root);
     free(g->new_gitdirs);
     free(g->sockets);
     free(g);
@@ -115,10 +122,14 @@ int guard_ptrace_cap(bool raise)
 int guard_read_mem(struct guard_call *c, uint64_t addr, void *buf, size_t len)
 {
     struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
-    guard_ptrace_cap(true);
     ssize_t n = process_vm_readv(c->task.tid, &local, 1, &remote, 1, 0);
     int e = errno;
-    guard_ptrace_cap(false);
+    if (n < 0 && e == EPERM) { /* a non-dumpable caller */
+        guard_ptrace_cap(true);
+        n = process_vm_readv(c->task.tid, &local, 1, &remote, 1, 0);
+        e = errno;
+        guard_ptrace_cap(false);
+    }
     if (n < 0)
         return e == ESRCH ? -ESRCH : -EFAULT;
     return (size_t)n == len ? 0 : -EFAULT;
@@ -232,16 +243,10 @@ static void handle(struct guard *g, const struct seccomp_notif *req)
     long result;
     int inject = -1;
     bool cloexec = false;
-    guard_ptrace_cap(true);
-    int r = guard_task_open(&c.task, (pid_t)req->pid);
-    guard_ptrace_cap(false);
-    if (r < 0) {
-        result = r;
-    } else {
-        result = guard_fs_call(&c, &inject, &cloexec);
-        if (result == -ENOSYS)
-            result = guard_net_call(&c);
-    }
+    guard_task_open(&c.task, (pid_t)req->pid, g->root);
+    result = guard_fs_call(&c, &inject, &cloexec);
+    if (result == -ENOSYS)
+        result = guard_net_call(&c);
     guard_task_close(&c.task);
     if (!c.answered)
         answer(g, req, result, inject, cloexec);

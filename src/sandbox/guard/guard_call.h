@@ -21,6 +21,7 @@ struct file_id {
 
 struct guard {
     int listener, events_fd;
+    int root; /* O_PATH of "/" */
     const struct moat_policy *p;
     const struct fs_rules *fs;
     struct guard_rules rules;

@@ -49,13 +49,17 @@ int guard_net_init(struct guard *g, struct moat_error *err)
 /* The caller's socket fd as one of ours (the same open file). */
 static int fetch_socket(struct guard_call *c, int fd)
 {
-    guard_ptrace_cap(true);
     int pidfd = (int)syscall(SYS_pidfd_open, c->task.tid, PIDFD_THREAD);
-    if (pidfd < 0)
+    if (pidfd < 0 && guard_task_status(&c->task) == 0)
         pidfd = (int)syscall(SYS_pidfd_open, c->task.tgid, 0);
     int sock = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
     int e = errno;
-    guard_ptrace_cap(false);
+    if (sock < 0 && pidfd >= 0 && e == EPERM) { /* a non-dumpable caller */
+        guard_ptrace_cap(true);
+        sock = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+        e = errno;
+        guard_ptrace_cap(false);
+    }
     if (pidfd >= 0)
         close(pidfd);
     if (sock < 0)
@@ -179,11 +183,8 @@ static long op_connect(struct guard_call *c, int fd, uint64_t addr, uint64_t add
     _cleanup_close_ int start = -1, target = -1;
     if (path[0] == '/')
         start = fcntl(c->task.root, F_DUPFD_CLOEXEC, 3);
-    else {
-        guard_ptrace_cap(true);
+    else
         start = guard_task_dirfd(&c->task, AT_FDCWD);
-        guard_ptrace_cap(false);
-    }
     if (start < 0)
         return start;
     if ((r = guard_walk_full(&c->task, start, path, true, &target)) < 0)

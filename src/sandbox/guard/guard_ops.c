@@ -30,18 +30,7 @@
  * own before it creates anything; 022 when it cannot be read. */
 static void take_umask(struct guard_call *c)
 {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)c->task.tid);
-    mode_t mask = 022;
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-    if (n > 0) {
-        buf[n] = '\0';
-        const char *u = strstr(buf, "\nUmask:");
-        if (u)
-            mask = (mode_t)strtol(u + 7, NULL, 8) & 0777;
-    }
-    umask(mask);
+    umask(guard_task_status(&c->task) == 0 ? (mode_t)c->task.umask : 022);
 }
 
 static int read_path(struct guard_call *c, uint64_t addr, char *buf, size_t size)
@@ -59,9 +48,7 @@ static int task_start(struct guard_call *c, int dirfd, const char *path)
         int fd = fcntl(c->task.root, F_DUPFD_CLOEXEC, 3);
         return fd < 0 ? -errno : fd;
     }
-    guard_ptrace_cap(true);
     int fd = guard_task_dirfd(&c->task, dirfd);
-    guard_ptrace_cap(false);
     if (fd < 0)
         return fd;
     struct stat st;
@@ -462,9 +449,7 @@ static long op_link(struct guard_call *c, int olddirfd, uint64_t old_addr, int n
     int oldparent = -1, newparent = -1, source = -1;
     bool trailing;
     if (!*oldp && (flags & AT_EMPTY_PATH)) {
-        guard_ptrace_cap(true);
         source = guard_task_dirfd(&c->task, olddirfd);
-        guard_ptrace_cap(false);
         r = source < 0 ? source : 0;
     } else if ((r = resolve_name(c, olddirfd, oldp, &oldparent, oldlast, sizeof oldlast,
                                  &trailing)) == 0 &&

@@ -236,6 +236,12 @@ bool guard_rules_check(const struct guard_rules *g, const char *path, enum guard
     for (size_t i = 0; i < hidden->n; i++)
         if (moves && within(hidden->v[i], path) && strcmp(hidden->v[i], path) != 0)
             return refuse(v, "it holds %s, which is hidden", hidden->v[i]);
+    /* A path the policy grants that does not exist yet: a symlink or a
+     * moved-in tree there would redirect what the next run grants. */
+    for (size_t i = 0; i < g->fs->grants.n; i++)
+        if (a == GUARD_REPLACE && within(g->fs->grants.v[i], path))
+            return refuse(v, "the policy grants %s; a link or a tree moved there would "
+                          "redirect the grant", g->fs->grants.v[i]);
 
     size_t rootlen = strcmp(root, "/") ? strlen(root) : 0;
     const char *rel = path[rootlen] == '/' ? path + rootlen + 1 : path + rootlen;

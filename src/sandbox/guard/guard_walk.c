@@ -38,42 +38,48 @@ static int identity(int fd, unsigned long long *mnt, unsigned long long *ino)
     return 0;
 }
 
-int guard_task_open(struct guard_task *t, pid_t tid)
+void guard_task_open(struct guard_task *t, pid_t tid, int root)
 {
-    *t = (struct guard_task){ .tid = tid, .tgid = tid, .root = -1, .cwd = -1 };
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/root", (int)tid);
-    t->root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (t->root < 0)
+    *t = (struct guard_task){ .tid = tid, .umask = -1, .root = root, .cwd = -1 };
+    identity(root, &t->root_mnt, &t->root_ino);
+}
+
+int guard_task_status(struct guard_task *t)
+{
+    if (t->tgid)
+        return 0;
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)t->tid);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return errno == ENOENT ? -ESRCH : -errno;
-    /* The thread group, for /proc/self. */
-    snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-    _cleanup_close_ int st = open(path, O_RDONLY | O_CLOEXEC);
-    char buf[1024];
-    ssize_t n = st < 0 ? -1 : read(st, buf, sizeof buf - 1);
-    if (n > 0) {
-        buf[n] = '\0';
-        const char *tg = strstr(buf, "\nTgid:");
-        if (tg)
-            t->tgid = (pid_t)strtol(tg + 6, NULL, 10);
-    }
-    unsigned long long mnt, ino;
-    _cleanup_close_ int ours = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int r = identity(t->root, &t->root_mnt, &t->root_ino);
-    if (r < 0)
-        return r;
-    t->root_is_ours = ours >= 0 && identity(ours, &mnt, &ino) == 0 && mnt == t->root_mnt &&
-                      ino == t->root_ino;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    if (n <= 0)
+        return -ESRCH;
+    buf[n] = '\0';
+    const char *tg = strstr(buf, "\nTgid:"), *um = strstr(buf, "\nUmask:");
+    t->tgid = tg ? (pid_t)strtol(tg + 6, NULL, 10) : t->tid;
+    t->umask = um ? (int)(strtol(um + 7, NULL, 8) & 0777) : 022;
     return 0;
+}
+
+int guard_task_proc_open(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd >= 0 || (errno != EACCES && errno != EPERM))
+        return fd < 0 ? (errno == ENOENT ? -ESRCH : -errno) : fd;
+    guard_ptrace_cap(true);
+    fd = open(path, flags | O_CLOEXEC);
+    int e = errno;
+    guard_ptrace_cap(false);
+    return fd < 0 ? -e : fd;
 }
 
 void guard_task_close(struct guard_task *t)
 {
-    if (t->root >= 0)
-        close(t->root);
     if (t->cwd >= 0)
         close(t->cwd);
-    t->root = t->cwd = -1;
+    t->cwd = -1;
 }
 
 int guard_task_dirfd(struct guard_task *t, int dirfd)
@@ -82,9 +88,9 @@ int guard_task_dirfd(struct guard_task *t, int dirfd)
     if (dirfd == AT_FDCWD) {
         if (t->cwd < 0) {
             snprintf(path, sizeof path, "/proc/%d/cwd", (int)t->tid);
-            t->cwd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            t->cwd = guard_task_proc_open(path, O_PATH | O_DIRECTORY);
             if (t->cwd < 0)
-                return errno == ENOENT ? -ESRCH : -errno;
+                return t->cwd;
         }
         int fd = fcntl(t->cwd, F_DUPFD_CLOEXEC, 3);
         return fd < 0 ? -errno : fd;
@@ -92,15 +98,15 @@ int guard_task_dirfd(struct guard_task *t, int dirfd)
     if (dirfd < 0)
         return -EBADF;
     snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)t->tid, dirfd);
-    int fd = open(path, O_PATH | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? -EBADF : -errno;
-    return fd;
+    int fd = guard_task_proc_open(path, O_PATH);
+    return fd == -ESRCH ? -EBADF : fd;
 }
 
 /* Is dir (on procfs) inside /proc/PID of the caller's thread group? */
-static bool in_own_proc(const struct guard_task *t, int dir)
+static bool in_own_proc(struct guard_task *t, int dir)
 {
+    if (guard_task_status(t) < 0)
+        return false;
     char link[64], path[256];
     snprintf(link, sizeof link, "/proc/self/fd/%d", dir);
     ssize_t n = readlink(link, path, sizeof path - 1);
@@ -133,13 +139,15 @@ int guard_walk_magic(struct guard_task *t, int dir, const char *name)
     char path[256];
     if (guard_fd_path(dir, path, sizeof path) < 0 || guard_is_own_proc(path))
         return -EACCES;
-    bool own = in_own_proc(t, dir);
-    if (own)
-        guard_ptrace_cap(true);
     int fd = openat(dir, name, O_PATH | O_CLOEXEC);
+    if (fd >= 0)
+        return fd;
+    if ((errno != EACCES && errno != EPERM) || !in_own_proc(t, dir))
+        return -errno;
+    guard_ptrace_cap(true);
+    fd = openat(dir, name, O_PATH | O_CLOEXEC);
     int e = errno;
-    if (own)
-        guard_ptrace_cap(false);
+    guard_ptrace_cap(false);
     return fd < 0 ? -e : fd;
 }
 
@@ -219,6 +227,8 @@ static int walk_slow(struct guard_task *t, int start, const char *path, bool par
             goto out;
         }
         if (is_proc_root(cur) && (strcmp(comp, "self") == 0 || strcmp(comp, "thread-self") == 0)) {
+            if ((r = guard_task_status(t)) < 0)
+                goto out;
             char who[64];
             if (comp[0] == 's')
                 snprintf(who, sizeof who, "%d", (int)t->tgid);
@@ -284,11 +294,11 @@ out:
     return r;
 }
 
-/* The kernel's walk, trusted when it succeeds outside procfs. */
+/* The kernel's walk, trusted when it succeeds outside procfs.  (An
+ * absolute path starts at the guard's root, which is the caller's.) */
 static int walk_fast(struct guard_task *t, int start, const char *path, bool follow)
 {
-    if (!t->root_is_ours)
-        return -EAGAIN;
+    (void)t;
     struct open_how how = { .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
                             .resolve = RESOLVE_NO_MAGICLINKS };
     int fd = (int)syscall(SYS_openat2, start, path, &how, sizeof how);

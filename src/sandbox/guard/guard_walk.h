@@ -13,17 +13,31 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The thread a call came from.  Its root is the guard's: the workload can
+ * neither mount, chroot nor pivot_root (seccomp), so every mount namespace
+ * it can make is an unchanged copy of the guard's, and "/" names the same
+ * tree for both.  What differs is read from /proc/TID on demand. */
 struct guard_task {
-    pid_t tid, tgid;
-    int root;          /* O_PATH: the thread's root directory */
-    int cwd;           /* O_PATH: its working directory, opened on demand, or -1 */
-    bool root_is_ours; /* the same root as the guard's, so the kernel may walk for us */
+    pid_t tid;
+    pid_t tgid;       /* 0 until read from /proc/TID/status */
+    int umask;        /* -1 until read */
+    int root;         /* O_PATH: the tree's root (the guard's own; not owned) */
+    int cwd;          /* O_PATH: its working directory, opened on demand, or -1 */
     unsigned long long root_mnt, root_ino;
 };
 
-/* Open the thread's root; 0 or -errno (-ESRCH when it is gone). */
-int guard_task_open(struct guard_task *t, pid_t tid);
+/* Start on a call from tid; root is the guard's root fd.  No syscall. */
+void guard_task_open(struct guard_task *t, pid_t tid, int root);
 void guard_task_close(struct guard_task *t);
+
+/* The thread group and umask (one read of /proc/TID/status); 0 or -errno. */
+int guard_task_status(struct guard_task *t);
+
+/* Open a /proc/TID/... path of the caller: without capabilities first, as
+ * the caller itself could; with CAP_SYS_PTRACE only when that is refused
+ * (a caller that made itself non-dumpable still reaches its own).  fd or
+ * -errno. */
+int guard_task_proc_open(const char *path, int flags);
 
 /* The directory a dirfd argument names (AT_FDCWD: the working directory),
  * as a new O_PATH fd, or -errno. */
