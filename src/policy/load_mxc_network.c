@@ -82,10 +82,11 @@ static int check_cidr_text(struct mxc_ctx *c, const json_t *v)
         if (cidr_format(&cidr, n, sizeof n) == 0)
             snprintf(fix, sizeof fix, "; did you mean %s?", n);
     }
-    return mxc_fail(c, MOAT_MXC_MALFORMED_REQUEST, JSON_LOCATE_VALUE,
-                    "not an IP address or CIDR%s%s%s (rules here take addresses; host names "
-                    "go in allowedHosts, up to 0.8.0-alpha)",
-                    why ? ": " : "", why ? why : "", fix);
+    if (!why || strcmp(why, "not an IP address or CIDR") == 0)
+        return mxc_fail(c, MOAT_MXC_MALFORMED_REQUEST, JSON_LOCATE_VALUE,
+                        "not an IP address or CIDR (rules here take addresses; host names go "
+                        "in the legacy allowedHosts, up to 0.8.0-alpha)");
+    return mxc_fail(c, MOAT_MXC_MALFORMED_REQUEST, JSON_LOCATE_VALUE, "%s%s", why, fix);
 }
 
 static int check_cidr_field(struct mxc_ctx *c, const json_t *v)
