@@ -307,7 +307,13 @@ int mxc_exec_main(int argc, char **argv)
 
     char *text = NULL;
     size_t len = 0;
-    if (read_config(&a, &text, &len, msg, sizeof msg) < 0) {
+    int rr = read_config(&a, &text, &len, msg, sizeof msg);
+    /* The SDKs pass the whole config, environment values included, on our
+     * command line, which every local user can read in /proc/PID/cmdline:
+     * wipe it there as soon as it is read. */
+    if (a.b64)
+        memset((char *)a.b64, 0, strlen(a.b64));
+    if (rr < 0) {
         free(text);
         return fail(MOAT_MXC_MALFORMED_REQUEST, msg);
     }

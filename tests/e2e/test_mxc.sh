@@ -231,3 +231,16 @@ EOF
     expect_eq "$RC" 125 "bad mxc config"
     expect_contains "$(cat err.txt)" "bad.json:1:95: \$.network.egress.allow[0].to[0].cidr: host bits are set"
 }
+
+test_mxc_config_is_wiped_from_the_executor_command_line() {
+    # The SDK puts the whole config, environment values included, on
+    # lxc-exec's command line; any local user can read /proc/PID/cmdline.
+    b64=$(printf '%s' '{"version":"0.6.0-alpha","process":{"commandLine":"sleep 3","env":["TOKEN=s3cret-value"]}}' | base64 -w0)
+    "$MOAT" mxc --config-base64 "$b64" &
+    pid=$!
+    sleep 1
+    cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline")
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+    expect_contains "$cmdline" "--config-base64" "the executor's command line"
+    expect_not_contains "$cmdline" "${b64:0:40}" "the executor's command line"
+}
