@@ -115,3 +115,33 @@ EOF
     expect_refused 3 "a denied block, by name, IPv4"
     expect_refused 4 "a denied block, by name, IPv6"
 }
+
+test_dual_mxc_sdk_0_6_1_runs_the_479_config() {
+    # The real client: @microsoft/mxc-sdk 0.6.1's spawnSandboxFromConfig, with
+    # MXC_BIN_DIR pointing at moat as lxc-exec, exactly as the report drove mxc.
+    sdk=$("$(dirname "${BASH_SOURCE[0]}")/../mxc/sdk_install.sh" 0.6.1) || {
+        fail "cannot install @microsoft/mxc-sdk 0.6.1"; return 1; }
+    mkdir -p "$WORK/bin/x64"
+    ln -sf "$MOAT" "$WORK/bin/x64/lxc-exec"
+    cp "$(dirname "${BASH_SOURCE[0]}")/mxc_sdk_driver.mjs" "$WORK/driver.mjs"
+    chmod -R a+rX "$WORK"
+    cmd=$(raw_script "dual.test 80 4" "dual.test 80 6" "denied.test 80 any")
+    cfg=$(printf '{"version":"0.6.0-alpha","containerId":"repro-fw-ipv6","containment":"bubblewrap","platform":"linux","process":{"commandLine":"%s"},"filesystem":{"readonlyPaths":["/usr","/lib","/lib64","/etc/ssl/certs","%s"],"readwritePaths":["/tmp"]},"network":{"defaultPolicy":"block","enforcementMode":"firewall","allowedHosts":["dual.test","127.0.0.1"]}}' "$cmd" "$WORK")
+    o=$(mktemp) e=$(mktemp)
+    chmod 0666 "$o" "$e"
+    RC=0
+    ip netns exec "$LAB_HOST" "$BASH" -c "$(declare -f as_user); as_user \"\$@\"" _ \
+        env MXC_BIN_DIR="$WORK/bin" /usr/bin/node "$WORK/driver.mjs" "$sdk" "$cfg" \
+        >"$o" 2>"$e" || RC=$?
+    OUT=$(cat "$o") ERR=$(cat "$e")
+    rm -f "$o" "$e"
+    echo "+ [$RUN_AS] node driver.mjs -> $RC; out=[$OUT] err=[$ERR]"
+    expect_eq "$RC" 0 "node"
+    expect_contains "$(line 1)" "hello from $LAB_W4:80" "dual.test over IPv4"
+    expect_contains "$(line 2)" "hello from [$LAB_W6]:80" "dual.test over IPv6"
+    expect_refused 3 "denied.test"
+    expect_eq "$(line 4)" "exit 0" "the workload's status through the SDK"
+    # moat was the executor: its warnings came back through the SDK.
+    expect_contains "$ERR" "moat: warning: --config-base64:1:"
+    expect_contains "$ERR" "\$.network.allowedHosts[1]: \"127.0.0.1\" is left out"
+}
