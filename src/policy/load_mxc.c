@@ -274,12 +274,14 @@ static int check_platform(struct mxc_ctx *c, const json_t *v)
 }
 
 static const struct mxc_field root_fields[] = {
-    {.key = "platform", .versions = MXC_UPTO(MXC_V08), .kind = MXC_CUSTOM, .fn = check_platform},
+    {.key = "platform", .versions = MXC_UPTO(MXC_V08), .kind = MXC_CUSTOM, .unlisted = true,
+     .fn = check_platform},
     S("$schema", MXC_FROM(MXC_V07)),
     {.key = "_comment", .versions = MXC_FROM(MXC_V07), .kind = MXC_ANY},
     {.key = "version", .versions = MXC_ALL, .kind = MXC_CUSTOM, .fn = check_version_again},
-    {.key = "phase", .versions = MXC_FROM(MXC_V09), .kind = MXC_CUSTOM, .fn = check_state_aware},
-    {.key = "sandboxId", .versions = MXC_FROM(MXC_V09), .kind = MXC_CUSTOM,
+    {.key = "phase", .versions = MXC_FROM(MXC_V09), .kind = MXC_CUSTOM, .unlisted = true,
+     .fn = check_state_aware},
+    {.key = "sandboxId", .versions = MXC_FROM(MXC_V09), .kind = MXC_CUSTOM, .unlisted = true,
      .fn = check_state_aware},
     S("containerId", MXC_ALL),
     {.key = "containment", .versions = MXC_ALL, .kind = MXC_CUSTOM, .fn = check_containment},

@@ -88,7 +88,7 @@ static int unknown_key(struct mxc_ctx *c, const char *key, const struct mxc_fiel
     const char *names[48];
     size_t n = 0;
     for (const struct mxc_field *f = fields; f->key && n + 1 < 48; f++)
-        if (f->versions & c->version)
+        if ((f->versions & c->version) && !f->unlisted)
             names[n++] = f->key;
     names[n] = NULL;
     const char *s = policy_suggest(key, names);

@@ -71,6 +71,7 @@ struct mxc_field {
     enum mxc_kind kind;
     bool required;
     bool nonempty;                   /* MXC_OBJECTS: minItems 1 */
+    bool unlisted;                   /* left out of "expected one of" (refused or tolerated) */
     const struct mxc_field *sub;     /* MXC_OBJECT, MXC_OBJECTS */
     const char *const *names;        /* MXC_ENUM, NULL-terminated */
     uint64_t min, max;               /* MXC_UINT */

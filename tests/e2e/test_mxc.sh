@@ -105,7 +105,7 @@ test_mxc_cwd() {
 test_mxc_error_envelope() {
     mxc_exec '{"version":"1.0.0","process":{"commandLine":"touch ran"},"bogus":1}'
     expect_eq "$RC" 255 status
-    expect_eq "$(envelope)" "malformed_request|--config-base64:1:58: \$.bogus: unknown field (expected one of: \$schema, _comment, version, phase, sandboxId, containerId, containment, lifecycle, process, filesystem, fallback, network, ui, processContainer, lxc, seatbelt, runtimeConfig, telemetry, wslc)"
+    expect_eq "$(envelope)" "malformed_request|--config-base64:1:58: \$.bogus: unknown field (expected one of: \$schema, _comment, version, containerId, containment, lifecycle, process, filesystem, fallback, network, ui, processContainer, lxc, seatbelt, runtimeConfig, telemetry, wslc)"
     [ ! -e ran ] || fail "the command ran"
     expect_contains "$ERR" "moat: --config-base64:1:58: \$.bogus: unknown field" "human line"
 
