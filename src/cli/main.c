@@ -8,6 +8,7 @@
 
 #include "cli/connect.h"
 #include "cli/doctor.h"
+#include "cli/mxc_exec.h"
 #include "cli/options.h"
 #include "moat.h"
 
@@ -15,7 +16,9 @@ static void usage(FILE *out)
 {
     fputs("Usage: moat run [OPTIONS] [--policy FILE] -- COMMAND [ARG...]\n"
           "       moat run [OPTIONS] [--policy FILE] -c 'SHELL COMMAND'\n"
-          "       moat check FILE     validate a policy, print the effective policy as JSON\n"
+          "       moat check [--format moat|mxc] FILE   validate a policy (or an mxc\n"
+          "                           config), print the effective policy as JSON\n"
+          "       moat mxc --config-base64 B64 [...]   mxc's lxc-exec (also as lxc-exec)\n"
           "       moat doctor         what this kernel and host support\n"
           "       moat connect HOST PORT   inside a sandbox: a tunnel through its proxy on\n"
           "                           stdin/stdout (git's ssh ProxyCommand)\n"
@@ -100,9 +103,21 @@ out:
 
 static int cmd_check(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        fputs("Usage: moat check FILE\n", stderr);
+    const char *format = NULL;
+    if (argc == 4 && strcmp(argv[1], "--format") == 0) {
+        format = argv[2];
+        argc -= 2;
+        argv += 2;
+    }
+    if (argc != 2 || argv[1][0] == '-' ||
+        (format && strcmp(format, "moat") != 0 && strcmp(format, "mxc") != 0)) {
+        fputs("Usage: moat check [--format moat|mxc] FILE\n", stderr);
         return MOAT_EXIT_FAILURE;
+    }
+    if (!format || strcmp(format, "mxc") == 0) {
+        int m = mxc_check_main(argv[1], format != NULL);
+        if (m >= 0)
+            return m;
     }
     struct moat_error err = { 0 };
     struct moat_policy p;
@@ -125,6 +140,9 @@ static int cmd_check(int argc, char **argv)
 int main(int argc, char **argv)
 {
     moat_set_process_args(argc, argv);
+    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    if (strcmp(base, "lxc-exec") == 0)
+        return mxc_exec_main(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return MOAT_EXIT_FAILURE;
@@ -136,6 +154,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "doctor") == 0)
         return doctor_run(stdout);
+    if (strcmp(cmd, "mxc") == 0)
+        return mxc_exec_main(argc - 1, argv + 1);
     if (strcmp(cmd, "connect") == 0)
         return connect_main(argc - 1, argv + 1);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {

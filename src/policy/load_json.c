@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "policy/json_locate.h"
+#include "policy/load_json.h"
 #include "policy/load_format.h"
 #include "policy/paths.h"
 #include "policy/policy.h"
@@ -36,8 +37,8 @@ static void clean_text(char *out, size_t size, const char *in)
 /* jansson's error position is the byte offset just past the token it
  * stopped at; report the token's start instead (where a reader looks), or
  * the end of the text for "near end of file". */
-static int syntax_error(const char *text, size_t len, const char *name, const json_error_t *je,
-                        struct moat_error *err)
+int load_json_syntax_error(const char *text, size_t len, const char *name,
+                           const json_error_t *je, struct moat_error *err)
 {
     enum json_error_code code = json_error_code(je);
     if (code == json_error_out_of_memory)
@@ -109,7 +110,7 @@ static int load_text(struct moat_policy *p, const char *text, size_t len, const 
     json_auto_t *root =
         json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!root)
-        return syntax_error(text, len, name, &je, err);
+        return load_json_syntax_error(text, len, name, &je, err);
 
     /* Nothing is half-applied: merge into a copy, keep it only on success. */
     struct moat_policy scratch;
@@ -151,10 +152,8 @@ int moat_policy_load_string(struct moat_policy *p, const char *json, const char 
     return load_text(p, json, strlen(json), name, base_dir, NULL, err);
 }
 
-/* The whole file, NUL-terminated; *regular tells whether it is a regular
- * file (a pipe or /dev/stdin has no path worth protecting). */
-static int read_all(const char *path, char **out, size_t *len, bool *regular,
-                    struct moat_error *err)
+int load_json_read_file(const char *path, char **out, size_t *len, bool *regular,
+                        struct moat_error *err)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     struct stat st;
@@ -202,7 +201,7 @@ int moat_policy_load_file(struct moat_policy *p, const char *path, struct moat_e
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
     bool regular = false;
-    int r = read_all(path, &text, &len, &regular, err);
+    int r = load_json_read_file(path, &text, &len, &regular, err);
     if (r < 0)
         return r;
 

@@ -1,0 +1,95 @@
+/* moat — compatibility with Microsoft's mxc: its one-shot configuration
+ * contracts 0.6.0-alpha to 1.1.0-alpha, read and mapped onto one moat policy
+ * plus the process to run.  docs/compat-mxc.md says what every field does.
+ *
+ * Like the rest of libmoat this never prints and never exits: a failure is
+ * -errno with a message in struct moat_error (FILE:LINE:COL: $.json.path:
+ * what is wrong) and mxc's own error category; what moat accepts but does
+ * not do as mxc would is listed in the request's warnings, for the caller
+ * to show.  The lxc-exec executor (`moat mxc`) and, later, an in-process
+ * libmxc_ffi are thin clients of this API.
+ *
+ *     struct moat_mxc_request req;  struct moat_error err = {0};
+ *     enum moat_mxc_code code;
+ *     if (moat_mxc_load(&req, json, len, "config.json", cwd, &code, &err) < 0) ...
+ *     for (size_t i = 0; i < req.warnings.n; i++) show(req.warnings.v[i]);
+ *     int status = moat_run_ex(&req.policy, req.argv, NULL, &err);
+ *     moat_mxc_request_free(&req);
+ */
+#ifndef MOAT_MXC_H
+#define MOAT_MXC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moat.h"
+
+/* mxc's error categories, by their native status numbers (the SDK maps
+ * these to the snake_case codes of the wire envelope). */
+enum moat_mxc_code {
+    MOAT_MXC_OK = 0,
+    MOAT_MXC_MALFORMED_REQUEST = 1,       /* not JSON, unknown field, wrong type, bad value */
+    MOAT_MXC_UNSUPPORTED_CONTAINMENT = 2, /* a VM or Windows-only backend */
+    MOAT_MXC_UNSUPPORTED_PHASE = 3,       /* a state-aware request (phase/sandboxId) */
+    MOAT_MXC_BACKEND_UNAVAILABLE = 4,     /* this host cannot run moat's sandbox */
+    MOAT_MXC_MALFORMED_ID = 5,
+    MOAT_MXC_STALE_ID = 6,
+    MOAT_MXC_NOT_PROVISIONED = 7,
+    MOAT_MXC_NOT_STARTED = 8,
+    MOAT_MXC_ALREADY_STARTED = 9,
+    MOAT_MXC_ALREADY_STOPPED = 10,
+    MOAT_MXC_POLICY_VALIDATION = 11, /* well-formed, but a policy moat cannot enforce as asked */
+    MOAT_MXC_BACKEND_ERROR = 12,     /* the sandbox could not be set up */
+};
+
+/* "malformed_request", ... "backend_error" (the wire envelope's "code"). */
+const char *moat_mxc_code_name(enum moat_mxc_code code);
+
+/* A loaded request: everything moat needs to run it. */
+struct moat_mxc_request {
+    char version[16]; /* the contract, exactly as declared: "0.6.0-alpha" ... "1.1.0-alpha" */
+    /* Finalised (moat_policy_finalize has run): ready for moat_run_ex. */
+    struct moat_policy policy;
+    /* {"/bin/sh", "-c", process.commandLine, NULL}: mxc runs the command line
+     * with the POSIX shell. */
+    char **argv;
+    /* How the environment starts, before policy.proc.set_env (process.env and
+     * the proxy variables) is applied:
+     *   true:  moat's default environment, taken from the caller (PATH, HOME,
+     *          TERM, LANG, LC_*, USER, LOGNAME, SHELL);
+     *   false: empty (moat still supplies a PATH when none is set).
+     * The caller arranges it (the executor clears its own environment). */
+    bool default_env;
+    uint32_t timeout_ms;  /* process.timeout; 0 = none (also in policy.proc.timeout) */
+    char *container_id;   /* containerId, or NULL */
+    char *containment;    /* as declared ("process", "bubblewrap", ...), or NULL */
+    /* What moat accepted but does not do as mxc's Linux backend would, or
+     * ignores because it belongs to another platform: one line each, with
+     * position and JSON path ("config.json:3:5: $.ui: ...").  Never empty
+     * strings; the caller shows them (the CLI on stderr). */
+    struct moat_strv warnings;
+};
+
+/* Parse, validate against the contract its "version" names, and map.
+ * `name` labels messages; `base_dir` (absolute) is the caller's working
+ * directory: the sandbox starts there when process.cwd is absent and it is
+ * visible in the sandbox, else in "/".  Returns 0, or -EINVAL / -ENOMEM
+ * with err set and *code saying mxc's category (code may be NULL).  On
+ * failure req is left empty (safe to free). */
+int moat_mxc_load(struct moat_mxc_request *req, const char *json, size_t len, const char *name,
+                  const char *base_dir, enum moat_mxc_code *code, struct moat_error *err);
+
+/* The same, from a file (at most 4 MiB); base_dir is the current directory. */
+int moat_mxc_load_file(struct moat_mxc_request *req, const char *path, enum moat_mxc_code *code,
+                       struct moat_error *err);
+
+void moat_mxc_request_free(struct moat_mxc_request *req);
+
+/* Whether a JSON text is an mxc config rather than a moat policy: a
+ * top-level object with "version", "containment", "containerId" or
+ * "process.commandLine" (none of which a moat policy has).  Text that is
+ * not a JSON object is not mxc. */
+bool moat_mxc_detect(const char *json, size_t len);
+
+#endif
