@@ -40,8 +40,16 @@ static int identity(int fd, unsigned long long *mnt, unsigned long long *ino)
 
 void guard_task_open(struct guard_task *t, pid_t tid, int root)
 {
-    *t = (struct guard_task){ .tid = tid, .umask = -1, .root = root, .cwd = -1 };
-    identity(root, &t->root_mnt, &t->root_ino);
+    /* The root's identity, for ".." at the top: the guard's root never
+     * changes, so it is looked up once. */
+    static unsigned long long root_mnt, root_ino;
+    static int root_known = -1;
+    if (root_known != root) {
+        identity(root, &root_mnt, &root_ino);
+        root_known = root;
+    }
+    *t = (struct guard_task){ .tid = tid, .umask = -1, .root = root, .cwd = -1,
+                              .root_mnt = root_mnt, .root_ino = root_ino };
 }
 
 int guard_task_status(struct guard_task *t)
