@@ -64,9 +64,9 @@ $(1)/tests/e2e/attack: $(1)/tests/e2e/attack.o
 	@$$(CC) $(3) -o $$@ $$^ -lpthread
 endef
 # The syscall filter's programs, compiled with libseccomp at build time from
-# src/sandbox/seccomp_rules.c (tools/seccomp_gen.c); both builds load them.
+# src/sandbox/confine/seccomp_rules.c (tools/seccomp_gen.c); both builds load them.
 GEN_PROGRAMS := build/gen/seccomp_programs.c
-build/tools/seccomp_gen: tools/seccomp_gen.c build/src/sandbox/seccomp_rules.o build/src/util/error.o
+build/tools/seccomp_gen: tools/seccomp_gen.c build/src/sandbox/confine/seccomp_rules.o build/src/util/error.o
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -30,9 +30,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sandbox/landlock.h"
-#include "sandbox/landlock_abi.h"
-#include "sandbox/seccomp.h"
+#include "sandbox/confine/landlock.h"
+#include "sandbox/confine/landlock_abi.h"
+#include "sandbox/confine/seccomp.h"
 #include "util/cleanup.h"
 
 enum doctor_level { DOCTOR_OK, DOCTOR_LIMITED, DOCTOR_MISSING, DOCTOR_INFO };

@@ -6,7 +6,7 @@
 #include <sys/types.h>
 
 #include "moat.h"
-#include "sandbox/seccomp.h"
+#include "sandbox/confine/seccomp.h"
 
 struct sandbox_ctx {
     const struct moat_policy *p;

@@ -13,14 +13,14 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "sandbox/caps.h"
+#include "sandbox/confine/caps.h"
 #include "sandbox/context.h"
-#include "sandbox/env.h"
-#include "sandbox/exec.h"
-#include "sandbox/landlock.h"
-#include "sandbox/report.h"
-#include "sandbox/rlimits.h"
-#include "sandbox/seccomp.h"
+#include "sandbox/process/env.h"
+#include "sandbox/process/exec.h"
+#include "sandbox/confine/landlock.h"
+#include "sandbox/process/report.h"
+#include "sandbox/process/rlimits.h"
+#include "sandbox/confine/seccomp.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 

@@ -24,9 +24,9 @@
 #include "net/services.h"
 #include "sandbox/context.h"
 #include "sandbox/guard/guard.h"
-#include "sandbox/env.h"
-#include "sandbox/report.h"
-#include "sandbox/rlimits.h"
+#include "sandbox/process/env.h"
+#include "sandbox/process/report.h"
+#include "sandbox/process/rlimits.h"
 #include "util/error.h"
 #include "util/strv.h"
 

@@ -1,11 +1,11 @@
-/* Unit tests for src/sandbox/env.c and src/sandbox/exec.c. */
+/* Unit tests for src/sandbox/process/env.c and src/sandbox/process/exec.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sandbox/env.h"
-#include "sandbox/exec.h"
+#include "sandbox/process/env.h"
+#include "sandbox/process/exec.h"
 #include "util/strv.h"
 #include "unit.h"
 

@@ -1,5 +1,5 @@
-/* Unit tests for src/sandbox/mount_plan.c: rule ordering and protections. */
-#include "sandbox/mount_plan.h"
+/* Unit tests for src/sandbox/mount/mount_plan.c: rule ordering and protections. */
+#include "sandbox/mount/mount_plan.h"
 #include "util/strv.h"
 #include "unit.h"
 

@@ -1,9 +1,9 @@
-/* Unit tests for src/sandbox/seccomp.c.  Every test performs the attack in a
+/* Unit tests for src/sandbox/confine/seccomp.c.  Every test performs the attack in a
  * forked child with the filter loaded and checks the exact errno (or SIGSYS);
  * a control run without the filter shows the kernel would otherwise have
  * allowed the call, so the filter is proven to be the reason. */
-#include "sandbox/seccomp.h"
-#include "sandbox/seccomp_rules.h"
+#include "sandbox/confine/seccomp.h"
+#include "sandbox/confine/seccomp_rules.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "net/sandbox_sockets.h"
-#include "sandbox/env.h"
+#include "sandbox/process/env.h"
 
 int proxy_env_add(struct moat_strv *env, const char *user, const char *token)
 {

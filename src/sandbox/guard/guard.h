@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 #include "moat.h"
-#include "sandbox/fs_rules.h"
-#include "sandbox/seccomp.h"
+#include "sandbox/mount/fs_rules.h"
+#include "sandbox/confine/seccomp.h"
 
 struct guard;
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "moat.h"
-#include "sandbox/fs_rules.h"
+#include "sandbox/mount/fs_rules.h"
 
 enum guard_access {
     GUARD_WRITE,   /* an existing file opened for writing, or truncated */

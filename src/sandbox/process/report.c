@@ -1,5 +1,5 @@
 /* The report pipe; see report.h. */
-#include "sandbox/report.h"
+#include "sandbox/process/report.h"
 
 #include <errno.h>
 #include <string.h>

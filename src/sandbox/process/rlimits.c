@@ -1,5 +1,5 @@
 /* Resource limits; see rlimits.h. */
-#include "sandbox/rlimits.h"
+#include "sandbox/process/rlimits.h"
 
 #include <errno.h>
 #include <sys/resource.h>

@@ -6,7 +6,7 @@
 #define MOAT_SANDBOX_MOUNT_TREE_H
 
 #include "moat.h"
-#include "sandbox/fs_rules.h"
+#include "sandbox/mount/fs_rules.h"
 
 /* home: the caller's $HOME (for built-in protections), may be NULL.
  * resolv_conf: text to show as /etc/resolv.conf inside, or NULL.

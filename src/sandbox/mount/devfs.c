@@ -2,7 +2,7 @@
  * namespace, and nodes on a tmpfs mounted there would not open anyway
  * (SB_I_NODEV): the host's nodes are bind-mounted, which keeps their mount's
  * flags. */
-#include "sandbox/devfs.h"
+#include "sandbox/mount/devfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sandbox/mount_ops.h"
+#include "sandbox/mount/mount_ops.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 

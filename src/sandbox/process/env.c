@@ -1,5 +1,5 @@
 /* The workload's environment; see env.h.  Pure: no getenv, no syscalls. */
-#include "sandbox/env.h"
+#include "sandbox/process/env.h"
 
 #include <errno.h>
 #include <fnmatch.h>

@@ -4,7 +4,7 @@
 #ifndef MOAT_SANDBOX_SECCOMP_RULES_H
 #define MOAT_SANDBOX_SECCOMP_RULES_H
 
-#include "sandbox/seccomp.h"
+#include "sandbox/confine/seccomp.h"
 
 #define SECCOMP_PROGRAM_MAX (4096 * 8) /* BPF_MAXINSNS instructions of 8 bytes */
 

@@ -1,7 +1,7 @@
 /* Resolving policy paths in the host tree; see mount_resolve.h.  Every
  * lookup goes through fds below the host root: an absolute symlink target
  * is taken relative to the host tree, never to the staging root. */
-#include "sandbox/mount_resolve.h"
+#include "sandbox/mount/mount_resolve.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "policy/paths.h"
-#include "sandbox/mount_ops.h"
+#include "sandbox/mount/mount_ops.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 

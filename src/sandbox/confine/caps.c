@@ -1,7 +1,7 @@
 /* Dropping capabilities; see caps.h.  As root the workload is uid 0 inside
  * its user namespace: without these steps exec would hand it a full set
  * again (capabilities(7), "Capabilities and execution of programs by root"). */
-#include "sandbox/caps.h"
+#include "sandbox/confine/caps.h"
 
 #include <errno.h>
 #include <linux/capability.h>

@@ -1,6 +1,6 @@
 /* Blanking argv/environ; see process_args.h.  Only ever run in the sandbox
  * init, after everything it needs has been copied. */
-#include "sandbox/process_args.h"
+#include "sandbox/process/process_args.h"
 
 #include <string.h>
 #include <unistd.h>

@@ -5,7 +5,7 @@
  * host view, with symlinks confined to the host root; rules are ordered by
  * where they land; protections inside writable trees get their ancestors
  * pinned, so that no rename can carry them away (docs/security.md). */
-#include "sandbox/mount_tree.h"
+#include "sandbox/mount/mount_tree.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "policy/protected.h"
-#include "sandbox/mount_ops.h"
-#include "sandbox/mount_plan.h"
-#include "sandbox/mount_resolve.h"
-#include "sandbox/mount_system.h"
+#include "sandbox/mount/mount_ops.h"
+#include "sandbox/mount/mount_plan.h"
+#include "sandbox/mount/mount_resolve.h"
+#include "sandbox/mount/mount_system.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/strv.h"

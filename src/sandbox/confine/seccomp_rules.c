@@ -5,7 +5,7 @@
  * libseccomp at run time cost every start about 1.5 ms (BENCHMARKS.md); the
  * unit tests compile it again and compare.  docs/security.md explains each
  * entry (errno, CVE) for users. */
-#include "sandbox/seccomp_rules.h"
+#include "sandbox/confine/seccomp_rules.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* fd-based mount primitives; see mount_ops.h.  No policy knowledge here. */
-#include "sandbox/mount_ops.h"
+#include "sandbox/mount/mount_ops.h"
 
 #include <errno.h>
 #include <fcntl.h>

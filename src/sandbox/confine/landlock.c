@@ -3,7 +3,7 @@
  * abstract-socket scoping.  Degrades by ABI ("best effort", as
  * Documentation/userspace-api/landlock.rst asks); never fails because a
  * listed path is missing, never prints, and never widens what the spec grants. */
-#include "sandbox/landlock.h"
+#include "sandbox/confine/landlock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "sandbox/landlock_abi.h"
+#include "sandbox/confine/landlock_abi.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 

@@ -1,6 +1,6 @@
 /* Loading the workload's syscall filter; see seccomp.h.  The programs are
  * built in: nothing here compiles, allocates or touches the filesystem. */
-#include "sandbox/seccomp.h"
+#include "sandbox/confine/seccomp.h"
 
 #include <errno.h>
 #include <linux/seccomp.h>

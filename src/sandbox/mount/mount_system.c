@@ -1,5 +1,5 @@
 /* The sandbox's own /proc, /sys, /dev and /tmp; see mount_system.h. */
-#include "sandbox/mount_system.h"
+#include "sandbox/mount/mount_system.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,8 +8,8 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
-#include "sandbox/devfs.h"
-#include "sandbox/mount_ops.h"
+#include "sandbox/mount/devfs.h"
+#include "sandbox/mount/mount_ops.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 

@@ -1,7 +1,7 @@
 /* PATH lookup and exec; see exec.h.  Mirrors execvp(3)'s rules: a name with
  * a slash is executed as is; otherwise each PATH entry is tried, and EACCES
  * seen on the way wins over a final ENOENT. */
-#include "sandbox/exec.h"
+#include "sandbox/process/exec.h"
 
 #include <errno.h>
 #include <stdio.h>

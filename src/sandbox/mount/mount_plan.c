@@ -1,7 +1,7 @@
 /* Ordering of the filesystem rules; see mount_plan.h.  Never touches the
  * filesystem: whether a path exists, and where it lands, is decided when
  * the plan is executed (mount_tree.c). */
-#include "sandbox/mount_plan.h"
+#include "sandbox/mount/mount_plan.h"
 
 #include <errno.h>
 #include <stdio.h>
