@@ -134,10 +134,20 @@ int moat_policy_finalize(struct moat_policy *p, struct moat_error *err);
 char *moat_policy_to_json(const struct moat_policy *p);
 
 /* Called with one JSON object (a line without the newline) per denial: time,
- * kind (dns, connect), destination as written and canonical, port, reason,
- * pid and command.  See docs/network.md. */
+ * kind (dns, connect, file, ...), destination as written and canonical, port,
+ * reason, pid and command.  See docs/network.md. */
 typedef void (*moat_violation_fn)(void *ctx, const char *json_line);
 
+/* What a command's standard descriptor is, besides a descriptor of the
+ * caller's (the same number is used in the sandbox as 0, 1 or 2). */
+enum {
+    MOAT_STDIO_INHERIT = -1, /* the caller's own 0, 1 or 2 */
+    MOAT_STDIO_PIPE = -2,    /* a pipe; the caller's end is moat_sandbox_fd() */
+    MOAT_STDIO_NULL = -3,    /* /dev/null */
+};
+
+/* How to run a command.  Start from moat_run_options_init(): zero is not
+ * a valid stdio setting. */
 struct moat_run_options {
     const char *log_path;          /* append violations here (--log), or NULL */
     moat_violation_fn on_violation; /* and/or call this, or NULL */
@@ -146,9 +156,68 @@ struct moat_run_options {
      * every other one the caller has open is closed at its exec. */
     const int *pass_fds;
     size_t n_pass_fds;
+    /* The command's 0, 1, 2: a descriptor of the caller's, or MOAT_STDIO_*. */
+    int stdin_fd, stdout_fd, stderr_fd;
+    /* A pseudo-terminal made inside the sandbox (its own devpts instance)
+     * for all three, with this window size; the caller's end is
+     * moat_sandbox_fd(MOAT_FD_PTY).  The stdio fields are then ignored. */
+    bool pty;
+    unsigned short pty_rows, pty_cols;
+    /* The environment passEnv picks from; NULL: the process's. */
+    char *const *environ;
 };
 
-/* moat_run with options (o may be NULL). */
+void moat_run_options_init(struct moat_run_options *o);
+
+/* ---- a running sandbox --------------------------------------------------
+ *
+ * moat_spawn starts a command and returns at once; the sandbox's services
+ * (DNS filter, proxies, the write guard's reports, the violation log, the
+ * timeout) run whenever the caller calls moat_sandbox_poll, wait or
+ * try_wait — or whenever MOAT_FD_EVENTS, which a caller can add to its own
+ * event loop, is readable.  One handle may be used from any thread, one call
+ * at a time.  The sandbox is created in the calling thread with fork
+ * semantics: in a process that runs other threads, spawn from a thread that
+ * holds no locks the sandbox's set-up needs (the library's own are none),
+ * or use the language bindings, which keep this in mind. */
+struct moat_sandbox;
+
+int moat_spawn(const struct moat_policy *p, char *const argv[], const struct moat_run_options *o,
+               struct moat_sandbox **out, struct moat_error *err);
+
+enum moat_fd {
+    MOAT_FD_STDIN,  /* the write end of the command's stdin pipe */
+    MOAT_FD_STDOUT, /* the read end of its stdout pipe */
+    MOAT_FD_STDERR, /* the read end of its stderr pipe */
+    MOAT_FD_PTY,    /* the pseudo-terminal's master */
+    MOAT_FD_EVENTS, /* readable when moat_sandbox_poll has work to do */
+};
+
+/* The descriptor, owned by the sandbox (closed by moat_sandbox_free), or -1
+ * when there is none. */
+int moat_sandbox_fd(const struct moat_sandbox *s, enum moat_fd which);
+/* The same, and the caller owns it from now on (it stays open after free). */
+int moat_sandbox_take_fd(struct moat_sandbox *s, enum moat_fd which);
+
+/* Serve the sandbox for up to timeout_ms (-1: until something happens).
+ * 1 when the command has finished, 0 when it still runs, -errno. */
+int moat_sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err);
+/* Serve it until the command finishes; its status as moat_run returns it. */
+int moat_sandbox_wait(struct moat_sandbox *s, struct moat_error *err);
+/* Without waiting: 1 and *status when finished, 0 while it runs, -errno
+ * (a set-up failure, err says why). */
+int moat_sandbox_try_wait(struct moat_sandbox *s, int *status, struct moat_error *err);
+/* Send sig to the command (through the sandbox's init, which forwards it);
+ * SIGKILL kills the whole sandbox.  0 or -errno (-ESRCH when it is over). */
+int moat_sandbox_kill(struct moat_sandbox *s, int sig);
+/* The pseudo-terminal's window size (SIGWINCH follows).  0 or -errno. */
+int moat_sandbox_resize(struct moat_sandbox *s, unsigned short rows, unsigned short cols);
+/* The sandbox init's pid in the caller's pid namespace. */
+int moat_sandbox_pid(const struct moat_sandbox *s);
+/* Kill what still runs, reap it, close what the sandbox owns. */
+void moat_sandbox_free(struct moat_sandbox *s);
+
+/* moat_spawn and moat_sandbox_wait (o may be NULL: the defaults). */
 int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct moat_run_options *o,
                 struct moat_error *err);
 

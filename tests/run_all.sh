@@ -51,7 +51,7 @@ mkdir -p "$stage/e2e" "$stage/examples"
 cp build/tests/e2e/attack "$stage/"
 cp build-asan/moat "$stage/moat-asan"
 cp build/moat "$stage/moat"
-cp tests/e2e/*.sh "$stage/e2e/"
+cp tests/e2e/*.sh tests/e2e/*.py "$stage/e2e/"
 cp -r examples/. "$stage/examples/"
 chmod -R a+rX "$stage"
 e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" EXAMPLES="$stage/examples")

@@ -10,6 +10,7 @@
 #include "cli/doctor.h"
 #include "cli/mxc_exec.h"
 #include "cli/options.h"
+#include "cli/session.h"
 #include "moat.h"
 
 static void usage(FILE *out)
@@ -88,9 +89,19 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     char *sh[] = { "/bin/sh", "-c", (char *)o.shell_command, NULL };
-    struct moat_run_options ro = { .log_path = o.log_path, .pass_fds = o.pass_fds,
-                                   .n_pass_fds = o.n_pass_fds };
-    r = moat_run_ex(&p, o.shell_command ? sh : o.command, &ro, &err);
+    struct moat_run_options ro;
+    moat_run_options_init(&ro);
+    ro.log_path = o.log_path;
+    ro.pass_fds = o.pass_fds;
+    ro.n_pass_fds = o.n_pass_fds;
+    ro.pty = session_wants_pty(o.pty);
+    session_window_size(&ro.pty_rows, &ro.pty_cols);
+    struct moat_sandbox *sb = NULL;
+    r = moat_spawn(&p, o.shell_command ? sh : o.command, &ro, &sb, &err);
+    if (r == 0) {
+        r = session_run(sb, ro.pty, &err);
+        moat_sandbox_free(sb);
+    }
     if (r < 0)
         r = fail(&err);
     else if ((r == MOAT_EXIT_NOT_FOUND || r == MOAT_EXIT_NOT_EXECUTABLE) && err.msg[0])

@@ -263,7 +263,9 @@ static int run_request(struct moat_mxc_request *req, const struct mxc_args *a)
     if (!req->default_env)
         clearenv();
     struct moat_error err = {0};
-    struct moat_run_options ro = {.log_path = a->log_file};
+    struct moat_run_options ro;
+    moat_run_options_init(&ro);
+    ro.log_path = a->log_file;
     double start = now();
     int r = moat_run_ex(&req->policy, req->argv, &ro, &err);
     double elapsed = now() - start;

@@ -19,7 +19,7 @@ enum {
     OPT_TIMEOUT, OPT_RLIMIT, OPT_NETWORK, OPT_ALLOW_UNIX, OPT_ALLOW_NESTED, OPT_DEBUG_DISABLE,
     OPT_DEBUG_FAKEIP,
     OPT_ALLOW_NET, OPT_DENY_NET, OPT_ALLOW_LOCAL_BINDING, OPT_EXPOSE, OPT_HOST_PORT, OPT_LOG,
-    OPT_PASS_FD, OPT_PROTECT, OPT_ALLOW_UNIX_SOCKET, OPT_TMP_SIZE,
+    OPT_PASS_FD, OPT_PROTECT, OPT_ALLOW_UNIX_SOCKET, OPT_TMP_SIZE, OPT_PTY, OPT_NO_PTY,
 };
 
 static const struct option run_longopts[] = {
@@ -47,6 +47,8 @@ static const struct option run_longopts[] = {
     { "host-port", required_argument, NULL, OPT_HOST_PORT },
     { "log", required_argument, NULL, OPT_LOG },
     { "pass-fd", required_argument, NULL, OPT_PASS_FD },
+    { "pty", no_argument, NULL, OPT_PTY },
+    { "no-pty", no_argument, NULL, OPT_NO_PTY },
     { "protect", required_argument, NULL, OPT_PROTECT },
     { "allow-unix-socket", required_argument, NULL, OPT_ALLOW_UNIX_SOCKET },
     { "tmp-size", required_argument, NULL, OPT_TMP_SIZE },
@@ -100,6 +102,9 @@ void options_print_run_help(void)
           "                             (repeatable; e.g. $SSH_AUTH_SOCK)\n"
           "      --pass-fd N            keep descriptor N open in the command (all but 0, 1, 2\n"
           "                             are closed otherwise)\n"
+          "      --pty, --no-pty        give the command a terminal of its own inside the\n"
+          "                             sandbox, relayed to moat's (default: when stdin and\n"
+          "                             stdout are terminals)\n"
           "      --allow-nested-namespaces  permit unshare/setns/clone(CLONE_NEW*)\n"
           "  -h, --help                 this text\n"
           "\n"
@@ -242,6 +247,8 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
         o->pass_fds[o->n_pass_fds++] = (int)fd;
         return 0;
     }
+    case OPT_PTY: o->pty = 1; return 0;
+    case OPT_NO_PTY: o->pty = 0; return 0;
     case OPT_PROTECT: return add_list_item(o, "protect", "filesystem", "protect", arg, err);
     case OPT_ALLOW_UNIX_SOCKET:
         return add_list_item(o, "allow-unix-socket", "network", "allowUnixSockets", arg, err);
@@ -276,7 +283,7 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
 
 int options_parse_run(int argc, char **argv, struct run_options *o, struct moat_error *err)
 {
-    *o = (struct run_options){ 0 };
+    *o = (struct run_options){ .pty = -1 };
     optind = 1;
     opterr = 0;
     int opt;

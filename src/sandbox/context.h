@@ -25,6 +25,11 @@ struct sandbox_ctx {
     struct guard_options guard; /* which calls the write guard answers */
     const int *pass_fds;   /* descriptors the workload keeps besides 0, 1, 2 */
     size_t n_pass_fds;
+    int stdio[3];          /* the workload's 0, 1, 2 (dup2'd into place), or -1 to keep ours */
+    bool pty;              /* a pseudo-terminal in the sandbox's devpts for 0, 1, 2 */
+    unsigned short pty_rows, pty_cols;
+    int pty_sock;          /* the init sends the pty master to the supervisor here, or -1 */
+    int pty_slave;         /* the init's: the slave, for the workload */
     const char *resolv_conf; /* the sandbox's /etc/resolv.conf text, or NULL to keep the host's */
 };
 

@@ -6,6 +6,7 @@
  * forward signals and answer the write guard until the workload exits.
  * When pid 1 exits, the kernel kills everything left in the pid namespace. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -14,7 +15,9 @@
 #include <sys/prctl.h>
 #include <linux/capability.h>
 #include <sys/signalfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +117,38 @@ static int confine(struct sandbox_ctx *c, struct moat_error *err)
     return caps_keep_only(CAP_SYS_PTRACE, err);
 }
 
+/* The command's terminal: a pseudo-terminal of the sandbox's own devpts
+ * instance (the host's terminal is never handed in, so TIOCSTI and friends
+ * have nothing of the host to reach).  The master goes to the supervisor,
+ * which relays it; the slave stays here for the workload to make its
+ * controlling terminal. */
+static int make_pty(struct sandbox_ctx *c, struct moat_error *err)
+{
+    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        return error_set_errno(err, -errno, "cannot open /dev/pts/ptmx in the sandbox");
+    int unlock = 0;
+    struct winsize ws = { .ws_row = c->pty_rows ? c->pty_rows : 24,
+                          .ws_col = c->pty_cols ? c->pty_cols : 80 };
+    int slave = -1;
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCSWINSZ, &ws) < 0 ||
+        (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+        int e = errno;
+        close(master);
+        return error_set_errno(err, -e, "cannot set up the sandbox's pseudo-terminal");
+    }
+    int r = fdpass_send(c->pty_sock, "p", 1, &master, 1);
+    close(master);
+    close(c->pty_sock);
+    c->pty_sock = -1;
+    if (r < 0) {
+        close(slave);
+        return error_set_errno(err, r, "cannot hand the pseudo-terminal to the supervisor");
+    }
+    c->pty_slave = slave;
+    return 0;
+}
+
 /* The listener the workload installed: sent before its exec (or never,
  * when it failed first and closed its end). */
 static int receive_listener(struct guard *g, int pair[2])
@@ -196,6 +231,8 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
      * --setenv secrets) and environ in our copy of the memory. */
     process_args_blank();
 
+    if (c->pty && make_pty(c, &err) < 0)
+        setup_failed(c, &err);
     if (confine(c, &err) < 0)
         setup_failed(c, &err);
     struct guard *g = NULL;
@@ -216,6 +253,15 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
         error_set_errno(&err, pid, "cannot create the workload's process");
         setup_failed(c, &err);
     }
+    if (c->pty_slave >= 0) { /* the workload has its own; ours would keep the pty open */
+        close(c->pty_slave);
+        c->pty_slave = -1;
+    }
+    for (int i = 0; i < 3; i++)
+        if (c->stdio[i] >= 0) {
+            close(c->stdio[i]);
+            c->stdio[i] = -1;
+        }
     if (g && receive_listener(g, guard_pair) < 0) {
         /* The workload failed before it installed its filter, and reported
          * why; nothing runs unguarded. */

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -62,6 +63,25 @@ int workload_landlock(const struct sandbox_ctx *c, struct moat_error *err)
     return r < 0 ? r : 0;
 }
 
+/* The command's 0, 1, 2: the sandbox's pseudo-terminal (made the
+ * controlling terminal of the new session), or what the caller asked for. */
+static int place_stdio(const struct sandbox_ctx *c, struct moat_error *err)
+{
+    if (c->pty_slave >= 0) {
+        if (ioctl(c->pty_slave, TIOCSCTTY, 0) < 0)
+            return error_set_errno(err, -errno, "cannot make the pseudo-terminal the command's "
+                                   "controlling terminal");
+        for (int i = 0; i < 3; i++)
+            if (dup2(c->pty_slave, i) < 0)
+                return error_set_errno(err, -errno, "cannot place the pseudo-terminal on %d", i);
+        return 0;
+    }
+    for (int i = 0; i < 3; i++)
+        if (c->stdio[i] >= 0 && dup2(c->stdio[i], i) < 0)
+            return error_set_errno(err, -errno, "cannot place descriptor %d", i);
+    return 0;
+}
+
 /* Every descriptor but 0, 1, 2 and the ones the caller passes on closes at
  * exec: one left open by whoever started moat (a directory, a socket) would
  * reach past every rule (a directory fd opens anything below it). */
@@ -90,6 +110,8 @@ _Noreturn void workload_exec(struct sandbox_ctx *c)
         error_set_errno(&err, -errno, "setsid");
         fail(c, REPORT_SETUP, &err);
     }
+    if (place_stdio(c, &err) < 0)
+        fail(c, REPORT_SETUP, &err);
     if (limits_apply(c->p, &err) < 0)
         fail(c, REPORT_SETUP, &err);
     if (chdir(c->cwd) < 0) {
