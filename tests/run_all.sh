@@ -48,13 +48,14 @@ stage=$(mktemp -d /var/tmp/moat-stage.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 mkdir -p "$stage/e2e" "$stage/examples"
-cp build/tests/e2e/attack "$stage/"
+cp build/tests/e2e/attack build/tests/e2e/api_client "$stage/"
 cp build-asan/moat "$stage/moat-asan"
 cp build/moat "$stage/moat"
 cp tests/e2e/*.sh tests/e2e/*.py "$stage/e2e/"
 cp -r examples/. "$stage/examples/"
 chmod -R a+rX "$stage"
-e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" EXAMPLES="$stage/examples")
+e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" API_CLIENT="$stage/api_client"
+         EXAMPLES="$stage/examples")
 
 run_suite "e2e as $(id -un)" env "${e2e_env[@]}" bash "$stage/e2e/run.sh"
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -145,17 +146,6 @@ static void on_report(struct loop_watch *w, uint32_t events)
     w->fd = -1;
 }
 
-/* The text of a refusal for a terminal: the workload chose the path, so
- * anything but printable ASCII is escaped (no terminal control sequences). */
-static void print_escaped(FILE *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p >= 0x20 && *p < 0x7f && *p != '\\')
-            fputc(*p, out);
-        else
-            fprintf(out, "\\x%02x", *p);
-}
-
 static void on_events(struct loop_watch *w, uint32_t events)
 {
     (void)events;
@@ -163,13 +153,12 @@ static void on_events(struct loop_watch *w, uint32_t events)
     ssize_t n;
     while ((n = read(w->fd, &ev, sizeof ev)) == (ssize_t)sizeof ev) {
         ev.op[sizeof ev.op - 1] = ev.path[sizeof ev.path - 1] = ev.why[sizeof ev.why - 1] = '\0';
-        fputs("moat: refused ", stderr);
-        print_escaped(stderr, ev.op);
-        fputc(' ', stderr);
-        print_escaped(stderr, ev.path);
-        fputs(": ", stderr);
-        print_escaped(stderr, ev.why);
-        fputc('\n', stderr);
+        struct moat_sandbox *sb = w->data;
+        const struct vlog *log = sb->net ? &sb->net->log : &sb->fslog;
+        char why[sizeof ev.op + sizeof ev.why + 4];
+        snprintf(why, sizeof why, "%s: %s", ev.op, ev.why);
+        vlog_denial(log, "file", ev.path, NULL, 0, why);
+        fprintf(stderr, "moat: refused %s %s: %s\n", ev.op, ev.path, ev.why);
     }
     if (n == 0) {
         struct moat_sandbox *s = w->data;
@@ -207,6 +196,12 @@ int sandbox_status(const struct moat_sandbox *s, struct moat_error *err)
 {
     if (s->result < 0)
         return error_set(err, s->result, "%s", s->report.msg);
+    if (s->helper || s->ctl >= 0) { /* supervised: the helper said */
+        if (s->report.msg[0])
+            error_set(err, s->final == MOAT_EXIT_NOT_FOUND ? -ENOENT : -EACCES, "%s",
+                      s->report.msg);
+        return s->final;
+    }
     if (s->have_report && s->report.stage == REPORT_SETUP)
         return error_set(err, s->report.code < 0 ? s->report.code : -EIO, "%s", s->report.msg);
     if (s->timed_out)
@@ -238,11 +233,22 @@ static void watch(struct moat_sandbox *s, struct loop_watch *w, int fd, loop_fn 
 }
 
 /* After the sandbox finished: what the init wrote just before the end. */
+static void on_done(struct loop_watch *w, uint32_t events)
+{
+    (void)w;
+    (void)events; /* never read: it keeps MOAT_FD_EVENTS readable */
+}
+
 static void finish(struct moat_sandbox *s)
 {
     if (s->done)
         return;
     s->done = true;
+    /* Once finished, MOAT_FD_EVENTS stays readable, so a caller waiting on
+     * it learns so even when the end was seen inside another call. */
+    int done = eventfd(1, EFD_CLOEXEC);
+    if (done >= 0)
+        watch(s, &s->done_w, done, on_done);
     loop_timer_disarm(s->loop, &s->timeout);
     /* The init is gone, so every write end is closed. */
     if (s->report_w.fd >= 0) {
@@ -347,6 +353,8 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
      * sandbox's life: the init dies when it closes (with us). */
     s->alive_keep = alive[1];
     alive[1] = -1;
+    s->fslog.pid = s->init;
+    snprintf(s->fslog.command, sizeof s->fslog.command, "%s", s->c.argv.v[0]);
     if (s->net) {
         net_services_attach(s->net, chan[0], s->init, s->c.argv.v);
         chan[0] = -1; /* the services own it now */
@@ -390,6 +398,8 @@ int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *con
             return r;
         s->c.firewall = s->firewall;
     }
+    s->fslog.fn = o->on_violation;
+    s->fslog.ctx = o->ctx;
     if (!o->pty && (r = make_stdio(s, o, err)) < 0)
         return r;
     if ((r = ctx_prepare(s, p, argv, o, err)) < 0)
@@ -410,7 +420,8 @@ void sandbox_release(struct moat_sandbox *s)
         kill(s->init, SIGKILL);
         waitpid(s->init, &s->wstatus, 0);
     }
-    struct loop_watch *ws[] = { &s->exit_w, &s->report_w, &s->events_w, &s->pty_w };
+    struct loop_watch *ws[] = { &s->exit_w, &s->report_w, &s->events_w, &s->pty_w,
+                                &s->done_w };
     for (size_t i = 0; i < sizeof ws / sizeof *ws; i++)
         if (ws[i]->fd >= 0) {
             loop_del(s->loop, ws[i]);

@@ -10,6 +10,7 @@
 
 #include "moat.h"
 #include "net/io/loop.h"
+#include "net/vlog.h"
 #include "sandbox/context.h"
 #include "sandbox/process/report.h"
 
@@ -21,7 +22,7 @@ struct moat_sandbox {
     struct net_services *net;
     struct firewall *firewall;
     pid_t init;
-    struct loop_watch exit_w, report_w, events_w, pty_w;
+    struct loop_watch exit_w, report_w, events_w, pty_w, done_w;
     struct loop_timer timeout;
     bool timed_out, have_report, exited;
     struct report report;
@@ -34,6 +35,16 @@ struct moat_sandbox {
     /* A failure found after moat_spawn returned (the init's report). */
     int result;
     bool done;
+    /* Supervised (supervised.c): the helper process and its socket, the
+     * caller's violation callback, the status the helper reported. */
+    pid_t helper;
+    int ctl;
+    moat_violation_fn cb;
+    void *cb_ctx;
+    int final;
+    /* The write guard's refusals, for the caller's callback (the network
+     * services log theirs themselves). */
+    struct vlog fslog;
 };
 
 /* Build the sandbox, clone its init; the handle is ready to poll. */
