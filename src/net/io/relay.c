@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -180,6 +182,13 @@ static void on_idle(struct loop_timer *t)
         loop_timer_arm(r->loop, &r->idle, RELAY_IDLE_MS - idle);
 }
 
+void relay_nodelay(int fd)
+{
+    int on = 1;
+    /* Fails only on a socket that is not TCP, which has no Nagle to turn off. */
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
 static int make_pipe(struct direction *d)
 {
     int p[2];
@@ -198,6 +207,8 @@ static int start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
                  enum relay_gate (*gate)(const uint8_t *, size_t, void *),
                  void (*done)(void *ctx), void *ctx)
 {
+    relay_nodelay(a);
+    relay_nodelay(b);
     struct relay *r = calloc(1, sizeof *r);
     if (!r) {
         close(a);

@@ -21,6 +21,13 @@ struct relay;
 int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
                 void (*done)(void *ctx), void *ctx);
 
+/* Send what is written at once (TCP_NODELAY).  A relay forwards a client's writes as it
+ * receives them; with Nagle's algorithm a second small write waits for the ACK of the first,
+ * which the peer delays up to 40 ms (issue 10: a small HTTPS GET took 65-110 ms instead of
+ * 24).  relay_start sets it on both sockets; the proxies set it on the sockets they read
+ * and write themselves, dial_start on every socket it connects. */
+void relay_nodelay(int fd);
+
 /* What a gate says about the first bytes a sent. */
 enum relay_gate {
     RELAY_GATE_MORE,   /* cannot tell yet: wait for more */

@@ -396,6 +396,7 @@ int proxy_http_accept(struct net_services *ns, int listen_fd, bool need_credenti
         close(fd);
         return -ENOMEM;
     }
+    relay_nodelay(fd); /* forwarded requests and responses are written here as they come */
     c->ns = ns;
     c->need_credential = need_credential;
     c->cw = (struct loop_watch){ .fd = fd, .cb = on_event, .data = c };
