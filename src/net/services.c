@@ -29,6 +29,7 @@ struct listener {
     struct loop_timer resume;
     struct svc_desc d;
     bool host_side; /* an exposure listener on the host's loopback */
+    bool full;      /* not accepting: its class or the total is full */
     struct net_services *ns;
     struct listener *next;
 };
@@ -64,6 +65,80 @@ static void on_resume(struct loop_timer *t)
     loop_mod(li->ns->loop, &li->w, EPOLLIN);
 }
 
+/* --- what one sandbox can make the supervisor hold ------------------------ */
+
+static const unsigned class_max[CONN_CLASSES] = {
+    [CONN_DNS_TCP] = NET_DNS_TCP_MAX, [CONN_HTTP] = NET_HTTP_MAX,
+    [CONN_SOCKS] = NET_SOCKS_MAX, [CONN_RELAYED] = NET_CONNS_MAX,
+};
+
+/* The class a listener's connections start in; -1 for datagram and log sockets. */
+static int listener_class(const struct listener *li)
+{
+    if (li->host_side)
+        return CONN_RELAYED;
+    switch ((enum svc_kind)li->d.kind) {
+    case SVC_DNS_TCP: return CONN_DNS_TCP;
+    case SVC_HTTP_PROXY:
+    case SVC_JVM_PROXY: return CONN_HTTP;
+    case SVC_SOCKS_PROXY: return CONN_SOCKS;
+    case SVC_INTERCEPT:
+    case SVC_HOST_PORT: return CONN_RELAYED;
+    case SVC_DNS_UDP:
+    case SVC_NFLOG:
+    case SVC_UDP_TPROXY:
+    case SVC_UDP_RAW: break;
+    }
+    return -1;
+}
+
+static bool has_room(const struct net_services *ns, int c)
+{
+    return c < 0 || (ns->conns < NET_CONNS_MAX && ns->in_class[c] < class_max[c]);
+}
+
+bool net_services_admit(struct net_services *ns, enum conn_class c)
+{
+    if (!has_room(ns, (int)c))
+        return false;
+    ns->conns++;
+    ns->in_class[c]++;
+    return true;
+}
+
+/* A slot came free: listeners that stopped for want of one accept again. */
+static void resume_listeners(struct net_services *ns)
+{
+    for (struct listener *li = ns->listeners; li; li = li->next)
+        if (li->full && has_room(ns, listener_class(li))) {
+            li->full = false;
+            loop_mod(ns->loop, &li->w, EPOLLIN);
+        }
+}
+
+void net_services_leave_class(struct net_services *ns, enum conn_class c)
+{
+    if (c != CONN_RELAYED && ns->in_class[c] > 0) {
+        ns->in_class[c]--;
+        ns->in_class[CONN_RELAYED]++;
+        resume_listeners(ns);
+    }
+}
+
+void net_services_release(struct net_services *ns, enum conn_class c)
+{
+    if (ns->in_class[c] > 0)
+        ns->in_class[c]--;
+    if (ns->conns > 0)
+        ns->conns--;
+    resume_listeners(ns);
+}
+
+void net_services_relay_done(void *ns)
+{
+    net_services_release(ns, CONN_RELAYED);
+}
+
 /* --- the DNS policy, for the filter and the resolver ---------------------- */
 
 static enum dns_name_verdict check_name(void *ctx, const char *name)
@@ -95,7 +170,12 @@ static void on_listener(struct loop_watch *w, uint32_t events)
     struct listener *li = w->data;
     struct net_services *ns = li->ns;
     (void)events;
-    int r = 0;
+    int r = 0, c = listener_class(li);
+    if (!has_room(ns, c)) { /* the connection waits in the backlog for a free slot */
+        li->full = true;
+        loop_mod(ns->loop, w, 0);
+        return;
+    }
     if (li->host_side) {
         r = forward_expose_accept(ns, w->fd, li->d.port);
     } else {

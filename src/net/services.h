@@ -22,6 +22,23 @@
 struct listener;
 struct expose_wait;
 
+/* What one sandbox can make the supervisor hold (docs/network.md, "Bounds").  Connections
+ * from the sandbox are counted from accept(2) until both of their sockets are closed; a
+ * class is the phase in which a connection holds buffers of its own.  A listener whose
+ * class (or the total) is full is not accepted from -- its connections wait in the kernel's
+ * backlog -- until one of that class closes. */
+enum conn_class {
+    CONN_DNS_TCP,  /* a DNS-over-TCP connection, while open */
+    CONN_HTTP,     /* an HTTP proxy connection, until it becomes a tunnel or closes */
+    CONN_SOCKS,    /* a SOCKS5 handshake, until it becomes a tunnel or closes */
+    CONN_RELAYED,  /* everything else: tunnels, intercepted connections, host-port forwards */
+    CONN_CLASSES,
+};
+#define NET_CONNS_MAX 1024     /* every connection from the sandbox, in any phase */
+#define NET_DNS_TCP_MAX 32
+#define NET_HTTP_MAX 128       /* each holds up to ~150 KiB of buffers */
+#define NET_SOCKS_MAX 128
+
 struct net_services {
     struct loop *loop;
     const struct moat_policy *p;
@@ -38,7 +55,18 @@ struct net_services {
     struct dns_filter_ops *dns_ops; /* for the resolver: lives as long as ns */
     struct fakeip_map *fake;        /* firewall mode: names behind pool addresses */
     struct udp_relay *udp;          /* firewall mode: UDP flows (net/firewall/udp_relay.h) */
+    unsigned conns, in_class[CONN_CLASSES]; /* held now; see enum conn_class */
 };
+
+/* Take a slot of class c for a connection about to be accepted: false when the class or
+ * the total is full (the caller leaves the connection in the backlog). */
+bool net_services_admit(struct net_services *ns, enum conn_class c);
+/* The connection leaves class c but stays open (it became a tunnel). */
+void net_services_leave_class(struct net_services *ns, enum conn_class c);
+/* The connection is gone: its slot (and its class's, unless it left it) is free again. */
+void net_services_release(struct net_services *ns, enum conn_class c);
+/* A relay's done callback (ctx = ns) for a connection that left its class. */
+void net_services_relay_done(void *ns);
 
 /* Before the clone: compile the policy, read the host's resolvers, bind the
  * host-side exposure listeners (so a busy port fails before anything runs). */

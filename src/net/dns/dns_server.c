@@ -15,6 +15,8 @@
 #include "net/services.h"
 
 #define DNS_TCP_IDLE_MS 10000
+#define DNS_TCP_INFLIGHT_MAX 16   /* queries of one connection being answered at once */
+#define DNS_TCP_OUT_HIGH 16384    /* answers waiting for the client before we stop reading */
 
 static void log_local_answer(struct net_services *ns, const struct dns_query *q, const char *why)
 {
@@ -47,6 +49,7 @@ struct tcp_client {
     size_t out_len, out_off;
     int inflight;
     bool closed;
+    bool taking; /* in tcp_take_queries: answers given meanwhile are only queued */
 };
 
 static void tcp_close(struct tcp_client *t);
@@ -57,7 +60,7 @@ static void deliver(struct query *qr, const uint8_t *msg, size_t len)
     if (qr->tcp) {
         qr->tcp->inflight--;
         if (!qr->tcp->closed)
-            tcp_send(qr->tcp, msg, len);
+            tcp_send(qr->tcp, msg, len); /* and takes the next queries, if it may */
         else if (qr->tcp->inflight == 0)
             loop_defer_free(qr->ns->loop, qr->tcp, free);
     } else if (msg) {
@@ -169,6 +172,16 @@ int dns_server_udp(struct net_services *ns, int fd)
 
 /* --- TCP (RFC 7766): length-framed, several queries per connection ------- */
 
+/* Backpressure: a client that sends queries and never reads its answers must not make the
+ * supervisor hold them.  A connection's queries are taken from its buffer only while fewer
+ * than DNS_TCP_INFLIGHT_MAX are being answered and fewer than DNS_TCP_OUT_HIGH bytes of
+ * answers wait to be sent; otherwise the socket is not read, and the client's own send
+ * buffer fills.  Its output is then at most DNS_TCP_OUT_HIGH plus the answers in flight. */
+static bool tcp_may_take(const struct tcp_client *t)
+{
+    return t->inflight < DNS_TCP_INFLIGHT_MAX && t->out_len - t->out_off < DNS_TCP_OUT_HIGH;
+}
+
 static void tcp_close(struct tcp_client *t)
 {
     if (t->closed)
@@ -179,8 +192,17 @@ static void tcp_close(struct tcp_client *t)
     close(t->w.fd);
     free(t->out);
     t->out = NULL;
+    net_services_release(t->ns, CONN_DNS_TCP);
     if (t->inflight == 0)
         loop_defer_free(t->ns->loop, t, free);
+}
+
+/* Watch for what the connection can do now: write pending answers, read more queries. */
+static void tcp_interest(struct tcp_client *t)
+{
+    uint32_t ev = (t->out_off < t->out_len ? EPOLLOUT : 0) |
+                  (tcp_may_take(t) && t->in_len < sizeof t->in ? EPOLLIN : 0);
+    loop_mod(t->ns->loop, &t->w, ev);
 }
 
 static void tcp_flush(struct tcp_client *t)
@@ -191,8 +213,6 @@ static void tcp_flush(struct tcp_client *t)
         if (n < 0) {
             if (errno != EAGAIN)
                 tcp_close(t);
-            else
-                loop_mod(t->ns->loop, &t->w, EPOLLIN | EPOLLOUT);
             return;
         }
         t->out_off += (size_t)n;
@@ -200,23 +220,67 @@ static void tcp_flush(struct tcp_client *t)
     free(t->out);
     t->out = NULL;
     t->out_len = t->out_off = 0;
-    loop_mod(t->ns->loop, &t->w, EPOLLIN);
+}
+
+/* Answer the complete queries in the buffer, as many as the bounds allow. */
+static void tcp_take_queries(struct tcp_client *t)
+{
+    size_t at = 0;
+    t->taking = true;
+    while (!t->closed && tcp_may_take(t) && t->in_len - at >= 2) {
+        int need = dns_tcp_frame_len(t->in + at);
+        if (need < 0) { /* shorter than a header: nothing to answer, ever */
+            tcp_close(t);
+            return;
+        }
+        if (t->in_len - at < 2 + (size_t)need)
+            break;
+        struct query *qr = calloc(1, sizeof *qr);
+        if (!qr) {
+            tcp_close(t);
+            return;
+        }
+        qr->ns = t->ns;
+        qr->tcp = t;
+        t->inflight++;
+        handle_query(qr, t->in + at + 2, (size_t)need);
+        at += 2 + (size_t)need;
+    }
+    t->taking = false;
+    if (t->closed)
+        return;
+    memmove(t->in, t->in + at, t->in_len - at);
+    t->in_len -= at;
+}
+
+/* Everything the connection can do now, then what to wait for. */
+static void tcp_step(struct tcp_client *t)
+{
+    tcp_flush(t);
+    if (!t->closed)
+        tcp_take_queries(t);
+    if (!t->closed)
+        tcp_flush(t); /* the local answers just given */
+    if (!t->closed)
+        tcp_interest(t);
 }
 
 static void tcp_send(struct tcp_client *t, const uint8_t *msg, size_t len)
 {
-    if (!msg)
-        return;
-    uint8_t *grown = realloc(t->out, t->out_len + 2 + len);
-    if (!grown) {
-        tcp_close(t);
-        return;
+    if (msg) {
+        /* Bounded by tcp_may_take: at most DNS_TCP_OUT_HIGH plus the answers in flight. */
+        uint8_t *grown = realloc(t->out, t->out_len + 2 + len);
+        if (!grown) {
+            tcp_close(t);
+            return;
+        }
+        t->out = grown;
+        dns_tcp_frame_put(t->out + t->out_len, len);
+        memcpy(t->out + t->out_len + 2, msg, len);
+        t->out_len += 2 + len;
     }
-    t->out = grown;
-    dns_tcp_frame_put(t->out + t->out_len, len);
-    memcpy(t->out + t->out_len + 2, msg, len);
-    t->out_len += 2 + len;
-    tcp_flush(t);
+    if (!t->taking)
+        tcp_step(t);
 }
 
 static void tcp_on_idle(struct loop_timer *timer)
@@ -229,36 +293,21 @@ static void tcp_on_event(struct loop_watch *w, uint32_t events)
     struct tcp_client *t = w->data;
     if (t->closed)
         return;
-    if (events & EPOLLOUT)
-        tcp_flush(t);
-    if (t->closed || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-        return;
-    ssize_t n = recv(w->fd, t->in + t->in_len, sizeof t->in - t->in_len, MSG_DONTWAIT);
-    if (n <= 0) {
-        if (n == 0 || errno != EAGAIN)
-            tcp_close(t);
-        return;
-    }
-    t->in_len += (size_t)n;
-    loop_timer_arm(t->ns->loop, &t->idle, DNS_TCP_IDLE_MS);
-    while (t->in_len >= 2) {
-        int need = dns_tcp_frame_len(t->in);
-        if (need < 0 || t->in_len < 2 + (size_t)need)
-            break;
-        struct query *qr = calloc(1, sizeof *qr);
-        if (!qr) {
+    if ((events & EPOLLIN) && t->in_len < sizeof t->in) {
+        ssize_t n = recv(w->fd, t->in + t->in_len, sizeof t->in - t->in_len, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN)) {
             tcp_close(t);
             return;
         }
-        qr->ns = t->ns;
-        qr->tcp = t;
-        t->inflight++;
-        handle_query(qr, t->in + 2, (size_t)need);
-        if (t->closed)
-            return;
-        memmove(t->in, t->in + 2 + need, t->in_len - 2 - (size_t)need);
-        t->in_len -= 2 + (size_t)need;
+        if (n > 0) {
+            t->in_len += (size_t)n;
+            loop_timer_arm(t->ns->loop, &t->idle, DNS_TCP_IDLE_MS);
+        }
+    } else if (events & (EPOLLHUP | EPOLLERR)) {
+        tcp_close(t);
+        return;
     }
+    tcp_step(t);
 }
 
 int dns_server_tcp_accept(struct net_services *ns, int listen_fd)
@@ -267,9 +316,10 @@ int dns_server_tcp_accept(struct net_services *ns, int listen_fd)
     if (fd < 0)
         return -errno;
     struct tcp_client *t = calloc(1, sizeof *t);
-    if (!t) {
+    if (!t || !net_services_admit(ns, CONN_DNS_TCP)) {
+        free(t);
         close(fd);
-        return -ENOMEM;
+        return t ? 0 : -ENOMEM;
     }
     t->ns = ns;
     t->w = (struct loop_watch){ .fd = fd, .cb = tcp_on_event, .data = t };

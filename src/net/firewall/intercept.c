@@ -70,9 +70,12 @@ static enum relay_gate check_claimed_name(const uint8_t *first, size_t n, void *
     return RELAY_GATE_REFUSE;
 }
 
+/* The connection is over: its slot is free again. */
 static void intercepted_free(void *ctx)
 {
-    free(ctx);
+    struct intercepted *ic = ctx;
+    net_services_release(ic->ns, CONN_RELAYED);
+    free(ic);
 }
 
 static void on_target(void *ctx, int fd, int err, const char *reason)
@@ -82,16 +85,13 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
     (void)reason;
     if (fd < 0) {
         reset(ic->client);
+        intercepted_free(ic);
     } else if (ic->name[0]) {
-        /* Once started, the relay owns ic and frees it when done. */
-        if (relay_start_gated(ic->ns->loop, ic->client, fd, check_claimed_name,
-                              intercepted_free, ic) < 0)
-            free(ic);
-        return;
+        /* The relay owns ic from here and frees it when done, or if it cannot start. */
+        relay_start_gated(ic->ns->loop, ic->client, fd, check_claimed_name, intercepted_free, ic);
     } else {
-        relay_start(ic->ns->loop, ic->client, fd, NULL, 0, NULL, NULL);
+        relay_start(ic->ns->loop, ic->client, fd, NULL, 0, intercepted_free, ic);
     }
-    free(ic);
 }
 
 static int original_destination(int fd, int family, struct net_addr *a, uint16_t *port)
@@ -151,15 +151,16 @@ int intercept_accept(struct net_services *ns, int listen_fd, int family)
         return 0;
     }
     struct intercepted *ic = malloc(sizeof *ic);
-    if (!ic) {
+    if (!ic || !net_services_admit(ns, CONN_RELAYED)) {
+        free(ic);
         reset(client);
-        return -ENOMEM;
+        return ic ? 0 : -ENOMEM;
     }
     *ic = (struct intercepted){ .ns = ns, .client = client, .port = port };
     memcpy(ic->name, dest.name, sizeof ic->name);
     if (target_open(ns, dest.authority, dest.family, on_target, ic, NULL) < 0) {
         reset(client);
-        free(ic);
+        intercepted_free(ic);
     }
     return 0;
 }

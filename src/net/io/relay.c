@@ -30,6 +30,7 @@ struct relay {
     struct loop_watch wa, wb;
     struct loop_timer idle;
     uint64_t last_active_ms;
+    uint64_t gate_deadline_ms; /* 0 once the gate passed (or there is none) */
     struct direction ab, ba;
     void (*done)(void *);
     void *ctx;
@@ -71,7 +72,7 @@ static void relay_close(struct relay *r)
  * 1 to wait for more, -1 when refused or on a hard error. */
 static int judge(struct relay *r, struct direction *d)
 {
-    uint8_t first[RELAY_GATE_MAX];
+    static uint8_t first[RELAY_GATE_MAX]; /* one loop thread: one judgement at a time */
     ssize_t n = recv(d->src, first, sizeof first, MSG_PEEK | MSG_DONTWAIT);
     if (n < 0)
         return errno == EAGAIN ? 1 : -1;
@@ -175,6 +176,11 @@ static void on_event(struct loop_watch *w, uint32_t events)
 static void on_idle(struct loop_timer *t)
 {
     struct relay *r = t->data;
+    if (r->ab.gate && loop_now_ms() >= r->gate_deadline_ms) {
+        r->refused = true; /* a trickle, or a head that never ends */
+        relay_close(r);
+        return;
+    }
     uint64_t idle = loop_now_ms() - r->last_active_ms;
     if (idle >= RELAY_IDLE_MS)
         relay_close(r);
@@ -213,6 +219,8 @@ static int start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
     if (!r) {
         close(a);
         close(b);
+        if (done)
+            done(ctx);
         return -ENOMEM;
     }
     *r = (struct relay){ .loop = l, .done = done, .ctx = ctx,
@@ -236,11 +244,11 @@ static int start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
     if (err == 0 && ((err = loop_add(l, &r->wa, ev)) == 0) && (err = loop_add(l, &r->wb, ev)) < 0)
         loop_del(l, &r->wa);
     if (err < 0) {
-        r->done = NULL;
-        relay_close(r);
+        relay_close(r); /* calls done */
         return err;
     }
-    loop_timer_arm(l, &r->idle, RELAY_IDLE_MS);
+    r->gate_deadline_ms = gate ? loop_now_ms() + RELAY_GATE_MS : 0;
+    loop_timer_arm(l, &r->idle, gate ? RELAY_GATE_MS : RELAY_IDLE_MS);
     relay_step(r);
     return 0;
 }

@@ -17,7 +17,13 @@ struct relay;
 /* Start relaying between a and b.  `a_to_b` (may be NULL) are bytes already
  * read from a that must reach b first (e.g. what followed a proxy request
  * head).  `done(ctx)` is called once when both directions are finished or
- * failed; the relay then frees itself.  On error the sockets are closed. */
+ * failed, and also when the relay cannot start (then the sockets are closed
+ * and the error returned); the relay frees itself.
+ *
+ * What a relay holds is bounded: two pipes of at most 256 KiB (kernel
+ * memory), the bytes of a_to_b, and nothing else; a side is read only while
+ * its pipe has room (backpressure: a peer that does not read stops the other
+ * from being read). */
 int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
                 void (*done)(void *ctx), void *ctx);
 
@@ -34,13 +40,14 @@ enum relay_gate {
     RELAY_GATE_PASS,   /* relay as usual from here on */
     RELAY_GATE_REFUSE, /* reset both connections */
 };
-#define RELAY_GATE_MAX 16384
+#define RELAY_GATE_MAX 32768
+#define RELAY_GATE_MS 30000
 
 /* relay_start, except that nothing goes from a to b until gate(first, n, ctx)
  * has passed the first bytes from a, read without consuming them (MSG_PEEK),
- * up to RELAY_GATE_MAX of them; MORE with that many counts as REFUSE.  b to a
- * flows from the start, so a server that speaks first is heard.  ctx is
- * done's too. */
+ * up to RELAY_GATE_MAX of them; MORE with that many counts as REFUSE, and so
+ * does a gate still undecided after RELAY_GATE_MS (a trickle).  b to a flows
+ * from the start, so a server that speaks first is heard.  ctx is done's too. */
 int relay_start_gated(struct loop *l, int a, int b,
                       enum relay_gate (*gate)(const uint8_t *first, size_t n, void *ctx),
                       void (*done)(void *ctx), void *ctx);
