@@ -89,6 +89,10 @@ static void on_signal(struct loop_watch *w, uint32_t events)
     (void)events;
     struct signalfd_siginfo si;
     while (read(w->fd, &si, sizeof si) == sizeof si) {
+        /* A SIGPIPE the kernel raised for our own write (splice(2) into a socket the
+         * peer reset: splice has no MSG_NOSIGNAL) is ours, not the workload's. */
+        if (si.ssi_signo == SIGPIPE && si.ssi_pid == (uint32_t)getpid())
+            continue;
         if (si.ssi_signo != SIGCHLD) {
             kill(s->init, (int)si.ssi_signo);
             continue;
