@@ -24,7 +24,7 @@
 #include "net/firewall/fakeip.h"
 #include "net/rules/hostpat.h"
 #include "net/io/relay.h"
-#include "net/firewall/server_name.h"
+#include "net/firewall/name_gate.h"
 #include "net/services.h"
 #include "net/io/target.h"
 
@@ -33,6 +33,7 @@ struct intercepted {
     int client;
     uint16_t port;
     char name[HOSTNAME_MAX + 1]; /* the pool address's name, or "" for a literal */
+    struct name_gate *gate;      /* for a name: what the connection's bytes claim */
 };
 
 static void reset(int fd)
@@ -42,32 +43,16 @@ static void reset(int fd)
     close(fd);
 }
 
-/* The relay's gate for a connection to a pool address. */
-static enum relay_gate check_claimed_name(const uint8_t *first, size_t n, void *ctx)
+/* The relay's gate for a connection to a pool address (name_gate.h). */
+static enum relay_gate check_claimed_name(const uint8_t *next, size_t n, size_t *pass, void *ctx)
 {
     struct intercepted *ic = ctx;
-    char claimed[HOSTNAME_MAX + 1], why[HOSTNAME_MAX * 2 + 100];
-    const char *problem = NULL;
-    bool tls = first[0] == 0x16; /* a TLS handshake record; else an HTTP request */
-    switch (server_name_claimed(first, n, claimed, sizeof claimed, &problem)) {
-    case SERVER_NAME_MORE:
-        return RELAY_GATE_MORE;
-    case SERVER_NAME_NONE:
-        return RELAY_GATE_PASS;
-    case SERVER_NAME_FOUND:
-        if (server_name_equal(claimed, ic->name))
-            return RELAY_GATE_PASS;
-        snprintf(why, sizeof why, "%s %s, but the address was handed out for %s",
-                 tls ? "TLS server name" : "HTTP Host", claimed, ic->name);
-        vlog_denial(&ic->ns->log, "connect", claimed, NULL, ic->port, why);
-        return RELAY_GATE_REFUSE;
-    case SERVER_NAME_MALFORMED:
-        break;
-    }
-    snprintf(why, sizeof why, "unreadable %s: %s", tls ? "TLS ClientHello" : "HTTP request",
-             problem ? problem : "malformed");
-    vlog_denial(&ic->ns->log, "connect", ic->name, NULL, ic->port, why);
-    return RELAY_GATE_REFUSE;
+    struct name_gate_refusal why;
+    enum relay_gate g = name_gate_judge(ic->gate, next, n, pass, &why);
+    if (g == RELAY_GATE_REFUSE)
+        vlog_denial(&ic->ns->log, "connect", why.claimed[0] ? why.claimed : ic->name, NULL,
+                    ic->port, why.reason);
+    return g;
 }
 
 /* The connection is over: its slot is free again. */
@@ -75,6 +60,7 @@ static void intercepted_free(void *ctx)
 {
     struct intercepted *ic = ctx;
     net_services_release(ic->ns, CONN_RELAYED);
+    name_gate_free(ic->gate);
     free(ic);
 }
 
@@ -86,7 +72,7 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
     if (fd < 0) {
         reset(ic->client);
         intercepted_free(ic);
-    } else if (ic->name[0]) {
+    } else if (ic->gate) {
         /* The relay owns ic from here and frees it when done, or if it cannot start. */
         relay_start_gated(ic->ns->loop, ic->client, fd, check_claimed_name, intercepted_free, ic);
     } else {
@@ -158,6 +144,11 @@ int intercept_accept(struct net_services *ns, int listen_fd, int family)
     }
     *ic = (struct intercepted){ .ns = ns, .client = client, .port = port };
     memcpy(ic->name, dest.name, sizeof ic->name);
+    if (ic->name[0] && !(ic->gate = name_gate_new(ic->name))) {
+        reset(client);
+        intercepted_free(ic);
+        return -ENOMEM;
+    }
     if (target_open(ns, dest.authority, dest.family, on_target, ic, NULL) < 0) {
         reset(client);
         intercepted_free(ic);
