@@ -9,6 +9,7 @@
 #include "cli/connect.h"
 #include "cli/doctor.h"
 #include "cli/options.h"
+#include "cli/tell.h"
 #include "moat.h"
 
 static void usage(FILE *out)
@@ -84,7 +85,18 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     char *sh[] = { "/bin/sh", "-c", (char *)o.shell_command, NULL };
-    struct moat_run_options ro = { .log_path = o.log_path };
+    /* Refusals reach the person: a short line each on stderr (--quiet: none), or with
+     * --log - the JSON lines themselves. */
+    static struct tell tell;
+    tell = (struct tell){ .out = stderr };
+    bool to_stderr = o.log_path && strcmp(o.log_path, "-") == 0;
+    if (to_stderr)
+        tell.json_out = stderr;
+    struct moat_run_options ro = { .log_path = to_stderr ? NULL : o.log_path };
+    if (to_stderr || !o.quiet) {
+        ro.on_violation = tell_violation;
+        ro.ctx = &tell;
+    }
     r = moat_run_ex(&p, o.shell_command ? sh : o.command, &ro, &err);
     if (r < 0)
         r = fail(&err);

@@ -14,7 +14,8 @@ struct run_options {
     struct moat_strv fragment_names;
     bool no_landlock, no_mount_protection;
     unsigned fakeip_lifetime_s;
-    const char *log_path; /* --log */
+    const char *log_path; /* --log; "-" is stderr */
+    bool quiet;           /* --quiet: no line on stderr per refusal */
 };
 
 /* Parse `moat run` arguments (argv[0] is "run").  0, 1 for --help (printed),

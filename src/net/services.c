@@ -44,7 +44,11 @@ static void log_rejected(void *ctx, const struct nflog_event *e)
     addr_canonical(&e->dst, &c);
     addr_format(&c, text, sizeof text);
     const char *kind = e->proto == IPPROTO_TCP ? "connect" : e->proto == IPPROTO_UDP ? "udp" : "packet";
-    vlog_denial(&ns->log, kind, text, text, e->port, "rejected by the firewall ruleset");
+    vlog_denial(&ns->log, kind, text, text, e->port,
+                ns->p->net.mode == MOAT_NET_PROXY
+                    ? "direct connection: proxy mode serves only programs that use the proxy "
+                      "variables (--network firewall serves the others)"
+                    : "rejected by the firewall ruleset");
 }
 
 static int read_nflog(struct net_services *ns, int fd)
@@ -313,13 +317,8 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
     }
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(ns->token + 2 * i, 3, "%02x", raw[i]);
-    if (o && o->log_path) {
-        ns->log.file = fopen(o->log_path, "ae");
-        if (!ns->log.file) {
-            r = error_set_errno(err, -errno, "cannot open the log file %s", o->log_path);
-            goto fail;
-        }
-    }
+    if (o && o->log_path && (r = vlog_open(o->log_path, p, &ns->log.file, err)) < 0)
+        goto fail;
     if (o) {
         ns->log.fn = o->on_violation;
         ns->log.ctx = o->ctx;

@@ -21,6 +21,7 @@
 #include "net/io/loop.h"
 #include "net/sandbox_sockets.h"
 #include "net/services.h"
+#include "net/vlog.h"
 #include "sandbox/context.h"
 #include "sandbox/env.h"
 #include "sandbox/report.h"
@@ -266,9 +267,18 @@ int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct mo
     if (sandbox_sockets_needed(p)) {
         if ((r = net_services_new(s.loop, p, o, &s.net, err)) < 0)
             goto out;
+    } else if (o && o->log_path) {
+        /* Nothing here is refused by moat (mode none: no route; host: no filter), but the
+         * log is opened as in the other modes: the same checks, the file exists after. */
+        FILE *log = NULL;
+        if ((r = vlog_open(o->log_path, p, &log, err)) < 0)
+            goto out;
+        fclose(log);
     }
-    if (p->net.mode == MOAT_NET_FIREWALL) {
-        if ((r = firewall_prepare(&s.net->np, &s.firewall, err)) < 0)
+    if (p->net.mode == MOAT_NET_FIREWALL || p->net.mode == MOAT_NET_PROXY) {
+        r = p->net.mode == MOAT_NET_FIREWALL ? firewall_prepare(&s.net->np, &s.firewall, err)
+                                             : firewall_prepare_trace(&s.firewall, err);
+        if (r < 0)
             goto out;
         s.c.firewall = s.firewall;
     }

@@ -219,8 +219,8 @@ test_dual_fw_expired_pool_address_is_refused_again() {
     SB_OPTS=(--network firewall --allow-net cdn.test --debug-fakeip-lifetime 2
              --log "$WORK/violations.log")
     sb "${SB_OPTS[@]}" -c "c=$WORK/raw_client.py; first=\$(/usr/bin/python3 \$c cdn.test 80 4); \
-        echo \$first; addr=\$(echo \$first | cut -d' ' -f2); /usr/bin/python3 \$c \$addr 80 4; \
-        sleep 3.5; /usr/bin/python3 \$c \$addr 80 4; /usr/bin/python3 \$c \$addr 7 4 udp; \
+        echo \$first; addr=\$(echo \$first | cut -d' ' -f2); /usr/bin/python3 \$c \$addr 80 4 cdn.test; \
+        sleep 3.5; /usr/bin/python3 \$c \$addr 80 4 cdn.test; /usr/bin/python3 \$c \$addr 7 4 udp; \
         /usr/bin/python3 \$c cdn.test 80 4"
     first=$(echo "$OUT" | sed -n 1p) again=$(echo "$OUT" | sed -n 2p)
     expired=$(echo "$OUT" | sed -n 3p) expired_udp=$(echo "$OUT" | sed -n 4p)

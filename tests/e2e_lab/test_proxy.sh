@@ -132,12 +132,63 @@ test_dual_proxy_without_credential_is_refused() {
     fi
 }
 
-test_dual_program_ignoring_the_proxy_cannot_connect() {
-    SB_OPTS=(--network proxy --allow-net dual.test)
+test_dual_program_ignoring_the_proxy_cannot_connect_and_leaves_a_trace() {
+    # Node 20's https.get and fetch ignore the proxy variables: they must
+    # fail at once, and the person must learn why (issue 10).
+    SB_OPTS=(--network proxy --allow-net dual.test --log "$WORK/violations.log")
     sb "${SB_OPTS[@]}" -- "$ATTACK" fetch "$LAB_W4" 80
-    case "$OUT" in ENETUNREACH|EHOSTUNREACH) ;; *) fail "direct connect: $OUT" ;; esac
-    sb "${SB_OPTS[@]}" -- "$ATTACK" fetch "$LAB_W6" 80
-    case "$OUT" in ENETUNREACH|EHOSTUNREACH) ;; *) fail "direct connect v6: $OUT" ;; esac
+    expect_eq "$OUT" ECONNREFUSED "direct connect"
+    sb "${SB_OPTS[@]}" -- "$ATTACK" fetch "$LAB_W6" 443
+    expect_eq "$OUT" ECONNREFUSED "direct connect over IPv6"
+    expect_contains "$ERR" "moat: blocked connection to [$LAB_W6]:443: direct connection: proxy mode serves only programs that use the proxy variables (--network firewall serves the others)"
+    grep -q "\"kind\":\"connect\",\"destination\":\"$LAB_W4\".*\"port\":80,\"reason\":\"direct connection: proxy mode" violations.log ||
+        fail "no log line for the direct IPv4 connection: $(cat violations.log)"
+    grep -q "\"destination\":\"$LAB_W6\".*\"port\":443" violations.log ||
+        fail "no log line for the direct IPv6 connection"
+    # A resolver of its own (UDP to another server's port 53) is refused and logged too.
+    sb "${SB_OPTS[@]}" -- dig +time=2 +tries=1 "@$LAB_DNS4" dual.test
+    grep -q "\"kind\":\"udp\",\"destination\":\"$LAB_DNS4\".*\"port\":53" violations.log ||
+        fail "no log line for DNS to another server"
+}
+
+test_dual_refusals_are_told_on_stderr_once_and_escaped() {
+    # A short line per distinct refusal, on moat's stderr; the workload's
+    # text cannot carry terminal escape sequences there, whichever way it
+    # tries to get its bytes into a refusal (tests/unit/test_tell.c escapes
+    # what a library caller could report).
+    SB_OPTS=(--network proxy --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 -c 'import base64, os, socket, struct, urllib.parse
+u = urllib.parse.urlsplit(os.environ["http_proxy"])
+cred = base64.b64encode(f"{u.username}:{u.password}".encode()).decode()
+evil = b"\x1b]0;pwned\x07\x1b[2J\xc2\x9b31m"
+for target in [b"denied.test:443", b"denied.test:443", evil + b"x.test:443"]:
+    s = socket.create_connection(("127.0.0.1", u.port))
+    s.sendall(b"CONNECT " + target + f" HTTP/1.1\r\nProxy-Authorization: Basic {cred}\r\n\r\n".encode())
+    print(s.recv(200).split(b"\r\n")[0].decode())
+s = socket.create_connection(("127.0.0.1", 1080))
+s.sendall(b"\x05\x01\x02"); s.recv(2)
+s.sendall(b"\x01" + bytes([len(u.username)]) + u.username.encode() + bytes([len(u.password)]) + u.password.encode()); s.recv(2)
+name = evil + b"y.test"
+s.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + b"\x01\xbb"); print(s.recv(10))
+q = struct.pack("!HHHHHH", 1, 0x100, 1, 0, 0, 0) + bytes([len(evil)]) + evil + b"\x04test\x00\x00\x01\x00\x01"
+d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); d.settimeout(3); d.sendto(q, ("127.0.0.1", 53)); print(d.recv(512)[3] & 15)'
+    expect_contains "$OUT" "403"
+    expect_eq "$(printf '%s\n' "$ERR" | grep -c 'moat: blocked connection to denied.test:443: not in allow list')" 1 \
+        "one line for two identical refusals"
+    case "$ERR" in *$'\e'*|*$'\a'*|*$'\xc2\x9b'*) fail "an escape sequence reached the terminal: $ERR" ;; esac
+    # --quiet: nothing; --log -: the JSON lines instead.
+    sb --quiet "${SB_OPTS[@]}" -- curl -s -o /dev/null -p http://denied.test/
+    expect_not_contains "$ERR" "moat: blocked"
+    sb --log - "${SB_OPTS[@]}" -- curl -s -o /dev/null -p http://denied.test/
+    expect_contains "$ERR" '"kind":"connect","destination":"denied.test:80"'
+    expect_not_contains "$ERR" "moat: blocked"
+}
+
+test_dual_a_refused_name_is_logged_once() {
+    SB_OPTS=(--network proxy --allow-net dual.test --log "$WORK/violations.log")
+    sb "${SB_OPTS[@]}" -c 'dig +short +time=2 x.denied.test A; dig +short +time=2 x.denied.test AAAA'
+    expect_eq "$(grep -c '"kind":"dns","destination":"x.denied.test"' violations.log)" 1 \
+        "log lines for the A and AAAA queries of one name"
 }
 
 test_dual_git_ssh_proxy_command_reaches_port_22() {

@@ -209,6 +209,42 @@ int firewall_prepare(const struct netpolicy *np, struct firewall **out, struct m
     return 0;
 }
 
+int firewall_prepare_trace(struct firewall **out, struct moat_error *err)
+{
+    *out = NULL;
+    struct firewall *fw = calloc(1, sizeof *fw);
+    struct ruleset rs = { .b = nftbatch_new(MOAT_FIREWALL_TABLE) };
+    if (!fw || !rs.b) {
+        free(fw);
+        nftbatch_free(rs.b);
+        return error_set(err, -ENOMEM, "firewall: out of memory");
+    }
+    parse_cidr("127.0.0.0/8", &rs.loopback[0]);
+    parse_cidr("::1", &rs.loopback[1]);
+    /* The sandbox's own loopback (its proxies and DNS filter) as before; anything else
+     * fails at once, as in firewall mode (TCP reset, ICMP admin-prohibited: an ICMP "no
+     * route" is a soft error to IPv4 TCP, which would retry for minutes), logged first. */
+    nftbatch_chain(rs.b, "filter_out", "filter", NF_INET_LOCAL_OUT, NF_IP_PRI_FILTER);
+    loopback_verdict(&rs, "filter_out", NF_ACCEPT);
+    struct nftbatch_rule *r = nftbatch_rule(rs.b, "filter_out");
+    nftbatch_log_limited(r, MOAT_NFLOG_GROUP, 20, 50);
+    nftbatch_add(rs.b, r, "filter_out: log");
+    r = nftbatch_rule(rs.b, "filter_out");
+    nftbatch_reject_tcp_reset(r);
+    nftbatch_add(rs.b, r, "filter_out: reject TCP");
+    r = nftbatch_rule(rs.b, "filter_out");
+    nftbatch_reject_admin_prohibited(r);
+    nftbatch_add(rs.b, r, "filter_out: reject the rest");
+    fw->batch = rs.b;
+    int ret = nftbatch_seal(fw->batch, err);
+    if (ret < 0) {
+        firewall_free(fw);
+        return ret;
+    }
+    *out = fw;
+    return 0;
+}
+
 bool firewall_relays_udp(const struct firewall *fw)
 {
     return fw->udp;
