@@ -116,7 +116,7 @@ static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id,
     int r = err < 0 ? err : dns_filter_response(&ops, &qr->q, id, resp, len, out, cap, &out_len, &why);
     if (r < 0 && dns_build_response(&qr->q, 2 /* SERVFAIL */, out, cap, &out_len) < 0)
         out_len = 0;
-    if (r == 0 && why)
+    if (r == 0 && dns_filter_refused(why)) /* not an upstream error: that is no violation */
         vlog_denial(&ns->log, "dns", qr->q.q.spelled, qr->q.q.name, 53, why);
     else if (r == 0 && ns->fake)
         out_len = fake_answer(ns, &qr->q, out, cap, out_len);

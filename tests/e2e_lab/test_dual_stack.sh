@@ -1,0 +1,44 @@
+# One verdict per destination (issue 10), in proxy and firewall mode alike:
+# names whose other family fails upstream, names whose other family points
+# at loopback, and every spelling of an address through every path.
+
+test_dual_a_family_failing_upstream_does_not_refuse_the_name() {
+    # odd.test (tests/lab/odd_dns.py): one family has dual.test's address,
+    # the other is REFUSED, SERVFAIL or never answered upstream.
+    SB_OPTS=(--network proxy --allow-net '*.odd.test')
+    local name
+    for name in aaaa-refused aaaa-servfail aaaa-silent; do
+        curl_in "http://$name.odd.test/"
+        expect_contains "$OUT" "hello from $LAB_W4:80" "proxy, $name"
+    done
+    for name in a-refused a-silent; do
+        curl_in "http://$name.odd.test/"
+        expect_contains "$OUT" "hello from [$LAB_W6]:80" "proxy, $name"
+    done
+    # A missing answer delays the other family's by at most a short bound,
+    # not by the upstream timeout (1.5 s a try): loosely, under 1.2 s.
+    sb "${SB_OPTS[@]}" -- curl -sS --noproxy '' --max-time 10 -o /dev/null -w '%{time_total}' \
+        http://aaaa-silent.odd.test/
+    awk -v t="$OUT" 'BEGIN { exit !(t < 1.2) }' || fail "waited $OUT s for the missing AAAA"
+    cp "$(dirname "${BASH_SOURCE[0]}")/raw_client.py" "$WORK/"; chmod a+r "$WORK/raw_client.py"
+    SB_OPTS=(--network firewall --allow-net '*.odd.test')
+    sb "${SB_OPTS[@]}" -c "c=$WORK/raw_client.py; /usr/bin/python3 \$c aaaa-refused.odd.test 80 4;
+        /usr/bin/python3 \$c a-refused.odd.test 80 6; /usr/bin/python3 \$c aaaa-servfail.odd.test 80 4;
+        /usr/bin/python3 \$c aaaa-silent.odd.test 80 4"
+    expect_eq "$(echo "$OUT" | grep -c "^ok 198.18.* hello from $LAB_W4:80")" 3 "firewall, over IPv4"
+    expect_contains "$OUT" "hello from [$LAB_W6]:80" "firewall, over IPv6"
+}
+
+test_dual_a_name_with_a_family_at_loopback_is_refused_in_every_mode() {
+    # half-lo.test: A is dual.test's address, AAAA is ::1 (DNS rebinding).
+    SB_OPTS=(--network proxy --allow-net half-lo.test --log "$WORK/violations.log")
+    curl_in http://half-lo.test/
+    expect_eq "$(last_line)" 403
+    expect_contains "$OUT" "rebinding"
+    cp "$(dirname "${BASH_SOURCE[0]}")/raw_client.py" "$WORK/"; chmod a+r "$WORK/raw_client.py"
+    SB_OPTS=(--network firewall --allow-net half-lo.test --log "$WORK/violations.log")
+    raw half-lo.test 80 4
+    case "$OUT" in refused*) ;; *) fail "firewall mode over IPv4: $OUT" ;; esac
+    grep -q '"destination":"half-lo.test:80".*rebinding' violations.log ||
+        fail "no log line for the refused name: $(cat violations.log)"
+}
