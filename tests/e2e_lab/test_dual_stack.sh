@@ -42,3 +42,56 @@ test_dual_a_name_with_a_family_at_loopback_is_refused_in_every_mode() {
     grep -q '"destination":"half-lo.test:80".*rebinding' violations.log ||
         fail "no log line for the refused name: $(cat violations.log)"
 }
+
+# Every spelling, every path: the table is checked as a whole.
+SPELL_ALLOWED=198.51.100.11 # --allow-net 198.51.100.11 (v4only.test's server)
+SPELL_DENIED=203.0.113.9    # in --allow-net 203.0.113.0/24, but --deny-net 203.0.113.9
+
+spellings() { # ADDR: the spellings of an IPv4 address, "class=spelling" each
+    local a=$1 hex
+    hex=$(printf '%02x%02x:%02x%02x' ${a//./ })
+    printf '%s\n' "dotted=$a" "mapped=::ffff:$a" "mapped-hex=::ffff:$hex" "compat=::$a" \
+        "nat64=64:ff9b::$a" "6to4=2002:$hex::" "hex=0x${hex/:/}" \
+        "decimal=$(( $(printf '0x%s' "${hex/:/}") ))"
+}
+
+# What the rule says (docs/network-rules.md): mapped and compatible spellings
+# are the IPv4 address, as are the inet_aton ones; NAT64 and 6to4 unwrap for
+# deny rules only.  An allowed address is reached in those spellings, a
+# denied one in none.
+spelling_expected() { # CASE CLASS
+    case $1:$2 in
+        allowed:nat64|allowed:6to4) echo refused ;;
+        allowed:*) echo ok ;;
+        denied:*) echo refused ;;
+    esac
+}
+
+test_dual_every_spelling_through_every_path_gets_one_verdict() {
+    cp "$(dirname "${BASH_SOURCE[0]}")/spelling_client.py" "$WORK/"; chmod a+r "$WORK/spelling_client.py"
+    local rules=(--allow-net "$SPELL_ALLOWED" --allow-net 203.0.113.0/24 --deny-net "$SPELL_DENIED")
+    local want='' got='' case addr path line cls sp targets
+    for case in allowed denied; do
+        if [ "$case" = allowed ]; then addr=$SPELL_ALLOWED; else addr=$SPELL_DENIED; fi
+        targets=$(spellings "$addr" | cut -d= -f2 | tr '\n' ' ')
+        for path in connect socks direct; do
+            if [ "$path" = direct ]; then
+                SB_OPTS=(--network firewall "${rules[@]}")
+            else
+                SB_OPTS=(--network proxy "${rules[@]}")
+            fi
+            # shellcheck disable=SC2086
+            sb "${SB_OPTS[@]}" -- /usr/bin/python3 "$WORK/spelling_client.py" "$path" $targets
+            while IFS== read -r cls sp; do
+                want="$want$case $path $cls $(spelling_expected "$case" "$cls")"$'\n'
+                line=$(echo "$OUT" | grep -m1 "^$sp " || true)
+                got="$got$case $path $cls ${line#* }"$'\n'
+            done < <(spellings "$addr")
+        done
+    done
+    printf '%s' "$got" | column -t
+    if [ "$want" != "$got" ]; then
+        diff <(printf '%s' "$want") <(printf '%s' "$got")
+        fail "the verdicts differ from the rule (want < > got)"
+    fi
+}

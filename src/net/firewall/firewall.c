@@ -108,6 +108,13 @@ static void hand_over(const struct ruleset *rs, const char *chain, uint8_t proto
             continue;
         snprintf(what, sizeof what, "%s: allow rule %s", chain, rule->text);
         hand_over_one(rs, chain, proto, how, &rule->cidr, what);
+        /* One verdict per destination: ::a.b.c.d is a.b.c.d to the supervisor (and to the
+         * proxies), so it must reach the supervisor too (docs/network-rules.md). */
+        struct net_cidr compat;
+        if (cidr_ipv4_compat(&rule->cidr, &compat)) {
+            snprintf(what, sizeof what, "%s: allow rule %s, IPv4-compatible", chain, rule->text);
+            hand_over_one(rs, chain, proto, how, &compat, what);
+        }
     }
 }
 
