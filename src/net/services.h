@@ -99,6 +99,13 @@ int forward_host_port_accept(struct net_services *ns, int listen_fd, int family,
 int forward_expose_accept(struct net_services *ns, int listen_fd, uint16_t port);
 void forward_expose_socket_ready(struct net_services *ns, int fd, int err);
 int intercept_accept(struct net_services *ns, int listen_fd, int family);
+/* A proxy tunnel (CONNECT, SOCKS5) to authority, relayed once the workload's bytes are judged
+ * as firewall mode judges a pool address's (net/firewall/name_gate.h): a shared server must
+ * not be asked, through a tunnel to one name, for another site.  pending[0..n) are bytes the
+ * workload already sent.  The connection has left its class (CONN_RELAYED); the tunnel
+ * releases it.  An address as authority names no site and is relayed as it is. */
+int tunnel_start_named(struct net_services *ns, int client, int fd, const void *pending,
+                       size_t n, const char *authority);
 /* Where an intercepted connection or UDP flow goes. */
 struct intercept_dest {
     char authority[300];         /* "name:port" or "address:port" */

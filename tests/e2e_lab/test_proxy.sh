@@ -266,3 +266,53 @@ test_dual_large_answer_comes_through_whole() {
     expect_eq "$(echo "$OUT" | sed -n 1p)" 60 "over UDP, then TCP after TC"
     expect_eq "$(echo "$OUT" | sed -n 2p)" 60 "over TCP"
 }
+
+test_dual_a_tunnel_to_one_name_cannot_front_another() {
+    # A CONNECT or SOCKS5 tunnel to dual.test is judged as firewall mode
+    # judges dual.test's pool address: the same verdict in every mode.
+    cp "$LAB_CA" ca.pem; chmod 644 ca.pem
+    SB_OPTS=(--network proxy --allow-net dual.test --log "$WORK/violations.log")
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 -c 'import base64, os, socket, ssl, struct, sys, urllib.parse
+u = urllib.parse.urlsplit(os.environ["http_proxy"])
+cred = base64.b64encode(f"{u.username}:{u.password}".encode()).decode()
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", u.port), timeout=5)
+    s.sendall(f"CONNECT dual.test:{port} HTTP/1.1\r\nProxy-Authorization: Basic {cred}\r\n\r\n".encode())
+    assert b" 200 " in s.recv(4096)
+    return s
+def socks(port):
+    s = socket.create_connection(("127.0.0.1", 1080), timeout=5)
+    s.sendall(b"\x05\x01\x02"); s.recv(2)
+    s.sendall(b"\x01" + bytes([len(u.username)]) + u.username.encode() + bytes([len(u.password)]) + u.password.encode()); s.recv(2)
+    s.sendall(b"\x05\x01\x00\x03\x09dual.test" + struct.pack("!H", port)); s.recv(22)
+    return s
+def tls(s, name):
+    return ssl.create_default_context(cafile=sys.argv[1]).wrap_socket(s, server_hostname=name)
+def get(s, host):
+    s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    data = b""
+    while True:
+        c = s.recv(4096)
+        if not c:
+            return data
+        data += c
+for how, open_ in (("connect", connect), ("socks", socks)):
+    for what, f in (("https-dual", lambda: get(tls(open_(443), "dual.test"), "dual.test")),
+                    ("https-denied", lambda: get(tls(open_(443), "denied.test"), "denied.test")),
+                    ("http-dual", lambda: get(open_(80), "dual.test")),
+                    ("http-denied", lambda: get(open_(80), "denied.test"))):
+        try:
+            data = f()
+            print(how, what, "served" if b"hello from" in data else "nothing")
+        except Exception as e:
+            print(how, what, "refused", type(e).__name__)' "$WORK/ca.pem"
+    for how in connect socks; do
+        expect_contains "$OUT" "$how https-dual served"
+        expect_contains "$OUT" "$how http-dual served"
+        expect_contains "$OUT" "$how https-denied refused"
+        expect_contains "$OUT" "$how http-denied refused"
+    done
+    grep -q '"reason":"TLS server name denied.test, but the tunnel was opened to dual.test"' \
+        violations.log || fail "no log line for the fronted TLS name: $(cat violations.log)"
+    expect_contains "$ERR" "moat: blocked connection to denied.test:443: TLS server name denied.test, but the tunnel was opened to dual.test"
+}

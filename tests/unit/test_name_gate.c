@@ -39,7 +39,7 @@ static enum relay_gate feed_str(struct name_gate *g, const char *s, size_t *pass
 
 TEST(every_pipelined_request_is_judged)
 {
-    struct name_gate *g = name_gate_new("dual.test");
+    struct name_gate *g = name_gate_new("dual.test", "the address was handed out for");
     size_t passed;
     const char *one = "GET / HTTP/1.1\r\nHost: dual.test\r\n\r\n";
     char two[256];
@@ -51,7 +51,7 @@ TEST(every_pipelined_request_is_judged)
     name_gate_free(g);
 
     /* Kept alive: the second request arrives later, after a blank line. */
-    g = name_gate_new("dual.test");
+    g = name_gate_new("dual.test", "the address was handed out for");
     CHECK_INT(feed_str(g, one, &passed), RELAY_GATE_PASS);
     CHECK_INT(feed_str(g, "\r\nGET\t/ HTTP/1.1\r\nhost: DUAL.test\r\n\r\n", &passed),
               RELAY_GATE_PASS);
@@ -62,7 +62,7 @@ TEST(every_pipelined_request_is_judged)
 
 TEST(bodies_are_framed_not_read_as_requests)
 {
-    struct name_gate *g = name_gate_new("dual.test");
+    struct name_gate *g = name_gate_new("dual.test", "the address was handed out for");
     size_t passed;
     const char *fake = "GET / HTTP/1.1\r\nHost: denied.test\r\n\r\n";
     char req[512];
@@ -82,7 +82,7 @@ TEST(bodies_are_framed_not_read_as_requests)
 
 TEST(a_switch_of_protocol_passes_what_is_not_http)
 {
-    struct name_gate *g = name_gate_new("dual.test");
+    struct name_gate *g = name_gate_new("dual.test", "the address was handed out for");
     size_t passed;
     const char *up = "GET /chat HTTP/1.1\r\nHost: dual.test\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\n\r\n";
@@ -94,7 +94,7 @@ TEST(a_switch_of_protocol_passes_what_is_not_http)
     name_gate_free(g);
 
     /* The server refused the switch and reads the next request: it is judged. */
-    g = name_gate_new("dual.test");
+    g = name_gate_new("dual.test", "the address was handed out for");
     char two[512];
     snprintf(two, sizeof two, "%sGET / HTTP/1.1\r\nHost: denied.test\r\n\r\n", up);
     CHECK_INT(feed_str(g, two, &passed), RELAY_GATE_REFUSE);
@@ -103,21 +103,21 @@ TEST(a_switch_of_protocol_passes_what_is_not_http)
 
 TEST(tls_and_other_protocols)
 {
-    struct name_gate *g = name_gate_new("dual.test");
+    struct name_gate *g = name_gate_new("dual.test", "the address was handed out for");
     size_t passed;
     CHECK_INT(feed_str(g, "SSH-2.0-OpenSSH_9.2\r\nrest", &passed), RELAY_GATE_PASS);
     CHECK_INT(passed, 25);
     name_gate_free(g);
-    g = name_gate_new("dual.test");
+    g = name_gate_new("dual.test", "the address was handed out for");
     CHECK_INT(feed(g, "\x80\x2e\x01\x03\x01\x00\x15\x00\x00\x00\x10", 11, &passed),
               RELAY_GATE_REFUSE);
     CHECK(strstr(why.reason, "names no host"));
     name_gate_free(g);
-    g = name_gate_new("dual.test");
+    g = name_gate_new("dual.test", "the address was handed out for");
     CHECK_INT(feed(g, "\x17\x03\x03\x00\x02xx", 7, &passed), RELAY_GATE_REFUSE);
     CHECK(strstr(why.reason, "unreadable TLS ClientHello"));
     name_gate_free(g);
-    g = name_gate_new("dual.test");
+    g = name_gate_new("dual.test", "the address was handed out for");
     CHECK_INT(feed_str(g, "GET / HTTP/1.1\r\nHost: dual.test\r\n", &passed), RELAY_GATE_MORE);
     CHECK_INT(passed, 0);
     name_gate_free(g);
@@ -199,7 +199,7 @@ TEST(http2_prior_knowledge_every_request_names_the_host)
                                NV(":authority", "denied.test")};
     k = block(&h, req5, 4, hb, sizeof hb);
     frame(&h, 1, 0x4 | 0x1, 5, hb, k);
-    struct name_gate *g = name_gate_new("dual.test");
+    struct name_gate *g = name_gate_new("dual.test", "the address was handed out for");
     CHECK_INT(feed(g, h.b, h.n, &passed), RELAY_GATE_REFUSE);
     CHECK_INT(passed, good);
     CHECK_STR(why.claimed, "denied.test");
@@ -212,7 +212,7 @@ TEST(http2_prior_knowledge_every_request_names_the_host)
     const nghttp2_nv none[] = {NV(":method", "GET"), NV(":scheme", "http"), NV(":path", "/")};
     k = block(&h, none, 3, hb, sizeof hb);
     frame(&h, 1, 0x5, 1, hb, k);
-    g = name_gate_new("dual.test");
+    g = name_gate_new("dual.test", "the address was handed out for");
     CHECK_INT(feed(g, h.b, h.n, &passed), RELAY_GATE_REFUSE);
     CHECK(strstr(why.reason, "names no host"));
     name_gate_free(g);
@@ -222,7 +222,7 @@ TEST(http2_prior_knowledge_every_request_names_the_host)
                                NV("host", "denied.test")};
     k = block(&h, both, 3, hb, sizeof hb);
     frame(&h, 1, 0x5, 1, hb, k);
-    g = name_gate_new("dual.test");
+    g = name_gate_new("dual.test", "the address was handed out for");
     CHECK_INT(feed(g, h.b, h.n, &passed), RELAY_GATE_REFUSE);
     name_gate_free(g);
     nghttp2_hd_deflate_del(h.def);
@@ -230,7 +230,7 @@ TEST(http2_prior_knowledge_every_request_names_the_host)
     /* Garbage as a header block, and a CONTINUATION from nowhere. */
     h2_start(&h);
     frame(&h, 1, 0x5, 1, "\xff\xff\xff\xff\xff", 5);
-    g = name_gate_new("dual.test");
+    g = name_gate_new("dual.test", "the address was handed out for");
     CHECK_INT(feed(g, h.b, h.n, &passed), RELAY_GATE_REFUSE);
     CHECK(strstr(why.reason, "unreadable HTTP/2 header block"));
     name_gate_free(g);
@@ -252,7 +252,7 @@ TEST(h2c_upgrade_goes_on_judging_in_http2)
     uint8_t all[4096];
     memcpy(all, up, strlen(up));
     memcpy(all + strlen(up), h.b, h.n);
-    struct name_gate *g = name_gate_new("dual.test");
+    struct name_gate *g = name_gate_new("dual.test", "the address was handed out for");
     CHECK_INT(feed(g, all, strlen(up) + h.n, &passed), RELAY_GATE_REFUSE);
     CHECK_STR(why.claimed, "denied.test");
     name_gate_free(g);

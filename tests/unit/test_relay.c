@@ -132,7 +132,7 @@ TEST(server_speaks_first_and_is_heard_before_the_gate_decides)
     struct pair p;
     pair_open(&p);
     struct gate_log g = { .answer_at_4 = RELAY_GATE_PASS };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate, done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate, done, &g), 0);
     CHECK_INT(send(p.server, "SSH-2.0-x\r\n", 11, 0), 11);
     spin(p.l);
     CHECK_STR(drain(p.workload), "SSH-2.0-x\r\n");
@@ -145,7 +145,7 @@ TEST(nothing_reaches_the_server_until_the_gate_passes)
     struct pair p;
     pair_open(&p);
     struct gate_log g = { .answer_at_4 = RELAY_GATE_PASS };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate, done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate, done, &g), 0);
     CHECK_INT(send(p.workload, "GE", 2, 0), 2);
     spin(p.l);
     CHECK_STR(g.seen, "GE");
@@ -168,7 +168,7 @@ TEST(refused_bytes_never_reach_the_server_and_both_ends_close)
     struct pair p;
     pair_open(&p);
     struct gate_log g = { .answer_at_4 = RELAY_GATE_REFUSE };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate, done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate, done, &g), 0);
     CHECK_INT(send(p.workload, "evil request", 12, 0), 12);
     spin(p.l);
     CHECK_STR(drain(p.server), "EOF");
@@ -182,7 +182,7 @@ TEST(a_gate_that_never_decides_is_a_refusal_at_the_limit)
     struct pair p;
     pair_open(&p);
     struct gate_log g = { 0 };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate_never_decides, done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate_never_decides, done, &g), 0);
     static char big[RELAY_GATE_MAX];
     memset(big, 'x', sizeof big);
     size_t sent = 0;
@@ -205,7 +205,7 @@ TEST(a_workload_that_closes_without_a_byte_passes_its_eof_on)
     struct pair p;
     pair_open(&p);
     struct gate_log g = { .answer_at_4 = RELAY_GATE_REFUSE };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate, done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate, done, &g), 0);
     shutdown(p.workload, SHUT_WR);
     spin(p.l);
     CHECK_STR(drain(p.server), "EOF");
@@ -221,7 +221,7 @@ TEST(a_gate_passes_what_it_judged_and_judges_what_follows)
     struct pair p;
     pair_open(&p);
     struct chunk_log g = { .calls = 0 };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate_by_four, chunk_done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate_by_four, chunk_done, &g), 0);
     CHECK_INT(send(p.workload, "GOODGOODGO", 10, 0), 10);
     spin(p.l);
     CHECK_STR(drain(p.server), "GOODGOOD"); /* "GO" waits for its judgement */
@@ -238,6 +238,25 @@ TEST(a_gate_passes_what_it_judged_and_judges_what_follows)
     pair_close(&p);
 }
 
+TEST(bytes_already_read_are_judged_first)
+{
+    /* A proxy read "GOODEV" after the CONNECT head; "IL" comes later from the socket. */
+    struct pair p;
+    pair_open(&p);
+    struct chunk_log g = { .calls = 0 };
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, "GOODEV", 6, gate_by_four,
+                                chunk_done, &g),
+              0);
+    spin(p.l);
+    CHECK_STR(drain(p.server), "GOOD");
+    CHECK_STR(g.seen[1], "EV");
+    CHECK_INT(send(p.workload, "IL", 2, 0), 2);
+    spin(p.l);
+    CHECK_STR(drain(p.server), "EOF"); /* "EVIL" never went */
+    CHECK_INT(g.done, 1);
+    pair_close(&p);
+}
+
 int main(void)
 {
     RUN(server_speaks_first_and_is_heard_before_the_gate_decides);
@@ -246,5 +265,6 @@ int main(void)
     RUN(a_gate_that_never_decides_is_a_refusal_at_the_limit);
     RUN(a_workload_that_closes_without_a_byte_passes_its_eof_on);
     RUN(a_gate_passes_what_it_judged_and_judges_what_follows);
+    RUN(bytes_already_read_are_judged_first);
     return UNIT_DONE();
 }

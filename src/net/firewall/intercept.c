@@ -7,9 +7,11 @@
  * TCP reset (SO_LINGER 0), never a hang.
  *
  * A connection to a pool address is for one name, and is dialled by that
- * name; if its first bytes claim another one (TLS server name, HTTP Host),
- * it is refused: otherwise a server shared by many names (a CDN) could be
- * asked for a name the policy does not allow ("domain fronting"). */
+ * name; if its bytes claim another one (TLS server name, HTTP Host, HTTP/2
+ * :authority), or none, it is refused (net/firewall/name_gate.h): otherwise a
+ * server shared by many names (a CDN) could be asked for a name the policy
+ * does not allow ("domain fronting").  The proxies' tunnels to a name are
+ * judged the same way (tunnel_start_named): one verdict in every mode. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter_ipv4.h>
@@ -74,7 +76,8 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
         intercepted_free(ic);
     } else if (ic->gate) {
         /* The relay owns ic from here and frees it when done, or if it cannot start. */
-        relay_start_gated(ic->ns->loop, ic->client, fd, check_claimed_name, intercepted_free, ic);
+        relay_start_gated(ic->ns->loop, ic->client, fd, NULL, 0, check_claimed_name,
+                          intercepted_free, ic);
     } else {
         relay_start(ic->ns->loop, ic->client, fd, NULL, 0, intercepted_free, ic);
     }
@@ -144,7 +147,7 @@ int intercept_accept(struct net_services *ns, int listen_fd, int family)
     }
     *ic = (struct intercepted){ .ns = ns, .client = client, .port = port };
     memcpy(ic->name, dest.name, sizeof ic->name);
-    if (ic->name[0] && !(ic->gate = name_gate_new(ic->name))) {
+    if (ic->name[0] && !(ic->gate = name_gate_new(ic->name, "the address was handed out for"))) {
         reset(client);
         intercepted_free(ic);
         return -ENOMEM;
@@ -153,5 +156,30 @@ int intercept_accept(struct net_services *ns, int listen_fd, int family)
         reset(client);
         intercepted_free(ic);
     }
+    return 0;
+}
+
+int tunnel_start_named(struct net_services *ns, int client, int fd, const void *pending,
+                       size_t n, const char *authority)
+{
+    struct authority a;
+    if (authority_parse(authority, false, &a) < 0 || a.is_ip) {
+        relay_start(ns->loop, client, fd, pending, n, net_services_relay_done, ns);
+        return 0; /* an address names no site: nothing to compare */
+    }
+    struct intercepted *ic = malloc(sizeof *ic);
+    if (ic)
+        *ic = (struct intercepted){ .ns = ns, .client = client, .port = a.port,
+                                    .gate = name_gate_new(a.host, "the tunnel was opened to") };
+    if (!ic || !ic->gate) {
+        if (ic)
+            free(ic);
+        reset(client);
+        close(fd);
+        net_services_release(ns, CONN_RELAYED);
+        return -ENOMEM;
+    }
+    snprintf(ic->name, sizeof ic->name, "%.*s", (int)sizeof ic->name - 1, a.host);
+    relay_start_gated(ns->loop, client, fd, pending, n, check_claimed_name, intercepted_free, ic);
     return 0;
 }

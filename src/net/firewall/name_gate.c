@@ -32,6 +32,7 @@ enum {
 
 struct name_gate {
     char name[HOSTNAME_MAX + 1];
+    const char *bound; /* "the address was handed out for", ... */
     enum gate_state state;
     bool switched;              /* the last request asked to switch protocols */
     struct http_framer body;
@@ -39,11 +40,13 @@ struct name_gate {
     uint32_t last_stream;       /* the highest request stream seen */
 };
 
-struct name_gate *name_gate_new(const char *name)
+struct name_gate *name_gate_new(const char *name, const char *bound)
 {
     struct name_gate *g = calloc(1, sizeof *g);
-    if (g)
+    if (g) {
         snprintf(g->name, sizeof g->name, "%s", name);
+        g->bound = bound;
+    }
     return g;
 }
 
@@ -74,12 +77,14 @@ static enum relay_gate judge_claim(struct name_gate *g, enum server_name_result 
         if (server_name_equal(claimed, g->name))
             return RELAY_GATE_PASS;
         snprintf(out->claimed, sizeof out->claimed, "%s", claimed);
-        snprintf(out->reason, sizeof out->reason, "%s %s, but the address was handed out for %s",
-                 what, claimed, g->name);
+        snprintf(out->reason, sizeof out->reason, "%s %s, but %s %s", what, claimed, g->bound,
+                 g->name);
         return RELAY_GATE_REFUSE;
     case SERVER_NAME_NONE:
-        return refuse(out, NULL, "%s names no host, but the address was handed out for %s",
-                      what, g->name);
+        snprintf(out->claimed, sizeof out->claimed, "%s", "");
+        snprintf(out->reason, sizeof out->reason, "%s names no host, but %s %s", what, g->bound,
+                 g->name);
+        return RELAY_GATE_REFUSE;
     case SERVER_NAME_MALFORMED:
         return refuse(out, NULL, "unreadable %s: %s", what, why ? why : "malformed");
     case SERVER_NAME_MORE:
@@ -99,7 +104,7 @@ static enum relay_gate judge_tls(struct name_gate *g, const uint8_t *p, size_t n
     enum relay_gate v = judge_claim(g, r, claimed, why, "TLS ClientHello", out);
     if (v == RELAY_GATE_REFUSE && r == SERVER_NAME_FOUND)
         snprintf(out->reason, sizeof out->reason,
-                 "TLS server name %s, but the address was handed out for %s", claimed, g->name);
+                 "TLS server name %s, but %s %s", claimed, g->bound, g->name);
     /* From here on the connection is encrypted: nothing more to read. */
     *pass = RELAY_GATE_FOREVER;
     return v;
@@ -119,7 +124,7 @@ static enum relay_gate judge_h1(struct name_gate *g, const uint8_t *p, size_t n,
     enum relay_gate v = judge_claim(g, r, claimed, why, "HTTP request", out);
     if (v == RELAY_GATE_REFUSE && r == SERVER_NAME_FOUND)
         snprintf(out->reason, sizeof out->reason,
-                 "HTTP Host %s, but the address was handed out for %s", claimed, g->name);
+                 "HTTP Host %s, but %s %s", claimed, g->bound, g->name);
     if (v != RELAY_GATE_PASS)
         return v;
     *pass = c.head_len;
@@ -184,8 +189,8 @@ static enum relay_gate judge_block(struct name_gate *g, const uint8_t *block, si
                 enum relay_gate v = judge_claim(g, r, claimed, why, "HTTP/2 request", out);
                 if (v == RELAY_GATE_REFUSE && r == SERVER_NAME_FOUND)
                     snprintf(out->reason, sizeof out->reason,
-                             "HTTP/2 :authority %s, but the address was handed out for %s",
-                             claimed, g->name);
+                             "HTTP/2 :authority %s, but %s %s", claimed, g->bound,
+                             g->name);
                 if (v != RELAY_GATE_PASS)
                     return RELAY_GATE_REFUSE;
                 named = true;
@@ -199,9 +204,7 @@ static enum relay_gate judge_block(struct name_gate *g, const uint8_t *block, si
             break;
     }
     if (request && !named)
-        return refuse(out, NULL,
-                      "HTTP/2 request names no host, but the address was handed out for %s%s",
-                      g->name, "");
+        return refuse(out, NULL, "HTTP/2 request names no host, but %s %s", g->bound, g->name);
     return RELAY_GATE_PASS;
 }
 

@@ -27,8 +27,11 @@
 
 struct name_gate;
 
-/* A gate for connections to the pool address of `name`; NULL when out of memory. */
-struct name_gate *name_gate_new(const char *name);
+/* A gate for a connection bound to `name`: firewall mode's connections to its pool address,
+ * and the proxies' tunnels opened to it (CONNECT, SOCKS5), where a shared server is asked
+ * the same way.  `bound` ends the refusal reasons: "the address was handed out for",
+ * "the tunnel was opened to".  NULL when out of memory. */
+struct name_gate *name_gate_new(const char *name, const char *bound);
 void name_gate_free(struct name_gate *g);
 
 /* Why the gate refused, for the log. */

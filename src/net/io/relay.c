@@ -74,9 +74,20 @@ static void relay_close(struct relay *r)
 static int judge(struct relay *r, struct direction *d)
 {
     static uint8_t next[RELAY_GATE_MAX]; /* one loop thread: one judgement at a time */
-    ssize_t n = recv(d->src, next, sizeof next, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0)
-        return errno == EAGAIN ? 1 : -1;
+    /* Bytes already read from src (after a proxy's request head) come first. */
+    size_t held = d->pending_len - d->pending_off;
+    if (held > sizeof next)
+        held = sizeof next;
+    if (held)
+        memcpy(next, d->pending + d->pending_off, held);
+    ssize_t n = held == sizeof next
+                    ? 0
+                    : recv(d->src, next + held, sizeof next - held, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && errno != EAGAIN)
+        return -1;
+    if (n < 0 && held == 0)
+        return 1;
+    n = (n < 0 ? 0 : n) + (ssize_t)held;
     size_t pass = RELAY_GATE_FOREVER;
     enum relay_gate g = n == 0 ? RELAY_GATE_PASS : d->gate(next, (size_t)n, &pass, r->ctx);
     if (g == RELAY_GATE_MORE && (size_t)n == sizeof next)
@@ -108,20 +119,25 @@ static int judge(struct relay *r, struct direction *d)
 /* Move as much as possible for one direction.  Returns -1 on a hard error. */
 static int pump(struct relay *r, struct direction *d)
 {
-    while (d->pending_off < d->pending_len) {
-        ssize_t n = send(d->dst, d->pending + d->pending_off, d->pending_len - d->pending_off,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EAGAIN)
-                return 0;
-            return -1;
-        }
-        d->pending_off += (size_t)n;
-    }
     for (;;) {
         bool progress = false;
         if (d->gate && d->allow == 0 && !d->src_eof && judge(r, d) < 0)
             return -1;
+        /* Bytes already read go first, as far as the gate passed them. */
+        if (d->pending_off < d->pending_len && (!d->gate || d->allow > 0)) {
+            size_t want = d->pending_len - d->pending_off;
+            if (d->gate && d->allow < want)
+                want = d->allow;
+            ssize_t n = send(d->dst, d->pending + d->pending_off, want, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n < 0)
+                return errno == EAGAIN ? 0 : -1;
+            d->pending_off += (size_t)n;
+            if (d->gate)
+                d->allow -= (size_t)n;
+            continue;
+        }
+        if (d->pending_off < d->pending_len)
+            break; /* waiting for the gate */
         if (!d->src_eof && d->in_pipe < d->pipe_cap && (!d->gate || d->allow > 0)) {
             size_t want = d->pipe_cap - d->in_pipe;
             if (d->gate && d->allow < want)
@@ -277,10 +293,10 @@ int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
     return start(l, a, b, a_to_b, n, NULL, done, ctx);
 }
 
-int relay_start_gated(struct loop *l, int a, int b,
+int relay_start_gated(struct loop *l, int a, int b, const void *a_to_b, size_t n,
                       enum relay_gate (*gate)(const uint8_t *next, size_t n, size_t *pass,
                                               void *ctx),
                       void (*done)(void *ctx), void *ctx)
 {
-    return start(l, a, b, NULL, 0, gate, done, ctx);
+    return start(l, a, b, a_to_b, n, gate, done, ctx);
 }

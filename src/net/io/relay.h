@@ -46,13 +46,14 @@ enum relay_gate {
 #define RELAY_GATE_FOREVER SIZE_MAX
 
 /* relay_start, except that nothing goes from a to b until gate(next, n, &pass,
- * ctx) has passed the bytes from a, read without consuming them (MSG_PEEK), up
+ * ctx) has passed the bytes from a (a_to_b first, then what a sent since, read
+ * without consuming it: MSG_PEEK), up
  * to RELAY_GATE_MAX of them: PASS lets `pass` bytes go, after which the gate
  * judges what follows them (RELAY_GATE_FOREVER: no more judging).  MORE with
  * RELAY_GATE_MAX bytes waiting counts as REFUSE, and so does a gate still
  * undecided RELAY_GATE_MS after it first said MORE (a trickle).  b to a flows from
  * the start, so a server that speaks first is heard.  ctx is done's too. */
-int relay_start_gated(struct loop *l, int a, int b,
+int relay_start_gated(struct loop *l, int a, int b, const void *a_to_b, size_t n,
                       enum relay_gate (*gate)(const uint8_t *next, size_t n, size_t *pass,
                                               void *ctx),
                       void (*done)(void *ctx), void *ctx);

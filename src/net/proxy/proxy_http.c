@@ -172,7 +172,7 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
         }
         int client = c->cw.fd;
         conn_close(c, false);
-        relay_start(c->ns->loop, client, fd, c->in, c->in_len, net_services_relay_done, c->ns);
+        tunnel_start_named(c->ns, client, fd, c->in, c->in_len, c->req.authority);
         return;
     }
     c->uw = (struct loop_watch){ .fd = fd, .cb = c->uw.cb, .data = c };

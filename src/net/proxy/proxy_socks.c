@@ -85,7 +85,7 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
     }
     /* Bytes the client sent after its request belong to the tunnel. */
     socks_close(c, false);
-    relay_start(c->ns->loop, client, fd, c->in, c->in_len, net_services_relay_done, c->ns);
+    tunnel_start_named(c->ns, client, fd, c->in, c->in_len, c->s.target);
 }
 
 static void on_readable(struct loop_watch *w, uint32_t events)
