@@ -144,7 +144,7 @@ static enum relay_gate judge_body(struct name_gate *g, const uint8_t *p, size_t 
     if (http_framer_done(&g->body))
         g->state = GATE_H1_NEXT;
     if (used == 0)
-        return g->state == GATE_H1_NEXT ? RELAY_GATE_MORE : RELAY_GATE_MORE;
+        return RELAY_GATE_MORE;
     *pass = used;
     return RELAY_GATE_PASS;
 }
