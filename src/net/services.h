@@ -38,6 +38,7 @@ enum conn_class {
 #define NET_DNS_TCP_MAX 32
 #define NET_HTTP_MAX 128       /* each holds up to ~150 KiB of buffers */
 #define NET_SOCKS_MAX 128
+#define NET_DNS_ANSWERED 32    /* recent answers remembered by the DNS filter */
 
 struct net_services {
     struct loop *loop;
@@ -56,6 +57,14 @@ struct net_services {
     struct fakeip_map *fake;        /* firewall mode: names behind pool addresses */
     struct udp_relay *udp;          /* firewall mode: UDP flows (net/firewall/udp_relay.h) */
     unsigned conns, in_class[CONN_CLASSES]; /* held now; see enum conn_class */
+    /* The DNS filter's recent answers with addresses, by name and type (dns_server.c:
+     * a name's other family is not waited for long once one has addresses). */
+    struct dns_answered {
+        char name[256]; /* as dns_msg.h spells a question's name */
+        uint16_t qtype;
+        uint64_t at_ms;
+    } dns_answered[NET_DNS_ANSWERED];
+    unsigned dns_answered_next;
 };
 
 /* Take a slot of class c for a connection about to be accepted: false when the class or

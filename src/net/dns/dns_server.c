@@ -3,6 +3,7 @@
  * dns_filter, forwarded to the host's resolvers through dns_upstream.  A
  * denied name never leaves the machine. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -12,6 +13,7 @@
 #include "net/rules/addr.h"
 #include "net/dns/dns_filter.h"
 #include "net/firewall/fakeip.h"
+#include "net/rules/name_answer.h"
 #include "net/services.h"
 
 #define DNS_TCP_IDLE_MS 10000
@@ -37,6 +39,8 @@ struct query {
     struct sockaddr_storage peer;
     socklen_t peer_len;
     struct tcp_client *tcp;
+    uint32_t handle;           /* upstream, once forwarded */
+    struct loop_timer sibling; /* A/AAAA forwarded: is the other family answered yet? */
 };
 
 struct tcp_client {
@@ -70,27 +74,77 @@ static void deliver(struct query *qr, const uint8_t *msg, size_t len)
     free(qr);
 }
 
+/* The smallest TTL of the answer's records of q's type (A or AAAA), or UINT32_MAX when it
+ * has none (NXDOMAIN, NODATA, an error, another type). */
+static uint32_t address_ttl(const struct dns_query *q, const uint8_t *msg, size_t len)
+{
+    uint16_t type = q->q.qtype;
+    if (type != DNS_TYPE_A && type != DNS_TYPE_AAAA)
+        return UINT32_MAX;
+    struct dns_response *d = malloc(sizeof *d);
+    const char *why;
+    uint32_t ttl = UINT32_MAX;
+    if (d && dns_parse_response(msg, len, d, &why) == 0)
+        for (size_t i = 0; i < d->n_an; i++)
+            if (d->an[i].type == type && d->an[i].ttl < ttl)
+                ttl = d->an[i].ttl;
+    free(d);
+    return ttl;
+}
+
+/* --- a name's two families (net/rules/name_answer.h, rule 3) -------------------------
+ * A stub resolver asks A and AAAA at once and waits for both; when upstream never answers
+ * one, glibc waits out its timeout and may then fail the whole name.  So once one family
+ * of a name has been answered with addresses, the other family's query, still unanswered
+ * NAME_ANSWER_GRACE_MS after it came, is answered SERVFAIL: the client then uses the
+ * addresses it has, as the proxies do. */
+
+#define SIBLING_RECHECK_MS 200
+#define SIBLING_RECENT_MS 3000
+
+static void remember_addresses(struct net_services *ns, const struct dns_query *q)
+{
+    struct dns_answered *a = &ns->dns_answered[ns->dns_answered_next];
+    ns->dns_answered_next = (ns->dns_answered_next + 1) % NET_DNS_ANSWERED;
+    snprintf(a->name, sizeof a->name, "%s", q->q.name);
+    a->qtype = q->q.qtype;
+    a->at_ms = loop_now_ms();
+}
+
+static bool sibling_answered(const struct net_services *ns, const struct dns_query *q)
+{
+    uint16_t other = q->q.qtype == DNS_TYPE_A ? DNS_TYPE_AAAA : DNS_TYPE_A;
+    uint64_t now = loop_now_ms();
+    for (size_t i = 0; i < NET_DNS_ANSWERED; i++) {
+        const struct dns_answered *a = &ns->dns_answered[i];
+        if (a->at_ms && a->qtype == other && now - a->at_ms < SIBLING_RECENT_MS &&
+            strcmp(a->name, q->q.name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err);
+
+static void on_sibling_check(struct loop_timer *t)
+{
+    struct query *qr = t->data;
+    if (!sibling_answered(qr->ns, &qr->q)) {
+        loop_timer_arm(qr->ns->loop, t, SIBLING_RECHECK_MS);
+        return;
+    }
+    dns_upstream_cancel(qr->ns->up, qr->handle);
+    on_upstream(qr, NULL, 0, 0, -ETIMEDOUT); /* SERVFAIL */
+}
+
 /* Firewall mode: an allowed name's A or AAAA answer becomes one address
  * from moat's pool for that family (net/firewall/fakeip.h), kept for at least the
  * floor.  Answers without such records (NXDOMAIN, NODATA) pass unchanged,
  * so a name without IPv6 still gets no AAAA.  Returns the new length. */
 static size_t fake_answer(struct net_services *ns, const struct dns_query *q, uint8_t *msg,
-                          size_t cap, size_t len)
+                          size_t cap, size_t len, uint32_t ttl)
 {
     uint16_t type = q->q.qtype;
-    if (type != 1 && type != 28)
-        return len;
-    struct dns_response *d = malloc(sizeof *d);
-    const char *why;
-    if (!d || dns_parse_response(msg, len, d, &why) < 0) {
-        free(d);
-        return len;
-    }
-    uint32_t ttl = UINT32_MAX;
-    for (size_t i = 0; i < d->n_an; i++)
-        if (d->an[i].type == type && d->an[i].ttl < ttl)
-            ttl = d->an[i].ttl;
-    free(d);
     if (ttl == UINT32_MAX)
         return len;
     struct net_addr fake;
@@ -116,10 +170,14 @@ static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id,
     int r = err < 0 ? err : dns_filter_response(&ops, &qr->q, id, resp, len, out, cap, &out_len, &why);
     if (r < 0 && dns_build_response(&qr->q, 2 /* SERVFAIL */, out, cap, &out_len) < 0)
         out_len = 0;
+    loop_timer_disarm(ns->loop, &qr->sibling);
+    uint32_t ttl = r == 0 ? address_ttl(&qr->q, out, out_len) : UINT32_MAX;
+    if (ttl != UINT32_MAX)
+        remember_addresses(ns, &qr->q);
     if (r == 0 && dns_filter_refused(why)) /* not an upstream error: that is no violation */
         vlog_denial(&ns->log, "dns", qr->q.q.spelled, qr->q.q.name, 53, why);
     else if (r == 0 && ns->fake)
-        out_len = fake_answer(ns, &qr->q, out, cap, out_len);
+        out_len = fake_answer(ns, &qr->q, out, cap, out_len, ttl);
     deliver(qr, out_len ? out : NULL, out_len);
 }
 
@@ -143,8 +201,14 @@ static void handle_query(struct query *qr, const uint8_t *msg, size_t len)
         deliver(qr, out, out_len);
         return;
     }
-    if (dns_upstream_send(ns->up, out, out_len, on_upstream, qr, NULL) < 0)
+    if (dns_upstream_send(ns->up, out, out_len, on_upstream, qr, &qr->handle) < 0) {
         on_upstream(qr, NULL, 0, 0, -EIO);
+        return;
+    }
+    if (qr->q.q.qtype == DNS_TYPE_A || qr->q.q.qtype == DNS_TYPE_AAAA) {
+        qr->sibling = (struct loop_timer){ .cb = on_sibling_check, .data = qr };
+        loop_timer_arm(ns->loop, &qr->sibling, NAME_ANSWER_GRACE_MS);
+    }
 }
 
 /* --- UDP ---------------------------------------------------------------- */
