@@ -185,6 +185,7 @@ static void add_filter_rules(const struct ruleset *rs, bool udp)
 struct firewall {
     struct nftbatch *batch; /* sealed */
     bool udp;
+    bool trace_only; /* proxy mode's: a diagnostic, not an enforcement */
 };
 
 int firewall_prepare(const struct netpolicy *np, struct firewall **out, struct moat_error *err)
@@ -243,6 +244,7 @@ int firewall_prepare_trace(struct firewall **out, struct moat_error *err)
     nftbatch_reject_admin_prohibited(r);
     nftbatch_add(rs.b, r, "filter_out: reject the rest");
     fw->batch = rs.b;
+    fw->trace_only = true;
     int ret = nftbatch_seal(fw->batch, err);
     if (ret < 0) {
         firewall_free(fw);
@@ -259,6 +261,21 @@ bool firewall_relays_udp(const struct firewall *fw)
 
 int firewall_install(const struct firewall *fw, struct moat_error *err)
 {
+    if (fw->trace_only) {
+        /* Proxy mode's trace: the table first, and the routes only once it is in place
+         * (routes without it would send direct connections nowhere, to hang instead of
+         * failing).  A kernel without nf_tables keeps proxy mode as it was without the
+         * trace: no route, ENETUNREACH at once, nothing logged. */
+        struct moat_error why = { 0 };
+        int r = nftbatch_commit(fw->batch, &why);
+        if (r == -EOPNOTSUPP || r == -ENOENT || r == -EPROTONOSUPPORT || r == -EAFNOSUPPORT)
+            return 0;
+        if (r < 0) {
+            *err = why;
+            return r;
+        }
+        return firewall_routes_install(false, err);
+    }
     int r = firewall_routes_install(fw->udp, err);
     /* One transaction: all of it or nothing, so success means the whole
      * table is in place.  (A namespace without the capability, e.g. under

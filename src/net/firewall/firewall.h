@@ -42,7 +42,8 @@ int firewall_prepare_trace(struct firewall **out, struct moat_error *err);
 bool firewall_relays_udp(const struct firewall *fw);
 
 /* In the sandbox's network namespace: add the routes, then load the ruleset
- * in one transaction. */
+ * in one transaction (proxy mode's trace: the ruleset first, the routes only
+ * once it is in place, and neither on a kernel without nf_tables). */
 int firewall_install(const struct firewall *fw, struct moat_error *err);
 
 #endif

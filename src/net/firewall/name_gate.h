@@ -15,7 +15,8 @@
  *     :authority or host, HPACK-decoded (libnghttp2's decoder), naming the host.
  *   - Anything else (SSH, a database protocol, a server-first protocol) passes: a shared
  *     server of those cannot be asked for another site by name.
- * Decides from bytes the relay shows it; never reads a socket, prints or logs. */
+ * Decides from bytes the relay shows it; never reads a socket, prints or logs.  Not
+ * reentrant (static buffers): the supervisor is one thread. */
 #ifndef MOAT_NET_NAME_GATE_H
 #define MOAT_NET_NAME_GATE_H
 

@@ -3,7 +3,8 @@
  * name gate (name_gate.h) compares it with the name a pool address was handed out for
  * (domain fronting).  Read at least as leniently as real servers read them: a server that
  * accepts bytes we could not read would pick a site we never judged.  Pure parsing of bytes
- * the caller holds: never reads a socket, allocates, resolves, prints or exits. */
+ * the caller holds: never reads a socket, allocates, resolves, prints or exits.  Not
+ * reentrant (one static buffer reassembles a ClientHello): the supervisor is one thread. */
 #ifndef MOAT_NET_SERVER_NAME_H
 #define MOAT_NET_SERVER_NAME_H
 
