@@ -326,3 +326,24 @@ test_dual_fw_a_server_that_resets_does_not_kill_the_workload() {
     expect_eq "$RC" 0 "the workload's status"
     expect_contains "$OUT" alive
 }
+
+test_dual_fw_a_client_that_sends_a_byte_and_waits_is_answered() {
+    # An echo client (bench/lib/netlat.py does this) writes one byte and
+    # waits for it: the gate cannot wait for a line end that never comes.
+    for mode in firewall proxy; do
+        SB_OPTS=(--network "$mode" --allow-net dual.test)
+        sb "${SB_OPTS[@]}" -- /usr/bin/python3 -c 'import os, socket, struct, sys, urllib.parse
+if sys.argv[1] == "firewall":
+    s = socket.create_connection(("dual.test", 7), timeout=5)
+else:
+    u = urllib.parse.urlsplit(os.environ["all_proxy"])
+    s = socket.create_connection(("127.0.0.1", 1080), timeout=5)
+    s.sendall(b"\x05\x01\x02"); s.recv(2)
+    s.sendall(b"\x01" + bytes([len(u.username)]) + u.username.encode() + bytes([len(u.password)]) + u.password.encode()); s.recv(2)
+    s.sendall(b"\x05\x01\x00\x03\x09dual.test\x00\x07"); s.recv(22)
+for b in (b"x", b"yz", b"GET"):
+    s.sendall(b)
+    print(s.recv(16).decode())' "$mode"
+        expect_eq "$(echo $OUT)" "x yz GET" "$mode"
+    done
+}

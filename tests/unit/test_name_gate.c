@@ -123,6 +123,48 @@ TEST(tls_and_other_protocols)
     name_gate_free(g);
 }
 
+TEST(a_few_bytes_then_a_wait_pass_but_the_line_is_judged_whole)
+{
+    /* An echo client sends "x" and waits: it must get through. */
+    struct name_gate *g = name_gate_new("dual.test", "the address was handed out for");
+    size_t passed;
+    CHECK_INT(feed_str(g, "x", &passed), RELAY_GATE_PASS);
+    CHECK_INT(passed, 1);
+    CHECK_INT(feed_str(g, "yz", &passed), RELAY_GATE_PASS);
+    CHECK_INT(passed, 2);
+    name_gate_free(g);
+
+    /* A request line trickled a byte, a token, then the rest: judged as one line. */
+    const char *rests[] = {"ET / HTTP/1.1\r\nHost: denied.test\r\n\r\n",
+                           "ET\t/ HTTP/1.1\r\nHost: denied.test\r\n\r\n"};
+    for (size_t i = 0; i < 2; i++) {
+        g = name_gate_new("dual.test", "the address was handed out for");
+        CHECK_INT(feed_str(g, "G", &passed), RELAY_GATE_PASS);
+        CHECK_INT(feed_str(g, rests[i], &passed), RELAY_GATE_REFUSE);
+        CHECK_INT(passed, 0);
+        CHECK_STR(why.claimed, "denied.test");
+        name_gate_free(g);
+    }
+    g = name_gate_new("dual.test", "the address was handed out for");
+    CHECK_INT(feed_str(g, "GET", &passed), RELAY_GATE_PASS);
+    CHECK_INT(feed_str(g, " / HTTP/1.1\r\nHost: denied.test\r\n\r\n", &passed), RELAY_GATE_REFUSE);
+    name_gate_free(g);
+    g = name_gate_new("dual.test", "the address was handed out for");
+    CHECK_INT(feed_str(g, "GE", &passed), RELAY_GATE_PASS);
+    const char *rest = "T / HTTP/1.1\r\nHost: dual.test\r\n\r\n";
+    CHECK_INT(feed_str(g, rest, &passed), RELAY_GATE_PASS);
+    CHECK_INT(passed, strlen(rest)); /* exactly the rest: "GE" went already */
+    CHECK_INT(feed_str(g, "PR", &passed), RELAY_GATE_PASS); /* the next request, trickled */
+    CHECK_INT(feed_str(g, "I * HTTP/2.0\r\n\r\nSM\r\n\r\n", &passed), RELAY_GATE_PASS);
+    CHECK_INT(passed, 22); /* the rest of the HTTP/2 preface */
+    name_gate_free(g);
+    /* Not a token: held back as before. */
+    g = name_gate_new("dual.test", "the address was handed out for");
+    CHECK_INT(feed_str(g, "GET /", &passed), RELAY_GATE_MORE);
+    CHECK_INT(passed, 0);
+    name_gate_free(g);
+}
+
 /* --- HTTP/2 ----------------------------------------------------------------------------- */
 
 struct h2 {
@@ -265,6 +307,7 @@ int main(void)
     RUN(bodies_are_framed_not_read_as_requests);
     RUN(a_switch_of_protocol_passes_what_is_not_http);
     RUN(tls_and_other_protocols);
+    RUN(a_few_bytes_then_a_wait_pass_but_the_line_is_judged_whole);
     RUN(http2_prior_knowledge_every_request_names_the_host);
     RUN(h2c_upgrade_goes_on_judging_in_http2);
     return UNIT_DONE();

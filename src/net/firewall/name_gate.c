@@ -38,6 +38,8 @@ struct name_gate {
     struct http_framer body;
     nghttp2_hd_inflater *hpack; /* from the first HEADERS on */
     uint32_t last_stream;       /* the highest request stream seen */
+    uint8_t *held;              /* a line's start, let through before it ended */
+    size_t held_len;
 };
 
 struct name_gate *name_gate_new(const char *name, const char *bound)
@@ -56,6 +58,7 @@ void name_gate_free(struct name_gate *g)
         return;
     if (g->hpack)
         nghttp2_hd_inflate_del(g->hpack);
+    free(g->held);
     free(g);
 }
 
@@ -293,6 +296,53 @@ static enum relay_gate judge_fresh(struct name_gate *g, const uint8_t *p, size_t
     return judge_h1(g, p, n, pass, out);
 }
 
+/* All of p[0..n) could be the start of a method and nothing more: a token, no whitespace,
+ * no line end.  No server acts on such bytes before the rest of the line comes. */
+static bool bare_token(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!http_tchar(p[i]))
+            return false;
+    return n > 0;
+}
+
+/* A request line, or another protocol's first message, that has not ended.  A client
+ * speaking a protocol of its own may send a few bytes and wait for the answer ("x" to an
+ * echo port): bytes that are a bare token so far are let through at once, and kept, so
+ * that the line they start is still judged whole once it ends (a server acts on a request
+ * line only at its end, and on a request only at the end of its head). */
+static enum relay_gate judge_line_start(struct name_gate *g, const uint8_t *p, size_t n,
+                                        size_t *pass, struct name_gate_refusal *out)
+{
+    static uint8_t line[NAME_GATE_HELD_MAX + RELAY_GATE_MAX];
+    const uint8_t *all = p;
+    size_t len = n;
+    if (g->held_len) {
+        memcpy(line, g->held, g->held_len);
+        memcpy(line + g->held_len, p, n);
+        all = line;
+        len = g->held_len + n;
+    }
+    enum relay_gate v = judge_fresh(g, all, len, pass, out);
+    if (v == RELAY_GATE_MORE && bare_token(all, len) && len <= NAME_GATE_HELD_MAX) {
+        if (!g->held && !(g->held = malloc(NAME_GATE_HELD_MAX)))
+            return refuse(out, NULL, "%s%s", "out of memory for a request line", "");
+        memcpy(g->held + g->held_len, p, n);
+        g->held_len += n;
+        *pass = n;
+        return RELAY_GATE_PASS;
+    }
+    if (v == RELAY_GATE_PASS) {
+        /* The judgement covered the bytes already let through: pass only what follows. */
+        if (*pass != RELAY_GATE_FOREVER)
+            *pass = *pass > g->held_len ? *pass - g->held_len : 0;
+        g->held_len = 0;
+        if (*pass == 0)
+            return refuse(out, NULL, "%s%s", "a request line shorter than what it started with", "");
+    }
+    return v;
+}
+
 static enum relay_gate judge_state(struct name_gate *g, const uint8_t *p, size_t n,
                                    size_t *pass, struct name_gate_refusal *refusal)
 {
@@ -302,7 +352,7 @@ static enum relay_gate judge_state(struct name_gate *g, const uint8_t *p, size_t
         return RELAY_GATE_PASS;
     case GATE_START:
     case GATE_H1_NEXT:
-        return judge_fresh(g, p, n, pass, refusal);
+        return judge_line_start(g, p, n, pass, refusal);
     case GATE_H1_BODY:
         return judge_body(g, p, n, pass, refusal);
     case GATE_H2:

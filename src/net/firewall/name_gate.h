@@ -28,6 +28,12 @@
 
 struct name_gate;
 
+/* The start of a line a client let through before the line ended (a bare token: bytes that
+ * no server acts on alone), kept to judge the line whole: at most this much (Apache's
+ * longest request line), allocated only when needed.  Longer, it is held back as any
+ * undecided bytes are. */
+#define NAME_GATE_HELD_MAX 8192
+
 /* A gate for a connection bound to `name`: firewall mode's connections to its pool address,
  * and the proxies' tunnels opened to it (CONNECT, SOCKS5), where a shared server is asked
  * the same way.  `bound` ends the refusal reasons: "the address was handed out for",
