@@ -66,6 +66,7 @@ SPELL_DENIED=203.0.113.9    # in --allow-net 203.0.113.0/24, but --deny-net 203.
 
 spellings() { # ADDR: the spellings of an IPv4 address, "class=spelling" each
     local a=$1 hex
+    # shellcheck disable=SC2086  # the four parts of the address, split on purpose
     hex=$(printf '%02x%02x:%02x%02x' ${a//./ })
     printf '%s\n' "dotted=$a" "mapped=::ffff:$a" "mapped-hex=::ffff:$hex" "compat=::$a" \
         "nat64=64:ff9b::$a" "6to4=2002:$hex::" "hex=0x${hex/:/}" \
@@ -99,7 +100,7 @@ test_dual_every_spelling_through_every_path_gets_one_verdict() {
             fi
             # shellcheck disable=SC2086
             sb "${SB_OPTS[@]}" -- /usr/bin/python3 "$WORK/spelling_client.py" "$path" $targets
-            while IFS== read -r cls sp; do
+            while IFS='=' read -r cls sp; do
                 want="$want$case $path $cls $(spelling_expected "$case" "$cls")"$'\n'
                 line=$(echo "$OUT" | grep -m1 "^$sp " || true)
                 got="$got$case $path $cls ${line#* }"$'\n'

@@ -263,6 +263,7 @@ test_dual_fw_no_shape_of_request_fronts_a_denied_name() {
     SB_OPTS=(--network firewall --allow-net dual.test --log "$WORK/violations.log")
     local seen s line
     seen=$(wc -l < "$LAB_CONN_LOG")
+    # shellcheck disable=SC2086  # the lists of shapes, split on purpose
     front_shapes 4 denied.test $FRONT_HTTP $FRONT_TLS $FRONT_NAMELESS $FRONT_AMBIGUOUS
     for s in $FRONT_HTTP $FRONT_TLS $FRONT_NAMELESS $FRONT_AMBIGUOUS; do
         line=$(echo "$OUT" | grep "^$s ")
@@ -291,6 +292,7 @@ test_dual_fw_the_same_shapes_naming_the_allowed_name_are_served() {
     cp "$(dirname "${BASH_SOURCE[0]}")/raw_client.py" "$WORK/"; chmod a+r "$WORK/raw_client.py"
     SB_OPTS=(--network firewall --allow-net dual.test)
     local s line
+    # shellcheck disable=SC2086  # the lists of shapes, split on purpose
     front_shapes 4 dual.test $FRONT_HTTP $FRONT_TLS $FRONT_AMBIGUOUS
     for s in crlf lf tabs vtff lower spacecolon duphost; do
         line=$(echo "$OUT" | grep "^$s ")
@@ -344,6 +346,6 @@ else:
 for b in (b"x", b"yz", b"GET"):
     s.sendall(b)
     print(s.recv(16).decode())' "$mode"
-        expect_eq "$(echo $OUT)" "x yz GET" "$mode"
+        expect_eq "$(printf %s "$OUT" | tr '\n' ' ')" "x yz GET" "$mode"
     done
 }
