@@ -9,19 +9,20 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := libseccomp jansson libnftnl libmnl
+PKGS    := libseccomp jansson libnftnl libmnl libnghttp2
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wswitch-enum -Wno-format-nonliteral
 BASEFLAGS := -std=c17 -D_GNU_SOURCE -Iinclude -Isrc $(WARN) -g \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -ljansson -lnftnl -lmnl)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -ljansson -lnftnl -lmnl -lnghttp2)
 # The release build takes the libraries Debian ships as archives (jansson,
-# libnftnl, and libseccomp, which only its unit tests' rule compiler uses:
+# libnftnl, libnghttp2 (its HPACK decoder, for firewall mode's name gate), and
+# libseccomp, which only its unit tests' rule compiler uses:
 # moat loads built-in programs) into the binary: resolving them at every
 # start cost the dynamic loader about a millisecond (BENCHMARKS.md).  libmnl
 # has no archive.  STATIC_LIBS= links everything dynamically.
-STATIC_LIBS ?= -lseccomp -ljansson -lnftnl
+STATIC_LIBS ?= -lseccomp -ljansson -lnftnl -lnghttp2
 comma       := ,
 REL_LDLIBS  := $(if $(STATIC_LIBS),-Wl$(comma)-Bstatic $(STATIC_LIBS) -Wl$(comma)-Bdynamic -lmnl,$(LDLIBS))
 

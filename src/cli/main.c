@@ -11,6 +11,7 @@
 #include "cli/mxc_exec.h"
 #include "cli/options.h"
 #include "cli/session.h"
+#include "cli/tell.h"
 #include "moat.h"
 
 static void usage(FILE *out)
@@ -89,9 +90,20 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     char *sh[] = { "/bin/sh", "-c", (char *)o.shell_command, NULL };
+    /* Refusals reach the person: a short line each on stderr (--quiet: none), or with
+     * --log - the JSON lines themselves. */
+    static struct tell tell;
+    tell = (struct tell){ .out = stderr };
+    bool to_stderr = o.log_path && strcmp(o.log_path, "-") == 0;
+    if (to_stderr)
+        tell.json_out = stderr;
     struct moat_run_options ro;
     moat_run_options_init(&ro);
-    ro.log_path = o.log_path;
+    ro.log_path = to_stderr ? NULL : o.log_path;
+    if (to_stderr || !o.quiet) {
+        ro.on_violation = tell_violation;
+        ro.ctx = &tell;
+    }
     ro.pass_fds = o.pass_fds;
     ro.n_pass_fds = o.n_pass_fds;
     ro.pty = session_wants_pty(o.pty);

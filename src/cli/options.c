@@ -20,6 +20,7 @@ enum {
     OPT_DEBUG_FAKEIP,
     OPT_ALLOW_NET, OPT_DENY_NET, OPT_ALLOW_LOCAL_BINDING, OPT_EXPOSE, OPT_HOST_PORT, OPT_LOG,
     OPT_PASS_FD, OPT_PROTECT, OPT_ALLOW_UNIX_SOCKET, OPT_TMP_SIZE, OPT_PTY, OPT_NO_PTY,
+    OPT_QUIET,
 };
 
 static const struct option run_longopts[] = {
@@ -52,6 +53,7 @@ static const struct option run_longopts[] = {
     { "protect", required_argument, NULL, OPT_PROTECT },
     { "allow-unix-socket", required_argument, NULL, OPT_ALLOW_UNIX_SOCKET },
     { "tmp-size", required_argument, NULL, OPT_TMP_SIZE },
+    { "quiet", no_argument, NULL, OPT_QUIET },
     { "allow-unix-sockets", no_argument, NULL, OPT_ALLOW_UNIX },
     { "allow-nested-namespaces", no_argument, NULL, OPT_ALLOW_NESTED },
     { "debug-disable-layer", required_argument, NULL, OPT_DEBUG_DISABLE },
@@ -89,7 +91,8 @@ void options_print_run_help(void)
           "      --rlimit NAME=SOFT[:HARD]  e.g. nofile=1024 or core=0; values in the\n"
           "                             rlimit's unit (bytes, seconds) or unlimited\n"
           "      --network MODE         none (default, loopback only), proxy (filtering\n"
-          "                             HTTP/SOCKS5 proxies and DNS) or host (no isolation)\n"
+          "                             HTTP/SOCKS5 proxies and DNS), firewall (proxy, plus\n"
+          "                             transparent interception) or host (no isolation)\n"
           "      --allow-net RULE       allow a destination: host, *.domain, IP, CIDR, each\n"
           "                             optionally :PORT, e.g. example.com:443, [2001:db8::1]:22\n"
           "      --deny-net RULE        deny a destination (deny wins)\n"
@@ -97,6 +100,9 @@ void options_print_run_help(void)
           "      --expose PORT          make the sandbox's PORT reachable on the host's loopback\n"
           "      --host-port PORT       let the command reach the host's loopback PORT\n"
           "      --log FILE             append one JSON line per denied connection or name\n"
+          "                             (- for stderr; never through a symlink, never inside\n"
+          "                             an --allow-write tree)\n"
+          "      --quiet                no \"moat: blocked ...\" line on stderr per refusal\n"
           "      --allow-unix-sockets   permit AF_UNIX sockets (refused by default)\n"
           "      --allow-unix-socket PATH  permit connecting to the Unix socket at PATH only\n"
           "                             (repeatable; e.g. $SSH_AUTH_SOCK)\n"
@@ -254,6 +260,7 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
         return add_list_item(o, "allow-unix-socket", "network", "allowUnixSockets", arg, err);
     case OPT_TMP_SIZE:
         return add_fragment(o, "tmp-size", "filesystem", "tmpSize", json_string(arg), err);
+    case OPT_QUIET: o->quiet = true; return 0;
     case OPT_ALLOW_UNIX: return add_fragment(o, "allow-unix-sockets", "network", "allowUnixSockets", json_true(), err);
     case OPT_ALLOW_NESTED: return add_fragment(o, "allow-nested-namespaces", "process", "allowNestedNamespaces", json_true(), err);
     case OPT_DEBUG_DISABLE:

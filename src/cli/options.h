@@ -14,10 +14,11 @@ struct run_options {
     struct moat_strv fragment_names;
     bool no_landlock, no_mount_protection, no_guard;
     unsigned fakeip_lifetime_s;
-    const char *log_path; /* --log */
     int pty;              /* --pty 1, --no-pty 0, else -1 */
     int pass_fds[64];     /* --pass-fd */
     size_t n_pass_fds;
+    const char *log_path; /* --log; "-" is stderr */
+    bool quiet;           /* --quiet: no line on stderr per refusal */
 };
 
 /* Parse `moat run` arguments (argv[0] is "run").  0, 1 for --help (printed),

@@ -147,6 +147,9 @@ int session_run(struct moat_sandbox *s, bool pty, struct moat_error *err)
                 unsigned short rows, cols;
                 session_window_size(&rows, &cols);
                 moat_sandbox_resize(s, rows, cols);
+            } else if (si.ssi_signo == SIGPIPE && si.ssi_pid == (uint32_t)getpid()) {
+                /* Raised for our own write (splice(2) into a socket the peer
+                 * reset has no MSG_NOSIGNAL): ours, not the command's. */
             } else if (si.ssi_signo != SIGWINCH) {
                 moat_sandbox_kill(s, (int)si.ssi_signo);
             }

@@ -29,6 +29,7 @@ struct listener {
     struct loop_timer resume;
     struct svc_desc d;
     bool host_side; /* an exposure listener on the host's loopback */
+    bool full;      /* not accepting: its class or the total is full */
     struct net_services *ns;
     struct listener *next;
 };
@@ -43,7 +44,11 @@ static void log_rejected(void *ctx, const struct nflog_event *e)
     addr_canonical(&e->dst, &c);
     addr_format(&c, text, sizeof text);
     const char *kind = e->proto == IPPROTO_TCP ? "connect" : e->proto == IPPROTO_UDP ? "udp" : "packet";
-    vlog_denial(&ns->log, kind, text, text, e->port, "rejected by the firewall ruleset");
+    vlog_denial(&ns->log, kind, text, text, e->port,
+                ns->p->net.mode == MOAT_NET_PROXY
+                    ? "direct connection: proxy mode serves only programs that use the proxy "
+                      "variables (--network firewall serves the others)"
+                    : "rejected by the firewall ruleset");
 }
 
 static int read_nflog(struct net_services *ns, int fd)
@@ -62,6 +67,80 @@ static void on_resume(struct loop_timer *t)
 {
     struct listener *li = t->data;
     loop_mod(li->ns->loop, &li->w, EPOLLIN);
+}
+
+/* --- what one sandbox can make the supervisor hold ------------------------ */
+
+static const unsigned class_max[CONN_CLASSES] = {
+    [CONN_DNS_TCP] = NET_DNS_TCP_MAX, [CONN_HTTP] = NET_HTTP_MAX,
+    [CONN_SOCKS] = NET_SOCKS_MAX, [CONN_RELAYED] = NET_CONNS_MAX,
+};
+
+/* The class a listener's connections start in; -1 for datagram and log sockets. */
+static int listener_class(const struct listener *li)
+{
+    if (li->host_side)
+        return CONN_RELAYED;
+    switch ((enum svc_kind)li->d.kind) {
+    case SVC_DNS_TCP: return CONN_DNS_TCP;
+    case SVC_HTTP_PROXY:
+    case SVC_JVM_PROXY: return CONN_HTTP;
+    case SVC_SOCKS_PROXY: return CONN_SOCKS;
+    case SVC_INTERCEPT:
+    case SVC_HOST_PORT: return CONN_RELAYED;
+    case SVC_DNS_UDP:
+    case SVC_NFLOG:
+    case SVC_UDP_TPROXY:
+    case SVC_UDP_RAW: break;
+    }
+    return -1;
+}
+
+static bool has_room(const struct net_services *ns, int c)
+{
+    return c < 0 || (ns->conns < NET_CONNS_MAX && ns->in_class[c] < class_max[c]);
+}
+
+bool net_services_admit(struct net_services *ns, enum conn_class c)
+{
+    if (!has_room(ns, (int)c))
+        return false;
+    ns->conns++;
+    ns->in_class[c]++;
+    return true;
+}
+
+/* A slot came free: listeners that stopped for want of one accept again. */
+static void resume_listeners(struct net_services *ns)
+{
+    for (struct listener *li = ns->listeners; li; li = li->next)
+        if (li->full && has_room(ns, listener_class(li))) {
+            li->full = false;
+            loop_mod(ns->loop, &li->w, EPOLLIN);
+        }
+}
+
+void net_services_leave_class(struct net_services *ns, enum conn_class c)
+{
+    if (c != CONN_RELAYED && ns->in_class[c] > 0) {
+        ns->in_class[c]--;
+        ns->in_class[CONN_RELAYED]++;
+        resume_listeners(ns);
+    }
+}
+
+void net_services_release(struct net_services *ns, enum conn_class c)
+{
+    if (ns->in_class[c] > 0)
+        ns->in_class[c]--;
+    if (ns->conns > 0)
+        ns->conns--;
+    resume_listeners(ns);
+}
+
+void net_services_relay_done(void *ns)
+{
+    net_services_release(ns, CONN_RELAYED);
 }
 
 /* --- the DNS policy, for the filter and the resolver ---------------------- */
@@ -95,7 +174,12 @@ static void on_listener(struct loop_watch *w, uint32_t events)
     struct listener *li = w->data;
     struct net_services *ns = li->ns;
     (void)events;
-    int r = 0;
+    int r = 0, c = listener_class(li);
+    if (!has_room(ns, c)) { /* the connection waits in the backlog for a free slot */
+        li->full = true;
+        loop_mod(ns->loop, w, 0);
+        return;
+    }
     if (li->host_side) {
         r = forward_expose_accept(ns, w->fd, li->d.port);
     } else {
@@ -233,13 +317,8 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
     }
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(ns->token + 2 * i, 3, "%02x", raw[i]);
-    if (o && o->log_path) {
-        ns->log.file = fopen(o->log_path, "ae");
-        if (!ns->log.file) {
-            r = error_set_errno(err, -errno, "cannot open the log file %s", o->log_path);
-            goto fail;
-        }
-    }
+    if (o && o->log_path && (r = vlog_open(o->log_path, p, &ns->log.file, err)) < 0)
+        goto fail;
     if (o) {
         ns->log.fn = o->on_violation;
         ns->log.ctx = o->ctx;

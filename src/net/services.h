@@ -22,6 +22,24 @@
 struct listener;
 struct expose_wait;
 
+/* What one sandbox can make the supervisor hold (docs/network.md, "Bounds").  Connections
+ * from the sandbox are counted from accept(2) until both of their sockets are closed; a
+ * class is the phase in which a connection holds buffers of its own.  A listener whose
+ * class (or the total) is full is not accepted from -- its connections wait in the kernel's
+ * backlog -- until one of that class closes. */
+enum conn_class {
+    CONN_DNS_TCP,  /* a DNS-over-TCP connection, while open */
+    CONN_HTTP,     /* an HTTP proxy connection, until it becomes a tunnel or closes */
+    CONN_SOCKS,    /* a SOCKS5 handshake, until it becomes a tunnel or closes */
+    CONN_RELAYED,  /* everything else: tunnels, intercepted connections, host-port forwards */
+    CONN_CLASSES,
+};
+#define NET_CONNS_MAX 1024     /* every connection from the sandbox, in any phase */
+#define NET_DNS_TCP_MAX 32
+#define NET_HTTP_MAX 128       /* each holds up to ~150 KiB of buffers */
+#define NET_SOCKS_MAX 128
+#define NET_DNS_ANSWERED 32    /* recent answers remembered by the DNS filter */
+
 struct net_services {
     struct loop *loop;
     const struct moat_policy *p;
@@ -38,7 +56,26 @@ struct net_services {
     struct dns_filter_ops *dns_ops; /* for the resolver: lives as long as ns */
     struct fakeip_map *fake;        /* firewall mode: names behind pool addresses */
     struct udp_relay *udp;          /* firewall mode: UDP flows (net/firewall/udp_relay.h) */
+    unsigned conns, in_class[CONN_CLASSES]; /* held now; see enum conn_class */
+    /* The DNS filter's recent answers with addresses, by name and type (dns_server.c:
+     * a name's other family is not waited for long once one has addresses). */
+    struct dns_answered {
+        char name[256]; /* as dns_msg.h spells a question's name */
+        uint16_t qtype;
+        uint64_t at_ms;
+    } dns_answered[NET_DNS_ANSWERED];
+    unsigned dns_answered_next;
 };
+
+/* Take a slot of class c for a connection about to be accepted: false when the class or
+ * the total is full (the caller leaves the connection in the backlog). */
+bool net_services_admit(struct net_services *ns, enum conn_class c);
+/* The connection leaves class c but stays open (it became a tunnel). */
+void net_services_leave_class(struct net_services *ns, enum conn_class c);
+/* The connection is gone: its slot (and its class's, unless it left it) is free again. */
+void net_services_release(struct net_services *ns, enum conn_class c);
+/* A relay's done callback (ctx = ns) for a connection that left its class. */
+void net_services_relay_done(void *ns);
 
 /* Before the clone: compile the policy, read the host's resolvers, bind the
  * host-side exposure listeners (so a busy port fails before anything runs). */
@@ -71,6 +108,13 @@ int forward_host_port_accept(struct net_services *ns, int listen_fd, int family,
 int forward_expose_accept(struct net_services *ns, int listen_fd, uint16_t port);
 void forward_expose_socket_ready(struct net_services *ns, int fd, int err);
 int intercept_accept(struct net_services *ns, int listen_fd, int family);
+/* A proxy tunnel (CONNECT, SOCKS5) to authority, relayed once the workload's bytes are judged
+ * as firewall mode judges a pool address's (net/firewall/name_gate.h): a shared server must
+ * not be asked, through a tunnel to one name, for another site.  pending[0..n) are bytes the
+ * workload already sent.  The connection has left its class (CONN_RELAYED); the tunnel
+ * releases it.  An address as authority names no site and is relayed as it is. */
+int tunnel_start_named(struct net_services *ns, int client, int fd, const void *pending,
+                       size_t n, const char *authority);
 /* Where an intercepted connection or UDP flow goes. */
 struct intercept_dest {
     char authority[300];         /* "name:port" or "address:port" */

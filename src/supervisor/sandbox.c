@@ -154,11 +154,10 @@ static void on_events(struct loop_watch *w, uint32_t events)
     while ((n = read(w->fd, &ev, sizeof ev)) == (ssize_t)sizeof ev) {
         ev.op[sizeof ev.op - 1] = ev.path[sizeof ev.path - 1] = ev.why[sizeof ev.why - 1] = '\0';
         struct moat_sandbox *sb = w->data;
-        const struct vlog *log = sb->net ? &sb->net->log : &sb->fslog;
+        struct vlog *log = sb->net ? &sb->net->log : &sb->fslog;
         char why[sizeof ev.op + sizeof ev.why + 4];
         snprintf(why, sizeof why, "%s: %s", ev.op, ev.why);
         vlog_denial(log, "file", ev.path, NULL, 0, why);
-        fprintf(stderr, "moat: refused %s %s: %s\n", ev.op, ev.path, ev.why);
     }
     if (n == 0) {
         struct moat_sandbox *s = w->data;
@@ -262,11 +261,31 @@ static void finish(struct moat_sandbox *s)
     net_services_drain(s->net);
 }
 
+/* The relay splices into sockets a peer may have reset, and splice(2) has
+ * no MSG_NOSIGNAL: a SIGPIPE raised for our own write must not kill the
+ * caller, nor be mistaken for the caller's. */
+static int run_without_sigpipe(struct loop *l, int timeout_ms)
+{
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    int r = loop_run_for(l, timeout_ms);
+    if (!sigismember(&old, SIGPIPE)) {
+        siginfo_t si;
+        struct timespec zero = { 0 };
+        while (sigtimedwait(&pipe_set, &si, &zero) == SIGPIPE)
+            ;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    return r;
+}
+
 int sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err)
 {
     if (s->done)
         return 1;
-    int r = loop_run_for(s->loop, timeout_ms);
+    int r = run_without_sigpipe(s->loop, timeout_ms);
     if (r < 0) {
         kill(s->init, SIGKILL);
         waitpid(s->init, &s->wstatus, 0);
@@ -391,10 +410,18 @@ int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *con
     if ((r = loop_new(&s->loop)) < 0)
         return error_set_errno(err, r, "cannot create the event loop");
     s->timeout = (struct loop_timer){ .cb = on_timeout, .data = s };
-    if (sandbox_sockets_needed(p) && (r = net_services_new(s->loop, p, o, &s->net, err)) < 0)
+    if (sandbox_sockets_needed(p)) {
+        if ((r = net_services_new(s->loop, p, o, &s->net, err)) < 0)
+            return r;
+    } else if (o->log_path && (r = vlog_open(o->log_path, p, &s->fslog.file, err)) < 0) {
+        /* Without network services the log is still opened, with the same
+         * checks: the write guard's refusals go there. */
         return r;
-    if (p->net.mode == MOAT_NET_FIREWALL) {
-        if ((r = firewall_prepare(&s->net->np, &s->firewall, err)) < 0)
+    }
+    if (p->net.mode == MOAT_NET_FIREWALL || p->net.mode == MOAT_NET_PROXY) {
+        r = p->net.mode == MOAT_NET_FIREWALL ? firewall_prepare(&s->net->np, &s->firewall, err)
+                                             : firewall_prepare_trace(&s->firewall, err);
+        if (r < 0)
             return r;
         s->c.firewall = s->firewall;
     }
@@ -431,6 +458,8 @@ void sandbox_release(struct moat_sandbox *s)
         loop_timer_disarm(s->loop, &s->timeout);
     net_services_free(s->net);
     firewall_free(s->firewall);
+    if (s->fslog.file)
+        fclose(s->fslog.file);
     loop_free(s->loop);
     for (int i = 0; i < MOAT_FD_COUNT; i++)
         if (s->fds[i] >= 0)

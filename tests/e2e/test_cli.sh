@@ -64,3 +64,47 @@ test_example_policy_runs() {
     moat_run --policy "$EXAMPLES/policy.json" -- sh -c 'echo example-ok'
     expect_eq "$RC" 0; expect_eq "$OUT" example-ok
 }
+
+# --log, in every mode, and never a way for a sandbox to redirect moat's write
+# (issue 9: a symlink planted by a previous run sent the log, with an
+# attacker-chosen destination in it, into ~/.bashrc).
+test_log_is_opened_in_every_mode_0600() {
+    for mode in none host; do
+        moat_run --network "$mode" --log "$WORK/$mode.json" -- true
+        expect_eq "$RC" 0 "mode $mode"
+        [ -f "$WORK/$mode.json" ] || fail "mode $mode: the log was not created"
+        expect_eq "$(stat -c %a "$WORK/$mode.json")" 600 "mode $mode: the log's mode"
+    done
+}
+
+test_log_never_follows_a_link_a_previous_run_planted() {
+    mkdir -p tree home
+    echo 'echo the real rc' > home/.bashrc
+    local before
+    before=$(cat home/.bashrc)
+    # The previous run could write tree/ and left links there.
+    moat_run --allow-write "$WORK/tree" -- sh -c "ln -s $WORK/home/.bashrc $WORK/tree/log.json; ln -s $WORK/home $WORK/tree/dir"
+    expect_eq "$RC" 0
+    for log in tree/log.json tree/dir/.bashrc; do
+        moat_run --network proxy --log "$WORK/$log" -- true
+        expect_eq "$RC" 125 "--log $log"
+        expect_contains "$ERR" "symbolic link" "--log $log"
+    done
+    expect_eq "$(cat home/.bashrc)" "$before" "home/.bashrc"
+    # And a log inside a tree this run may write is refused outright.
+    moat_run --network proxy --allow-write "$WORK/tree" --log "$WORK/tree/new.json" -- true
+    expect_eq "$RC" 125
+    expect_contains "$ERR" "which the sandbox may write"
+    moat_run --network proxy --allow-write "$WORK/tree" --log "tree/../tree/new.json" -- true
+    expect_eq "$RC" 125
+    [ ! -e tree/new.json ] || fail "a log was created in the writable tree"
+}
+
+test_log_dash_is_stderr_and_quiet_is_accepted() {
+    moat_run --log - -- true
+    expect_eq "$RC" 0
+    [ ! -e ./- ] || fail "a file named - was created"
+    moat_run --quiet -- true
+    expect_eq "$RC" 0
+    "$MOAT" run --help | grep -q -- "--quiet" || fail "--quiet not in moat run --help"
+}

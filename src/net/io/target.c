@@ -87,8 +87,7 @@ static void connect_checked(struct target *t, const struct net_addr *addrs, size
             }
             continue;
         }
-        bool usable = (c.family == AF_INET6 ? t->ns->v6_ok : t->ns->v4_ok) &&
-                      (t->family == AF_UNSPEC || t->family == c.family);
+        bool usable = c.family == AF_INET6 ? t->ns->v6_ok : t->ns->v4_ok;
         if (usable && k < DIAL_MAX_ADDRS)
             addr_to_sockaddr(&c, t->a.port, &ss[k++]);
     }
@@ -99,6 +98,17 @@ static void connect_checked(struct target *t, const struct net_addr *addrs, size
         }
         finish(t, -1, -ENETUNREACH, "no usable address family");
         return;
+    }
+    /* The family the workload chose first (firewall mode), the other one only when the
+     * name has no usable address in it: a dual-stack client falls back the same way, and
+     * behind the interception socket it cannot fall back on its own. */
+    if (t->family != AF_UNSPEC) {
+        size_t preferred = 0;
+        for (size_t i = 0; i < k; i++)
+            if (ss[i].ss_family == t->family)
+                ss[preferred++] = ss[i];
+        if (preferred)
+            k = preferred;
     }
     if (t->proto == PROTO_UDP) {
         connect_udp(t, &ss[0]);
@@ -120,7 +130,9 @@ static void on_resolved(void *ctx, const struct net_addr *addrs, size_t n, int e
         return;
     }
     if (err < 0 || n == 0) {
-        finish(t, -1, err < 0 ? err : -ENOENT, "name did not resolve");
+        finish(t, -1, err < 0 ? err : -ENOENT,
+               err == -ENOENT || n == 0 ? "no such name, or no address"
+                                        : "the name's lookups failed upstream");
         return;
     }
     connect_checked(t, addrs, n, t->a.host);
@@ -151,8 +163,10 @@ static int open_target(struct net_services *ns, const char *authority, int famil
         deny(t, NULL, v.reason);
         return 0;
     }
-    int r = resolve_start(ns->up, ns->dns_ops, t->a.host, ns->v4_ok && family != AF_INET6,
-                          ns->v6_ok && family != AF_INET, on_resolved, t, &t->resolve);
+    /* Both families, whatever the workload connected with: one verdict for the name in
+     * every mode (name_answer.h).  The family is a preference for the dial. */
+    int r = resolve_start(ns->loop, ns->up, ns->dns_ops, t->a.host, ns->v4_ok, ns->v6_ok,
+                          on_resolved, t, &t->resolve);
     if (r < 0)
         finish(t, -1, r, "cannot resolve");
     return 0;

@@ -15,8 +15,10 @@ struct target;
  * reason says why), -ENOENT (no such name) or the dial's -errno. */
 typedef void (*target_cb)(void *ctx, int fd, int err, const char *reason);
 
-/* family: AF_UNSPEC for any, or the only family to dial (firewall mode keeps
- * the family the workload connected with). */
+/* family: AF_UNSPEC for any, or the family to dial first (firewall mode: the
+ * one the workload connected with; the other only when the name has no usable
+ * address in it).  A name is resolved in both families either way and judged
+ * as a whole (net/rules/name_answer.h). */
 int target_open(struct net_services *ns, const char *authority, int family, target_cb cb,
                 void *ctx, struct target **out);
 /* The same judgement for UDP (firewall mode's relay): cb gets a UDP socket

@@ -107,12 +107,15 @@ static void conn_close(struct http_conn *c, bool close_client)
     target_cancel(c->target);
     c->target = NULL;
     loop_del(c->ns->loop, &c->cw);
-    if (close_client)
+    if (close_client) {
         close(c->cw.fd);
-    if (close_client)
         close_upstream(c);
-    else if (c->uw.fd >= 0)
-        loop_del(c->ns->loop, &c->uw);
+        net_services_release(c->ns, CONN_HTTP);
+    } else {
+        if (c->uw.fd >= 0)
+            loop_del(c->ns->loop, &c->uw);
+        net_services_leave_class(c->ns, CONN_HTTP); /* a tunnel now: the relay's */
+    }
     loop_timer_disarm(c->ns->loop, &c->idle);
     loop_defer_free(c->ns->loop, c, conn_free);
 }
@@ -169,7 +172,7 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
         }
         int client = c->cw.fd;
         conn_close(c, false);
-        relay_start(c->ns->loop, client, fd, c->in, c->in_len, NULL, NULL);
+        tunnel_start_named(c->ns, client, fd, c->in, c->in_len, c->req.authority);
         return;
     }
     c->uw = (struct loop_watch){ .fd = fd, .cb = c->uw.cb, .data = c };
@@ -392,10 +395,12 @@ int proxy_http_accept(struct net_services *ns, int listen_fd, bool need_credenti
     if (fd < 0)
         return -errno;
     struct http_conn *c = calloc(1, sizeof *c);
-    if (!c) {
+    if (!c || !net_services_admit(ns, CONN_HTTP)) {
+        free(c);
         close(fd);
-        return -ENOMEM;
+        return c ? 0 : -ENOMEM;
     }
+    relay_nodelay(fd); /* forwarded requests and responses are written here as they come */
     c->ns = ns;
     c->need_credential = need_credential;
     c->cw = (struct loop_watch){ .fd = fd, .cb = on_event, .data = c };

@@ -36,8 +36,12 @@ static void socks_close(struct socks_conn *c, bool close_fd)
     c->target = NULL;
     loop_del(c->ns->loop, &c->w);
     loop_timer_disarm(c->ns->loop, &c->timer);
-    if (close_fd)
+    if (close_fd) {
         close(c->w.fd);
+        net_services_release(c->ns, CONN_SOCKS);
+    } else {
+        net_services_leave_class(c->ns, CONN_SOCKS); /* a tunnel now: the relay's */
+    }
     loop_defer_free(c->ns->loop, c, free);
 }
 
@@ -81,7 +85,7 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
     }
     /* Bytes the client sent after its request belong to the tunnel. */
     socks_close(c, false);
-    relay_start(c->ns->loop, client, fd, c->in, c->in_len, NULL, NULL);
+    tunnel_start_named(c->ns, client, fd, c->in, c->in_len, c->s.target);
 }
 
 static void on_readable(struct loop_watch *w, uint32_t events)
@@ -128,9 +132,10 @@ int proxy_socks_accept(struct net_services *ns, int listen_fd)
     if (fd < 0)
         return -errno;
     struct socks_conn *c = calloc(1, sizeof *c);
-    if (!c) {
+    if (!c || !net_services_admit(ns, CONN_SOCKS)) {
+        free(c);
         close(fd);
-        return -ENOMEM;
+        return c ? 0 : -ENOMEM;
     }
     c->ns = ns;
     c->w = (struct loop_watch){ .fd = fd, .cb = on_readable, .data = c };

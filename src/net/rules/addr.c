@@ -620,3 +620,14 @@ bool addr_is_special(const struct net_addr *a)
     return addr_class_is_special(addr_classify(a)) ||
            (addr_unwrap_embedded_ipv4(a, &inner) && addr_class_is_special(addr_classify(&inner)));
 }
+
+bool cidr_ipv4_compat(const struct net_cidr *v4, struct net_cidr *out)
+{
+    if (v4->base.family != AF_INET)
+        return false;
+    memset(out, 0, sizeof *out);
+    out->base.family = AF_INET6;
+    memcpy(out->base.b + 12, v4->base.b, 4);
+    out->prefix = 96 + v4->prefix;
+    return true;
+}
