@@ -57,7 +57,8 @@ struct moat_mxc_request {
     /* How the environment starts, before policy.proc.set_env (process.env and
      * the proxy variables) is applied:
      *   true:  moat's default environment, taken from the caller (PATH, HOME,
-     *          TERM, LANG, LC_*, USER, LOGNAME, SHELL);
+     *          TERM, LANG, LC_*, USER, LOGNAME, SHELL and the CA-certificate
+     *          variables, docs/policy.md);
      *   false: empty (moat still supplies a PATH when none is set).
      * The caller arranges it (the executor clears its own environment). */
     bool default_env;
