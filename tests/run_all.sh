@@ -40,6 +40,7 @@ dirs_before=$(test_dirs)
 
 # shellcheck disable=SC2046
 run_suite "unit tests (ASan+UBSan)" tests/unit/run.sh $(make -s unit-list)
+run_suite "make install into a DESTDIR" tests/install.sh
 
 # Stage the binaries and tests in a fresh world-readable directory outside
 # /tmp: the sandbox's private /tmp would hide a checkout under /tmp, and
