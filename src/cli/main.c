@@ -8,26 +8,10 @@
 
 #include "cli/connect.h"
 #include "cli/doctor.h"
+#include "cli/help.h"
 #include "cli/mxc_exec.h"
 #include "cli/options.h"
 #include "moat.h"
-
-static void usage(FILE *out)
-{
-    fputs("Usage: moat run [OPTIONS] [--policy FILE] -- COMMAND [ARG...]\n"
-          "       moat run [OPTIONS] [--policy FILE] -c 'SHELL COMMAND'\n"
-          "       moat check [--format moat|mxc] FILE   validate a policy (or an mxc\n"
-          "                           config), print the effective policy as JSON\n"
-          "       moat mxc --config-base64 B64 [...]   mxc's lxc-exec (also as lxc-exec)\n"
-          "       moat doctor         what this kernel and host support\n"
-          "       moat connect HOST PORT   inside a sandbox: a tunnel through its proxy on\n"
-          "                           stdin/stdout (git's ssh ProxyCommand)\n"
-          "       moat --version | --help\n"
-          "\n"
-          "`moat run --help` lists the run options.  Exit status: the command's own;\n"
-          "125 when moat itself fails (bad policy, set-up error).\n",
-          out);
-}
 
 static int fail(const struct moat_error *err)
 {
@@ -103,6 +87,11 @@ out:
 
 static int cmd_check(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (help_is_flag(argv[i])) {
+            help_print("check", stdout);
+            return 0;
+        }
     const char *format = NULL;
     if (argc == 4 && strcmp(argv[1], "--format") == 0) {
         format = argv[2];
@@ -144,10 +133,25 @@ int main(int argc, char **argv)
     if (strcmp(base, "lxc-exec") == 0)
         return mxc_exec_main(argc, argv);
     if (argc < 2) {
-        usage(stderr);
+        help_usage(stderr);
         return MOAT_EXIT_FAILURE;
     }
     const char *cmd = argv[1];
+    /* `moat COMMAND --help` and `moat COMMAND --version`, for every command
+     * (run and check also take them after other options). */
+    if (argc >= 3 && help_is_flag(argv[2]) && help_print(cmd, stdout))
+        return 0;
+    if (argc >= 3 && (strcmp(argv[2], "--version") == 0 || strcmp(argv[2], "-V") == 0) &&
+        help_known(cmd)) {
+        printf("moat %s\n", MOAT_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0)
+        return help_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "doctor") == 0 && argc > 2) {
+        fprintf(stderr, "moat: doctor takes no arguments, got '%s'\n", argv[2]);
+        return MOAT_EXIT_FAILURE;
+    }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
@@ -162,11 +166,11 @@ int main(int argc, char **argv)
         printf("moat %s\n", MOAT_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
+    if (help_is_flag(cmd)) {
+        help_usage(stdout);
         return 0;
     }
     fprintf(stderr, "moat: unknown command '%s'\n", cmd);
-    usage(stderr);
+    help_usage(stderr);
     return MOAT_EXIT_FAILURE;
 }

@@ -55,6 +55,7 @@ static const struct option run_longopts[] = {
     { "debug-disable-layer", required_argument, NULL, OPT_DEBUG_DISABLE },
     { "debug-fakeip-lifetime", required_argument, NULL, OPT_DEBUG_FAKEIP },
     { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -87,7 +88,9 @@ void options_print_run_help(void)
           "      --rlimit NAME=SOFT[:HARD]  e.g. nofile=1024 or core=0; values in the\n"
           "                             rlimit's unit (bytes, seconds) or unlimited\n"
           "      --network MODE         none (default, loopback only), proxy (filtering\n"
-          "                             HTTP/SOCKS5 proxies and DNS) or host (no isolation)\n"
+          "                             HTTP/SOCKS5 proxies and DNS), firewall (the same\n"
+          "                             rules enforced in the kernel for programs that ignore\n"
+          "                             proxies) or host (no isolation)\n"
           "      --allow-net RULE       allow a destination: host, *.domain, IP, CIDR, each\n"
           "                             optionally :PORT, e.g. example.com:443, [2001:db8::1]:22\n"
           "      --deny-net RULE        deny a destination (deny wins)\n"
@@ -102,6 +105,11 @@ void options_print_run_help(void)
           "                             are closed otherwise)\n"
           "      --allow-nested-namespaces  permit unshare/setns/clone(CLONE_NEW*)\n"
           "  -h, --help                 this text\n"
+          "  -V, --version              moat's version\n"
+          "\n"
+          "Testing aids (they weaken the sandbox; for moat's own tests):\n"
+          "      --debug-disable-layer landlock|mounts|guard  turn one layer off\n"
+          "      --debug-fakeip-lifetime SECONDS  firewall mode's pool addresses expire sooner\n"
           "\n"
           "Exit status: the command's own; 128+N if it was killed by signal N; 124 on\n"
           "timeout; 125 if moat itself failed; 126 not executable; 127 not found.\n",
@@ -281,9 +289,13 @@ int options_parse_run(int argc, char **argv, struct run_options *o, struct moat_
     opterr = 0;
     int opt;
     /* "+": stop at the first non-option, which starts the command. */
-    while ((opt = getopt_long(argc, argv, "+p:c:h", run_longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+p:c:hV", run_longopts, NULL)) != -1) {
         if (opt == 'h') {
             options_print_run_help();
+            return 1;
+        }
+        if (opt == 'V') {
+            printf("moat %s\n", MOAT_VERSION);
             return 1;
         }
         if (opt == '?' || opt == ':') {

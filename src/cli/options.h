@@ -19,8 +19,8 @@ struct run_options {
     size_t n_pass_fds;
 };
 
-/* Parse `moat run` arguments (argv[0] is "run").  0, 1 for --help (printed),
- * or -EINVAL with err filled. */
+/* Parse `moat run` arguments (argv[0] is "run").  0, 1 for --help or
+ * --version (printed), or -EINVAL with err filled. */
 int options_parse_run(int argc, char **argv, struct run_options *o, struct moat_error *err);
 void options_free(struct run_options *o);
 void options_print_run_help(void);
