@@ -13,7 +13,7 @@ void help_usage(FILE *out)
 {
     fputs("Usage: moat run [OPTIONS] [--policy FILE] -- COMMAND [ARG...]\n"
           "       moat run [OPTIONS] [--policy FILE] -c 'SHELL COMMAND'\n"
-          "       moat check [--format moat|mxc] FILE   validate a policy (or an mxc\n"
+          "       moat check [--format moat|mxc] FILE...   validate a policy (or an mxc\n"
           "                           config), print the effective policy as JSON\n"
           "       moat mxc --config-base64 B64 [...]   mxc's lxc-exec (also as lxc-exec)\n"
           "       moat doctor         what this kernel and host support\n"
@@ -28,12 +28,13 @@ void help_usage(FILE *out)
 
 static void help_check(FILE *out)
 {
-    fputs("Usage: moat check [--format moat|mxc] FILE\n"
+    fputs("Usage: moat check [--format moat|mxc] FILE...\n"
           "\n"
           "Validate a moat policy file (docs/policy.md) or one of Microsoft mxc's configs\n"
           "(docs/compat-mxc.md) and print the effective policy as JSON: every default\n"
-          "filled in, every path absolute.  Warnings about rules that would do nothing\n"
-          "go to stderr.\n"
+          "filled in, every path absolute.  Several policy files merge in the order\n"
+          "given, as with `moat run -p A -p B`.  Warnings about rules that would do\n"
+          "nothing go to stderr.\n"
           "\n"
           "      --format moat|mxc   read FILE as that format (default: an mxc config is\n"
           "                          recognised by its keys)\n"

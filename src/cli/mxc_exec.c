@@ -221,9 +221,9 @@ static double now(void)
 
 static void show_warnings(const struct moat_mxc_request *req)
 {
-    for (size_t i = 0; i < req->warnings.n; i++) {
-        fprintf(stderr, "moat: warning: %s\n", req->warnings.v[i]);
-        log_line("warning: %s", req->warnings.v[i]);
+    for (size_t i = 0; i < req->policy.warnings.n; i++) {
+        fprintf(stderr, "moat: warning: %s\n", req->policy.warnings.v[i]);
+        log_line("warning: %s", req->policy.warnings.v[i]);
     }
 }
 

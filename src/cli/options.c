@@ -66,7 +66,8 @@ void options_print_run_help(void)
           "\n"
           "Run COMMAND in a sandbox.  Flags extend the policy file (lists are appended).\n"
           "\n"
-          "  -p, --policy FILE          load a JSON policy (see docs/policy.md)\n"
+          "  -p, --policy FILE          load a JSON policy (see docs/policy.md); several\n"
+          "                             files merge in the order given\n"
           "  -c, --command STRING       run STRING with /bin/sh -c\n"
           "      --allow-write PATH     make PATH writable (repeatable)\n"
           "      --deny-write PATH      keep PATH read-only inside writable trees\n"
@@ -216,7 +217,8 @@ static int add_port(struct run_options *o, const char *option, const char *key, 
 static int parse_one(struct run_options *o, int opt, const char *arg, struct moat_error *err)
 {
     switch (opt) {
-    case 'p': o->policy_file = arg; return 0;
+    case 'p':
+        return strv_push(&o->policy_files, arg) < 0 ? error_set(err, -ENOMEM, "out of memory") : 0;
     case 'c': o->shell_command = arg; return 0;
     case OPT_ALLOW_WRITE: return add_list_item(o, "allow-write", "filesystem", "allowWrite", arg, err);
     case OPT_DENY_WRITE: return add_list_item(o, "deny-write", "filesystem", "denyWrite", arg, err);
@@ -318,6 +320,7 @@ int options_parse_run(int argc, char **argv, struct run_options *o, struct moat_
 
 void options_free(struct run_options *o)
 {
+    strv_free(&o->policy_files);
     strv_free(&o->fragments);
     strv_free(&o->fragment_names);
 }

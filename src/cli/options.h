@@ -7,7 +7,7 @@
 #include "moat.h"
 
 struct run_options {
-    const char *policy_file;
+    struct moat_strv policy_files; /* --policy, in order: each merges into the last */
     const char *shell_command; /* -c */
     char **command;            /* argv after the options */
     struct moat_strv fragments; /* JSON policy fragments, in command-line order */
