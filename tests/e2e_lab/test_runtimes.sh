@@ -172,3 +172,38 @@ node -e "require(\"dns\").lookup(\"dual.test\", (e) => console.log(\"node\", e &
     expect_contains "$OUT" "node EAI_"
 }
 
+# apt drops privileges to its _apt user when run as root, and a sandbox
+# has one user id and no capabilities (docs/policy.md, "Tools that switch
+# users"): run as root, it needs APT::Sandbox::User=root; as anyone else it
+# does not switch.  Then `apt-get update` and `apt-get download` work
+# through the proxy, with lists and cache in a writable directory.
+test_dual_runtime_apt_through_the_proxy() {
+    local srv=$WORK/srv/apt pkg=$WORK/build/aptpkg f=lab-hello_1.0_all.deb
+    mkdir -p "$srv" "$pkg/DEBIAN" "$pkg/usr/share/lab"
+    printf 'Package: lab-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: lab <lab@example>\nDescription: a lab package\n' > "$pkg/DEBIAN/control"
+    echo hello > "$pkg/usr/share/lab/hello"
+    dpkg-deb -Zgzip --build "$pkg" "$srv/$f" >/dev/null
+    { cat "$pkg/DEBIAN/control"; echo "Filename: ./$f"; echo "Size: $(stat -c %s "$srv/$f")"
+      echo "SHA256: $(sha256sum "$srv/$f" | cut -d' ' -f1)"; echo; } > "$srv/Packages"
+    rt_serve
+    # shellcheck disable=SC2064
+    trap "kill $RT_PID 2>/dev/null" EXIT
+    local a=$WORK/apt
+    mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
+    echo "deb [trusted=yes] http://dual.test:$RT_PORT/apt ./" > "$a/sources.list"
+    chmod -R a+rwX "$a"
+    local opts="-o Dir::Etc::SourceList=$a/sources.list -o Dir::Etc::SourceParts=/nonexistent"
+    opts="$opts -o Dir::State::Lists=$a/lists -o Dir::Cache=$a/cache -o Debug::NoLocking=1"
+    if [ "$RUN_AS" = root ]; then
+        # as root, without the option: apt's own error, which the docs explain
+        # shellcheck disable=SC2086
+        sb --network proxy --allow-net dual.test --allow-write "$a" -- apt-get $opts update
+        expect_contains "$OUT$ERR" "setgroups" "apt as root cannot switch to _apt"
+        opts="$opts -o APT::Sandbox::User=root"
+    fi
+    sb --network proxy --allow-net dual.test --allow-write "$a" --cwd "$a" \
+        -- sh -c "apt-get $opts update && apt-get $opts download lab-hello"
+    expect_eq "$RC" 0 "apt-get update and download"
+    expect_not_contains "$ERR" "setgroups"
+    cmp -s "$a/$f" "$srv/$f" || fail "the package did not arrive: $(ls "$a")"
+}
