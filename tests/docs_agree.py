@@ -178,6 +178,22 @@ check(not wrong, "each protection's scope in docs/policy.md is the code's", "\n"
 rc, out, err = moat_check({"filesystem": {"unprotect": code_names}})
 check(rc == 0, "the loader accepts every protection name in unprotect", err)
 
+# ---- examples ------------------------------------------------------------------
+
+# Every JSON policy shown in README.md and docs/policy.md loads (paths are
+# checked from /, so relative ones resolve; warnings are fine).
+for doc in ("README.md", "docs/policy.md"):
+    for block in re.findall(r"```json\n(.*?)```", read(doc), re.S):
+        try:
+            obj = json.loads(block)
+        except ValueError:
+            continue  # a fragment with explanations, not a policy
+        if not isinstance(obj, dict) or not set(obj) & set(SECTIONS):
+            continue
+        obj.pop("$schema", None)
+        rc, out, err = moat_check(obj)
+        check(rc == 0, f"{doc}: the policy example {json.dumps(obj)[:60]}... loads", err)
+
 # ---- stale statements --------------------------------------------------------
 
 stale = []
