@@ -4,7 +4,7 @@
 #   make            build/moat (release, hardened)
 #   make asan       build-asan/moat and unit tests with ASan+UBSan
 #   make check      deps check, both builds, unit tests (sanitized), e2e (root + unprivileged)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (make uninstall: the same variables)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -101,16 +101,24 @@ check:
 	$(MAKE) tests asan
 	tests/run_all.sh
 
-install: build/moat
+# What `make install` puts under $(DESTDIR)$(PREFIX) (tests/install.sh checks
+# it); nothing else, and no other target, writes outside the checkout.
+INSTALLED := bin/moat include/moat.h include/moat_mxc.h lib/libmoat.a \
+             share/moat/policy.schema.json
 
-tests: build/moat build/tests/e2e/attack build/tests/e2e/api_client
+install: build/moat build/libmoat.a
 	install -D -m 0755 build/moat $(DESTDIR)$(PREFIX)/bin/moat
 	install -D -m 0644 include/moat.h $(DESTDIR)$(PREFIX)/include/moat.h
+	install -D -m 0644 include/moat_mxc.h $(DESTDIR)$(PREFIX)/include/moat_mxc.h
 	install -D -m 0644 build/libmoat.a $(DESTDIR)$(PREFIX)/lib/libmoat.a
 	install -D -m 0644 schema/policy.schema.json $(DESTDIR)$(PREFIX)/share/moat/policy.schema.json
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	-rmdir $(DESTDIR)$(PREFIX)/share/moat 2>/dev/null
 
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests asan unit unit-list check install clean
+.PHONY: all tests asan unit unit-list check install uninstall clean
 .SECONDARY:

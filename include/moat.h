@@ -65,7 +65,17 @@ struct moat_rlimit {
 #define MOAT_MAX_RLIMITS 16
 
 struct moat_policy {
-    char *source; /* absolute path of the policy file, or NULL (it is write-protected) */
+    /* Absolute paths of the policy files loaded from regular files, in
+     * order: each is kept read-only in the sandbox. */
+    struct moat_strv sources;
+    /* What the policy accepts but would not do as written (an allow list in
+     * mode "none", a missing allowWrite path, a hidden working directory):
+     * one line each, "FILE:LINE:COL: $.json.path: ..." or "$.json.path: ..."
+     * when no position is known.  Filled by the loaders (the mxc loader's
+     * included) and moat_policy_finalize; never affects enforcement; the
+     * caller shows them (the moat command on stderr, "moat: warning: ...").
+     * A failed load adds none. */
+    struct moat_strv warnings;
 
     struct {
         enum moat_read_model read_model;
@@ -115,8 +125,10 @@ struct moat_policy {
 void moat_policy_init(struct moat_policy *p);
 void moat_policy_free(struct moat_policy *p);
 
-/* Merge a JSON policy file into p.  Relative paths in it are relative to
- * the file's directory.  Errors name file:line:column and the JSON path. */
+/* Merge a JSON policy file into p (lists appended, single values replaced:
+ * several files merge in the order loaded).  Relative paths in it are
+ * relative to the file's directory.  Errors name file:line:column and the
+ * JSON path. */
 int moat_policy_load_file(struct moat_policy *p, const char *path, struct moat_error *err);
 /* Same, from a string; `name` is used in messages and `base_dir` for
  * relative paths. */
@@ -127,7 +139,12 @@ int moat_policy_load_string(struct moat_policy *p, const char *json, const char 
 int moat_policy_add_path(struct moat_strv *list, const char *path, const char *base_dir,
                          struct moat_error *err);
 
-/* Check cross-field rules, expand and normalise; call once before moat_run. */
+/* Check cross-field rules, expand and normalise; call once before moat_run.
+ * Refuses what cannot be enforced as written (deny rules in mode "host");
+ * adds to p->warnings what would do nothing (allow rules in mode "none" or
+ * "host", an allowWrite path that does not exist and could not be created,
+ * a caller's working directory the sandbox will not show).  Looks at the
+ * filesystem only for those warnings. */
 int moat_policy_finalize(struct moat_policy *p, struct moat_error *err);
 
 /* The effective policy as normalised JSON (malloc'd, caller frees), or NULL. */

@@ -5,14 +5,15 @@
  * Like the rest of libmoat this never prints and never exits: a failure is
  * -errno with a message in struct moat_error (FILE:LINE:COL: $.json.path:
  * what is wrong) and mxc's own error category; what moat accepts but does
- * not do as mxc would is listed in the request's warnings, for the caller
- * to show.  The lxc-exec executor (`moat mxc`) and, later, an in-process
+ * not do as mxc would is listed in the policy's warnings (struct
+ * moat_policy.warnings, the list every loader uses), for the caller to
+ * show.  The lxc-exec executor (`moat mxc`) and, later, an in-process
  * libmxc_ffi are thin clients of this API.
  *
  *     struct moat_mxc_request req;  struct moat_error err = {0};
  *     enum moat_mxc_code code;
  *     if (moat_mxc_load(&req, json, len, "config.json", cwd, &code, &err) < 0) ...
- *     for (size_t i = 0; i < req.warnings.n; i++) show(req.warnings.v[i]);
+ *     for (size_t i = 0; i < req.policy.warnings.n; i++) show(req.policy.warnings.v[i]);
  *     int status = moat_run_ex(&req.policy, req.argv, NULL, &err);
  *     moat_mxc_request_free(&req);
  */
@@ -57,7 +58,8 @@ struct moat_mxc_request {
     /* How the environment starts, before policy.proc.set_env (process.env and
      * the proxy variables) is applied:
      *   true:  moat's default environment, taken from the caller (PATH, HOME,
-     *          TERM, LANG, LC_*, USER, LOGNAME, SHELL);
+     *          TERM, LANG, LC_*, USER, LOGNAME, SHELL and the CA-certificate
+     *          variables, docs/policy.md);
      *   false: empty (moat still supplies a PATH when none is set).
      * The caller arranges it (the executor clears its own environment). */
     bool default_env;
@@ -65,10 +67,10 @@ struct moat_mxc_request {
     char *container_id;   /* containerId, or NULL */
     char *containment;    /* as declared ("process", "bubblewrap", ...), or NULL */
     /* What moat accepted but does not do as mxc's Linux backend would, or
-     * ignores because it belongs to another platform: one line each, with
-     * position and JSON path ("config.json:3:5: $.ui: ...").  Never empty
-     * strings; the caller shows them (the CLI on stderr). */
-    struct moat_strv warnings;
+     * ignores because it belongs to another platform, is in
+     * policy.warnings: one line each, with position and JSON path
+     * ("config.json:3:5: $.ui: ..."), followed by moat_policy_finalize's
+     * own ("$.filesystem.allowWrite: ..."). */
 };
 
 /* Parse, validate against the contract its "version" names, and map.

@@ -40,6 +40,8 @@ dirs_before=$(test_dirs)
 
 # shellcheck disable=SC2046
 run_suite "unit tests (ASan+UBSan)" tests/unit/run.sh $(make -s unit-list)
+run_suite "make install into a DESTDIR" tests/install.sh
+run_suite "docs agree with the program" python3 tests/docs_agree.py build/moat
 
 # Stage the binaries and tests in a fresh world-readable directory outside
 # /tmp: the sandbox's private /tmp would hide a checkout under /tmp, and

@@ -8,28 +8,12 @@
 
 #include "cli/connect.h"
 #include "cli/doctor.h"
+#include "cli/help.h"
 #include "cli/mxc_exec.h"
 #include "cli/options.h"
 #include "cli/session.h"
 #include "cli/tell.h"
 #include "moat.h"
-
-static void usage(FILE *out)
-{
-    fputs("Usage: moat run [OPTIONS] [--policy FILE] -- COMMAND [ARG...]\n"
-          "       moat run [OPTIONS] [--policy FILE] -c 'SHELL COMMAND'\n"
-          "       moat check [--format moat|mxc] FILE   validate a policy (or an mxc\n"
-          "                           config), print the effective policy as JSON\n"
-          "       moat mxc --config-base64 B64 [...]   mxc's lxc-exec (also as lxc-exec)\n"
-          "       moat doctor         what this kernel and host support\n"
-          "       moat connect HOST PORT   inside a sandbox: a tunnel through its proxy on\n"
-          "                           stdin/stdout (git's ssh ProxyCommand)\n"
-          "       moat --version | --help\n"
-          "\n"
-          "`moat run --help` lists the run options.  Exit status: the command's own;\n"
-          "125 when moat itself fails (bad policy, set-up error).\n",
-          out);
-}
 
 static int fail(const struct moat_error *err)
 {
@@ -40,22 +24,31 @@ static int fail(const struct moat_error *err)
 /* A flag's value is loaded as a generated one-line JSON fragment named
  * "option --NAME"; a line:column inside that text means nothing to the user,
  * so drop it: "option --timeout:1:24: $.process..." -> "option --timeout: $.process...". */
-static void drop_fragment_position(struct moat_error *err, const char *name)
+static void drop_fragment_position(char *msg, const char *name)
 {
     size_t n = strlen(name);
-    if (strncmp(err->msg, name, n) != 0 || err->msg[n] != ':')
+    if (strncmp(msg, name, n) != 0 || msg[n] != ':')
         return;
-    char *p = err->msg + n + 1;
+    char *p = msg + n + 1;
     size_t digits = strspn(p, "0123456789:");
     if (digits && p[digits] == ' ')
         memmove(p, p + digits, strlen(p + digits) + 1);
 }
 
-/* The policy: the file (if any), then each flag in order, then finalize. */
+/* What the policy accepts but would not do as written: said, not ignored. */
+static void show_warnings(const struct moat_policy *p)
+{
+    for (size_t i = 0; i < p->warnings.n; i++)
+        fprintf(stderr, "moat: warning: %s\n", p->warnings.v[i]);
+}
+
+/* The policy: the files (merged in order), then each flag in order, then
+ * finalize. */
 static int build_policy(struct moat_policy *p, const struct run_options *o, struct moat_error *err)
 {
-    if (o->policy_file && moat_policy_load_file(p, o->policy_file, err) < 0)
-        return -1;
+    for (size_t i = 0; i < o->policy_files.n; i++)
+        if (moat_policy_load_file(p, o->policy_files.v[i], err) < 0)
+            return -1;
     char *cwd = getcwd(NULL, 0);
     int r = 0;
     for (size_t i = 0; i < o->fragments.n && r == 0; i++)
@@ -64,9 +57,12 @@ static int build_policy(struct moat_policy *p, const struct run_options *o, stru
     free(cwd);
     if (r < 0) {
         for (size_t i = 0; i < o->fragments.n; i++)
-            drop_fragment_position(err, o->fragment_names.v[i]);
+            drop_fragment_position(err->msg, o->fragment_names.v[i]);
         return r;
     }
+    for (size_t w = 0; w < p->warnings.n; w++)
+        for (size_t i = 0; i < o->fragments.n; i++)
+            drop_fragment_position(p->warnings.v[w], o->fragment_names.v[i]);
     p->debug_no_landlock = o->no_landlock;
     p->debug_no_mount_protection = o->no_mount_protection;
     p->debug_no_guard = o->no_guard;
@@ -89,6 +85,7 @@ static int cmd_run(int argc, char **argv)
         r = fail(&err);
         goto out;
     }
+    show_warnings(&p);
     char *sh[] = { "/bin/sh", "-c", (char *)o.shell_command, NULL };
     /* Refusals reach the person: a short line each on stderr (--quiet: none), or with
      * --log - the JSON lines themselves. */
@@ -126,29 +123,43 @@ out:
 
 static int cmd_check(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (help_is_flag(argv[i])) {
+            help_print("check", stdout);
+            return 0;
+        }
     const char *format = NULL;
-    if (argc == 4 && strcmp(argv[1], "--format") == 0) {
+    if (argc >= 4 && strcmp(argv[1], "--format") == 0) {
         format = argv[2];
         argc -= 2;
         argv += 2;
     }
-    if (argc != 2 || argv[1][0] == '-' ||
-        (format && strcmp(format, "moat") != 0 && strcmp(format, "mxc") != 0)) {
-        fputs("Usage: moat check [--format moat|mxc] FILE\n", stderr);
+    bool bad = argc < 2 || (format && strcmp(format, "moat") != 0 && strcmp(format, "mxc") != 0);
+    for (int i = 1; i < argc; i++)
+        bad = bad || argv[i][0] == '-';
+    if (bad) {
+        fputs("Usage: moat check [--format moat|mxc] FILE...\n", stderr);
         return MOAT_EXIT_FAILURE;
     }
-    if (!format || strcmp(format, "mxc") == 0) {
+    /* One mxc config, or moat policies merged in the order given. */
+    if (argc == 2 && (!format || strcmp(format, "mxc") == 0)) {
         int m = mxc_check_main(argv[1], format != NULL);
         if (m >= 0)
             return m;
+    } else if (format && strcmp(format, "mxc") == 0) {
+        fputs("moat: check: one mxc config at a time\n", stderr);
+        return MOAT_EXIT_FAILURE;
     }
     struct moat_error err = { 0 };
     struct moat_policy p;
     moat_policy_init(&p);
     int r = 0;
-    if (moat_policy_load_file(&p, argv[1], &err) < 0 || moat_policy_finalize(&p, &err) < 0) {
+    for (int i = 1; i < argc && r == 0; i++)
+        r = moat_policy_load_file(&p, argv[i], &err);
+    if (r < 0 || moat_policy_finalize(&p, &err) < 0) {
         r = fail(&err);
     } else {
+        show_warnings(&p);
         char *json = moat_policy_to_json(&p);
         if (json)
             puts(json);
@@ -167,10 +178,25 @@ int main(int argc, char **argv)
     if (strcmp(base, "lxc-exec") == 0)
         return mxc_exec_main(argc, argv);
     if (argc < 2) {
-        usage(stderr);
+        help_usage(stderr);
         return MOAT_EXIT_FAILURE;
     }
     const char *cmd = argv[1];
+    /* `moat COMMAND --help` and `moat COMMAND --version`, for every command
+     * (run and check also take them after other options). */
+    if (argc >= 3 && help_is_flag(argv[2]) && help_print(cmd, stdout))
+        return 0;
+    if (argc >= 3 && (strcmp(argv[2], "--version") == 0 || strcmp(argv[2], "-V") == 0) &&
+        help_known(cmd)) {
+        printf("moat %s\n", MOAT_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0)
+        return help_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "doctor") == 0 && argc > 2) {
+        fprintf(stderr, "moat: doctor takes no arguments, got '%s'\n", argv[2]);
+        return MOAT_EXIT_FAILURE;
+    }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
@@ -185,11 +211,11 @@ int main(int argc, char **argv)
         printf("moat %s\n", MOAT_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
+    if (help_is_flag(cmd)) {
+        help_usage(stdout);
         return 0;
     }
     fprintf(stderr, "moat: unknown command '%s'\n", cmd);
-    usage(stderr);
+    help_usage(stderr);
     return MOAT_EXIT_FAILURE;
 }

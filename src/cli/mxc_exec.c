@@ -69,7 +69,7 @@ static int fail(enum moat_mxc_code code, const char *msg)
     return MXC_EXIT_ERROR;
 }
 
-static void usage(FILE *out, const char *prog)
+void mxc_exec_usage(FILE *out, const char *prog)
 {
     fprintf(out,
             "Usage: %s --config-base64 B64 [--dry-run] [--debug] [--experimental]\n"
@@ -221,9 +221,9 @@ static double now(void)
 
 static void show_warnings(const struct moat_mxc_request *req)
 {
-    for (size_t i = 0; i < req->warnings.n; i++) {
-        fprintf(stderr, "moat: warning: %s\n", req->warnings.v[i]);
-        log_line("warning: %s", req->warnings.v[i]);
+    for (size_t i = 0; i < req->policy.warnings.n; i++) {
+        fprintf(stderr, "moat: warning: %s\n", req->policy.warnings.v[i]);
+        log_line("warning: %s", req->policy.warnings.v[i]);
     }
 }
 
@@ -291,7 +291,7 @@ int mxc_exec_main(int argc, char **argv)
     char msg[1200];
     int pr = parse_args(argc, argv, &a, msg, sizeof msg);
     if (pr == 1) {
-        usage(stdout, prog);
+        mxc_exec_usage(stdout, prog);
         return 0;
     }
     if (a.log_file) {
@@ -301,7 +301,7 @@ int mxc_exec_main(int argc, char **argv)
                     strerror(errno));
     }
     if (pr < 0) {
-        usage(stderr, prog);
+        mxc_exec_usage(stderr, prog);
         return fail(MOAT_MXC_MALFORMED_REQUEST, msg);
     }
     if (a.backends)

@@ -59,6 +59,7 @@ static const struct option run_longopts[] = {
     { "debug-disable-layer", required_argument, NULL, OPT_DEBUG_DISABLE },
     { "debug-fakeip-lifetime", required_argument, NULL, OPT_DEBUG_FAKEIP },
     { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -69,7 +70,8 @@ void options_print_run_help(void)
           "\n"
           "Run COMMAND in a sandbox.  Flags extend the policy file (lists are appended).\n"
           "\n"
-          "  -p, --policy FILE          load a JSON policy (see docs/policy.md)\n"
+          "  -p, --policy FILE          load a JSON policy (see docs/policy.md); several\n"
+          "                             files merge in the order given\n"
           "  -c, --command STRING       run STRING with /bin/sh -c\n"
           "      --allow-write PATH     make PATH writable (repeatable)\n"
           "      --deny-write PATH      keep PATH read-only inside writable trees\n"
@@ -86,13 +88,14 @@ void options_print_run_help(void)
           "      --tmp-size SIZE        bound the private /tmp and /dev/shm (each), e.g. 2G\n"
           "      --setenv NAME=VALUE    set a variable; --setenv NAME takes moat's own value\n"
           "      --pass-env NAME        pass a variable (or PREFIX_*) through from moat's environment\n"
-          "      --cwd DIR              working directory inside the sandbox\n"
+          "      --cwd DIR, --chdir DIR  working directory inside the sandbox\n"
           "      --timeout SECONDS      kill the whole sandbox after SECONDS (exit 124)\n"
           "      --rlimit NAME=SOFT[:HARD]  e.g. nofile=1024 or core=0; values in the\n"
           "                             rlimit's unit (bytes, seconds) or unlimited\n"
           "      --network MODE         none (default, loopback only), proxy (filtering\n"
-          "                             HTTP/SOCKS5 proxies and DNS), firewall (proxy, plus\n"
-          "                             transparent interception) or host (no isolation)\n"
+          "                             HTTP/SOCKS5 proxies and DNS), firewall (the same\n"
+          "                             rules enforced in the kernel for programs that ignore\n"
+          "                             proxies) or host (no isolation)\n"
           "      --allow-net RULE       allow a destination: host, *.domain, IP, CIDR, each\n"
           "                             optionally :PORT, e.g. example.com:443, [2001:db8::1]:22\n"
           "      --deny-net RULE        deny a destination (deny wins)\n"
@@ -103,7 +106,8 @@ void options_print_run_help(void)
           "                             (- for stderr; never through a symlink, never inside\n"
           "                             an --allow-write tree)\n"
           "      --quiet                no \"moat: blocked ...\" line on stderr per refusal\n"
-          "      --allow-unix-sockets   permit AF_UNIX sockets (refused by default)\n"
+          "      --allow-unix-sockets   permit every AF_UNIX socket (socket(AF_UNIX) is refused\n"
+          "                             by default; socketpair is allowed)\n"
           "      --allow-unix-socket PATH  permit connecting to the Unix socket at PATH only\n"
           "                             (repeatable; e.g. $SSH_AUTH_SOCK)\n"
           "      --pass-fd N            keep descriptor N open in the command (all but 0, 1, 2\n"
@@ -113,6 +117,11 @@ void options_print_run_help(void)
           "                             stdout are terminals)\n"
           "      --allow-nested-namespaces  permit unshare/setns/clone(CLONE_NEW*)\n"
           "  -h, --help                 this text\n"
+          "  -V, --version              moat's version\n"
+          "\n"
+          "Testing aids (they weaken the sandbox; for moat's own tests):\n"
+          "      --debug-disable-layer landlock|mounts|guard  turn one layer off\n"
+          "      --debug-fakeip-lifetime SECONDS  firewall mode's pool addresses expire sooner\n"
           "\n"
           "Exit status: the command's own; 128+N if it was killed by signal N; 124 on\n"
           "timeout; 125 if moat itself failed; 126 not executable; 127 not found.\n",
@@ -219,7 +228,8 @@ static int add_port(struct run_options *o, const char *option, const char *key, 
 static int parse_one(struct run_options *o, int opt, const char *arg, struct moat_error *err)
 {
     switch (opt) {
-    case 'p': o->policy_file = arg; return 0;
+    case 'p':
+        return strv_push(&o->policy_files, arg) < 0 ? error_set(err, -ENOMEM, "out of memory") : 0;
     case 'c': o->shell_command = arg; return 0;
     case OPT_ALLOW_WRITE: return add_list_item(o, "allow-write", "filesystem", "allowWrite", arg, err);
     case OPT_DENY_WRITE: return add_list_item(o, "deny-write", "filesystem", "denyWrite", arg, err);
@@ -295,9 +305,13 @@ int options_parse_run(int argc, char **argv, struct run_options *o, struct moat_
     opterr = 0;
     int opt;
     /* "+": stop at the first non-option, which starts the command. */
-    while ((opt = getopt_long(argc, argv, "+p:c:h", run_longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+p:c:hV", run_longopts, NULL)) != -1) {
         if (opt == 'h') {
             options_print_run_help();
+            return 1;
+        }
+        if (opt == 'V') {
+            printf("moat %s\n", MOAT_VERSION);
             return 1;
         }
         if (opt == '?' || opt == ':') {
@@ -320,6 +334,7 @@ int options_parse_run(int argc, char **argv, struct run_options *o, struct moat_
 
 void options_free(struct run_options *o)
 {
+    strv_free(&o->policy_files);
     strv_free(&o->fragments);
     strv_free(&o->fragment_names);
 }

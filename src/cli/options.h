@@ -7,7 +7,7 @@
 #include "moat.h"
 
 struct run_options {
-    const char *policy_file;
+    struct moat_strv policy_files; /* --policy, in order: each merges into the last */
     const char *shell_command; /* -c */
     char **command;            /* argv after the options */
     struct moat_strv fragments; /* JSON policy fragments, in command-line order */
@@ -21,8 +21,8 @@ struct run_options {
     bool quiet;           /* --quiet: no line on stderr per refusal */
 };
 
-/* Parse `moat run` arguments (argv[0] is "run").  0, 1 for --help (printed),
- * or -EINVAL with err filled. */
+/* Parse `moat run` arguments (argv[0] is "run").  0, 1 for --help or
+ * --version (printed), or -EINVAL with err filled. */
 int options_parse_run(int argc, char **argv, struct run_options *o, struct moat_error *err);
 void options_free(struct run_options *o);
 void options_print_run_help(void);

@@ -17,6 +17,7 @@
 #include "policy/paths.h"
 #include "policy/policy.h"
 #include "policy/protected.h"
+#include "policy/warnings.h"
 #include "util/error.h"
 #include "util/strv.h"
 
@@ -119,25 +120,46 @@ static void format_path(const struct load_ctx *c, char *buf, size_t size)
     }
 }
 
-/* FILE:LINE:COL: $.path: message.  The position is that of the current
- * value (or of its key, for key problems). */
-__attribute__((format(printf, 4, 5))) static int
-load_fail(struct load_ctx *c, int code, enum json_locate_target target, const char *fmt, ...)
+/* "FILE:LINE:COL: $.path: msg" into out.  The position is that of the
+ * current value (or of its key, for key problems). */
+static void located(const struct load_ctx *c, enum json_locate_target target, const char *msg,
+                    char *out, size_t size)
 {
-    char msg[640], path[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    char path[256];
     format_path(c, path, sizeof path);
-
     size_t off;
     if (json_locate(c->text, c->len, c->path, depth_known(c), target, &off) == 0) {
         unsigned line, col;
         json_locate_linecol(c->text, c->len, off, &line, &col);
-        return error_set(c->err, code, "%s:%u:%u: %s: %s", c->name, line, col, path, msg);
+        snprintf(out, size, "%s:%u:%u: %s: %s", c->name, line, col, path, msg);
+    } else {
+        snprintf(out, size, "%s: %s: %s", c->name, path, msg);
     }
-    return error_set(c->err, code, "%s: %s: %s", c->name, path, msg);
+}
+
+__attribute__((format(printf, 4, 5))) static int
+load_fail(struct load_ctx *c, int code, enum json_locate_target target, const char *fmt, ...)
+{
+    char msg[640], line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    located(c, target, msg, line, sizeof line);
+    return error_set(c->err, code, "%s", line);
+}
+
+/* The same, as a warning in the policy (kept only if the whole file loads). */
+__attribute__((format(printf, 2, 3))) static int load_warn(struct load_ctx *c, const char *fmt,
+                                                           ...)
+{
+    char msg[640], line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    located(c, JSON_LOCATE_VALUE, msg, line, sizeof line);
+    return policy_warn(c->p, "%s", line) < 0 ? error_set(c->err, -ENOMEM, "out of memory") : 0;
 }
 
 static int oom(struct load_ctx *c)
@@ -311,11 +333,28 @@ static int load_array(struct load_ctx *c, const json_t *v, elem_fn elem, void *a
     return 0;
 }
 
+/* "$HOME/x": refused, "$Recycle.Bin": warned (path_find_variable). */
+static int check_dollar(struct load_ctx *c, const char *s)
+{
+    char var[72], q[128];
+    enum path_variable kind = path_find_variable(s, var, sizeof var);
+    if (kind == PATH_VAR_NONE)
+        return 0;
+    quote(q, sizeof q, s, 64);
+    if (kind == PATH_VAR_LITERAL)
+        return load_warn(c, "%s: \"$%s\" is taken literally (moat does not expand variables)",
+                         q, var);
+    return load_fail(c, -EINVAL, JSON_LOCATE_VALUE, "%s: moat does not expand variables "
+                     "(\"$%s\" would be a directory of that name); %s", q, var,
+                     strcmp(var, "HOME") == 0 || strcmp(var, "{HOME}") == 0
+                         ? "write \"~\" for your home directory" : "write the path out");
+}
+
 static int elem_path(struct load_ctx *c, const json_t *v, void *arg)
 {
     const char *s = NULL;
     int r = want_string(c, v, "path", &s);
-    if (r < 0)
+    if (r < 0 || (r = check_dollar(c, s)) < 0)
         return r;
     struct moat_error perr = {0};
     char *norm = NULL;
@@ -576,7 +615,7 @@ static int load_cwd(struct load_ctx *c, const json_t *v, char **cwd)
     }
     const char *s = NULL;
     int r = want_string(c, v, "path", &s);
-    if (r < 0)
+    if (r < 0 || (r = check_dollar(c, s)) < 0)
         return r;
     struct moat_error perr = {0};
     char *norm = NULL;

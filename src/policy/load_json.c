@@ -18,6 +18,7 @@
 #include "policy/policy.h"
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/strv.h"
 
 /* A policy file is a few kilobytes; anything near this is a mistake (a log
  * file, /dev/zero) that should fail fast rather than eat memory. */
@@ -117,12 +118,10 @@ static int load_text(struct moat_policy *p, const char *text, size_t len, const 
     if (policy_copy(&scratch, p) < 0)
         return error_set(err, -ENOMEM, "out of memory");
     int r = load_format_apply(&scratch, root, text, len, name, base_dir, err);
-    if (r == 0 && source) {
-        free(scratch.source);
-        scratch.source = strdup(source);
-        if (!scratch.source)
-            r = error_set(err, -ENOMEM, "out of memory");
-    }
+    /* Every file loaded is recorded (and protected), not only the last. */
+    if (r == 0 && source && !strv_contains(&scratch.sources, source) &&
+        strv_push(&scratch.sources, source) < 0)
+        r = error_set(err, -ENOMEM, "out of memory");
     if (r < 0) {
         moat_policy_free(&scratch);
         return r;

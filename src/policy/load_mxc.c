@@ -538,7 +538,6 @@ void moat_mxc_request_free(struct moat_mxc_request *req)
     free(req->argv);
     free(req->container_id);
     free(req->containment);
-    strv_free(&req->warnings);
     *req = (struct moat_mxc_request){0};
     moat_policy_init(&req->policy);
 }

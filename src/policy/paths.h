@@ -23,4 +23,16 @@ int path_normalize(const char *in, const char *base_dir, char **out, struct moat
  * absolute. */
 bool path_clean_absolute(char *path);
 
+/* moat expands "~" and nothing else.  The first "$" in `s` that starts a
+ * variable reference, if any:
+ *   PATH_VAR_EXPECTED  "${..." or "$" + an upper-case name ("$HOME",
+ *                      "$XDG_CONFIG_HOME"): the environment's convention,
+ *                      almost certainly meant to be expanded (refuse it);
+ *   PATH_VAR_LITERAL   "$" + another name ("$Recycle.Bin"): legal but odd
+ *                      (warn);
+ *   PATH_VAR_NONE      neither ("a$", "$1", "cost$").
+ * var gets what follows the "$" ("HOME", "{HOME}"). */
+enum path_variable { PATH_VAR_NONE, PATH_VAR_EXPECTED, PATH_VAR_LITERAL };
+enum path_variable path_find_variable(const char *s, char *var, size_t size);
+
 #endif

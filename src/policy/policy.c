@@ -1,7 +1,9 @@
 /* The policy model: defaults, copy/free, names, the merge helpers every
- * loader uses, and moat_policy_finalize's cross-field checks.  Never reads
- * files or JSON (load_json.c does) and never touches the system beyond
- * getcwd/passwd for path expansion. */
+ * loader uses, and moat_policy_finalize's cross-field checks and warnings.
+ * Never reads files or JSON (load_json.c does) and never touches the system
+ * beyond getcwd/passwd for path expansion and stat(2) for the warnings
+ * about paths that do not exist (enforcement never depends on it: the
+ * mount builder resolves every path itself, through an fd). */
 #include "policy/policy.h"
 #include "net/rules/netrule.h"
 
@@ -16,6 +18,7 @@
 
 #include "policy/paths.h"
 #include "policy/protected.h"
+#include "policy/warnings.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/strv.h"
@@ -31,7 +34,8 @@ void moat_policy_init(struct moat_policy *p)
 
 void moat_policy_free(struct moat_policy *p)
 {
-    free(p->source);
+    strv_free(&p->sources);
+    strv_free(&p->warnings);
     strv_free(&p->fs.deny_read);
     strv_free(&p->fs.allow_read);
     strv_free(&p->fs.allow_write);
@@ -111,7 +115,7 @@ int policy_copy(struct moat_policy *dst, const struct moat_policy *src)
     /* Scalars (and the rlimit table, stored inline) come across by value;
      * then every owned pointer is replaced by a copy of its own. */
     *dst = *src;
-    dst->source = NULL;
+    dst->sources = dst->warnings = (struct moat_strv){0};
     dst->fs.deny_read = dst->fs.allow_read = dst->fs.allow_write = dst->fs.deny_write =
         dst->fs.unprotect = dst->fs.protect = (struct moat_strv){0};
     dst->net.allow = dst->net.deny = dst->net.unix_sockets = (struct moat_strv){0};
@@ -120,7 +124,8 @@ int policy_copy(struct moat_policy *dst, const struct moat_policy *src)
     dst->proc.pass_env = dst->proc.set_env = (struct moat_strv){0};
     dst->proc.cwd = NULL;
 
-    if (str_copy(&dst->source, src->source) < 0 ||
+    if (strv_copy(&dst->sources, &src->sources) < 0 ||
+        strv_copy(&dst->warnings, &src->warnings) < 0 ||
         strv_copy(&dst->fs.deny_read, &src->fs.deny_read) < 0 ||
         strv_copy(&dst->fs.allow_read, &src->fs.allow_read) < 0 ||
         strv_copy(&dst->fs.allow_write, &src->fs.allow_write) < 0 ||
@@ -511,6 +516,18 @@ static int finalize_net(struct moat_policy *p, struct moat_error *err)
         (r = finalize_ports(p->net.host_ports, &p->net.n_host_ports, "$.network.hostPorts",
                             err)) < 0)
         return r;
+    /* The host's network is unfiltered: a deny rule there would be a
+     * promise moat does not keep (allow rules only warn: everything is
+     * allowed already, see policy_warn_no_effect). */
+    if (p->net.mode == MOAT_NET_HOST && p->net.deny.n)
+        return error_set(err, -EINVAL, "$.network.deny: \"%s\" cannot be enforced in network "
+                         "mode \"host\" (the host's network, unfiltered); use mode \"firewall\" "
+                         "with allow [\"*\"] to refuse only the denied destinations",
+                         p->net.deny.v[0]);
+    if (p->net.mode == MOAT_NET_HOST && (p->net.n_expose || p->net.n_host_ports))
+        return error_set(err, -EINVAL, "$.network.%s: needs an isolated network; with mode "
+                         "\"host\" the sandbox shares the host's ports already",
+                         p->net.n_expose ? "expose" : "hostPorts");
     /* Parse every rule now, with the network module's own parser, so `moat
      * check` refuses what `moat run` would (errors name $.network.allow[i]). */
     struct netpolicy np;
@@ -578,14 +595,19 @@ static int finalize_proc(struct moat_policy *p, struct moat_error *err)
 
 int moat_policy_finalize(struct moat_policy *p, struct moat_error *err)
 {
-    /* The policy file is write-protected inside the sandbox by path: a
+    /* The policy files are write-protected inside the sandbox by path: a
      * relative one would protect the wrong file. */
-    if (p->source && !path_clean_absolute(p->source))
-        return error_set(err, -EINVAL, "policy source \"%s\" is not an absolute path",
-                         p->source);
+    for (size_t i = 0; i < p->sources.n; i++)
+        if (!path_clean_absolute(p->sources.v[i]))
+            return error_set(err, -EINVAL, "policy source \"%s\" is not an absolute path",
+                             p->sources.v[i]);
+    strv_dedup(&p->sources);
     int r;
     if ((r = finalize_fs(p, err)) < 0 || (r = finalize_net(p, err)) < 0 ||
         (r = finalize_proc(p, err)) < 0)
         return r;
+    if ((r = policy_warn_no_effect(p)) < 0)
+        return error_set(err, r, "out of memory");
+    strv_dedup(&p->warnings);
     return 0;
 }

@@ -13,6 +13,7 @@ struct sandbox_ctx {
     struct moat_strv argv; /* the command, copied (moat's own argv gets blanked) */
     struct moat_strv env;  /* the workload's environment */
     char *cwd;             /* where the workload starts */
+    bool cwd_given;        /* from the policy, not the caller's own */
     char *home;            /* the caller's $HOME, for built-in protections */
     uid_t uid;             /* the caller's ids, mapped to themselves */
     gid_t gid;

@@ -115,8 +115,10 @@ _Noreturn void workload_exec(struct sandbox_ctx *c)
     if (limits_apply(c->p, &err) < 0)
         fail(c, REPORT_SETUP, &err);
     if (chdir(c->cwd) < 0) {
-        error_set_errno(&err, -errno, "cannot change to the working directory %s in the sandbox",
-                        c->cwd);
+        int e = -errno;
+        error_set(&err, e, "cannot change to the working directory %s in the sandbox: %s%s",
+                  c->cwd, strerror(-e),
+                  c->cwd_given ? "" : " (start moat from a directory it shows, or give --cwd DIR)");
         fail(c, REPORT_SETUP, &err);
     }
     if (caps_drop_all(&err) < 0)

@@ -30,6 +30,7 @@
 #include "sandbox/guard/guard.h"
 #include "sandbox/process/env.h"
 #include "sandbox/process/rlimits.h"
+#include "policy/warnings.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 #include "util/strv.h"
@@ -105,11 +106,19 @@ static int ctx_prepare(struct moat_sandbox *s, const struct moat_policy *p, char
         return error_set(err, -ENOMEM, "out of memory");
     const char *home = getenv("HOME");
     c->home = home && *home == '/' ? strdup(home) : NULL;
-    /* The caller's cwd; if it is not visible inside, chdir fails there and
-     * the error names it (never a silent fall-back elsewhere). */
+    /* The caller's cwd, or "/" when the sandbox will not show it (the
+     * private /tmp, the listed model): moat_policy_finalize warned about
+     * it, with the same rule.  A cwd that should be visible and is not
+     * (a symlink the rules did not foresee) still fails at chdir, named. */
+    const char *why = NULL;
     c->cwd = p->proc.cwd ? strdup(p->proc.cwd) : getcwd(NULL, 0);
+    if (c->cwd && !p->proc.cwd && !policy_dir_visible(p, c->cwd, &why)) {
+        free(c->cwd);
+        c->cwd = NULL;
+    }
     if (!c->cwd)
         c->cwd = strdup("/");
+    c->cwd_given = p->proc.cwd != NULL;
     if (s->net && (p->net.mode == MOAT_NET_PROXY || p->net.mode == MOAT_NET_FIREWALL))
         c->resolv_conf = sandbox_resolv_conf;
     c->pass_fds = o->pass_fds;

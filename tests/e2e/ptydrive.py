@@ -73,7 +73,17 @@ def main():
         if pump(0.2) is None:
             break
     sys.stdout.write(screen.decode(errors="replace"))
-    _, status = os.waitpid(pid, 0)
+    # The command should be gone; never wait for it forever.
+    for _ in range(100):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        print("\nptydrive: the command did not exit; killed", file=sys.stderr)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return 98
     return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 

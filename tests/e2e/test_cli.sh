@@ -50,6 +50,54 @@ test_help_and_version() {
     "$MOAT" run --help | grep -q -- '--allow-write'
 }
 
+# GNU conventions: help on stdout with status 0, for every command, either
+# way round; --version after a command; usage errors on stderr with 125.
+test_help_for_every_command_on_stdout_with_status_0() {
+    local c out err rc
+    for c in run check doctor connect mxc help; do
+        for form in "help $c" "$c --help" "$c -h"; do
+            rc=0
+            # shellcheck disable=SC2086
+            "$MOAT" $form > out 2> err || rc=$?
+            out=$(cat out) err=$(cat err)
+            expect_eq "$rc" 0 "moat $form status"
+            expect_eq "$err" "" "moat $form stderr"
+            expect_contains "$out" "Usage: moat $c" "moat $form"
+        done
+    done
+    "$MOAT" help > out; expect_contains "$(cat out)" "moat doctor"
+    # the same text either way
+    "$MOAT" help check > a; "$MOAT" check --help > b; cmp a b || fail "help check != check --help"
+    # --help wins wherever it is among check's arguments
+    "$MOAT" check --format mxc --help > out; expect_contains "$(cat out)" "Usage: moat check"
+}
+
+test_version_after_a_command() {
+    local v
+    v=$("$MOAT" --version)
+    expect_eq "$("$MOAT" run --version)" "$v"
+    expect_eq "$("$MOAT" run --timeout 5 --version)" "$v"
+    expect_eq "$("$MOAT" check --version)" "$v"
+    expect_eq "$("$MOAT" doctor --version)" "$v"
+    # after --, it is the command's argument, not moat's
+    moat_run -- printf '%s\n' --version
+    expect_eq "$OUT" --version
+}
+
+test_help_usage_errors_are_125_on_stderr() {
+    local rc=0
+    "$MOAT" help no-such-command > out 2> err || rc=$?
+    expect_eq "$rc" 125
+    expect_eq "$(cat out)" ""
+    expect_contains "$(cat err)" "unknown command 'no-such-command'"
+    rc=0; "$MOAT" doctor extra-argument > out 2> err || rc=$?
+    expect_eq "$rc" 125
+    expect_contains "$(cat err)" "doctor takes no arguments"
+    rc=0; "$MOAT" no-such-command > out 2> err || rc=$?
+    expect_eq "$rc" 125
+    expect_contains "$(cat err)" "Usage: moat"
+}
+
 test_doctor_reports_each_feature() {
     RC=0; OUT=$("$MOAT" doctor) || RC=$?
     echo "$OUT"

@@ -30,8 +30,9 @@ test_ctrl_c_interrupts_the_foreground_command() {
 
 test_ctrl_z_stops_and_job_control_works() {
     drive 'expect:$ ' 'send:sleep 30\n' 'sleep:0.5' 'send:\x1a' 'expect:Stopped' \
-        'send:jobs; kill %1; echo K=$?\n' 'expect:K=0' 'send:exit\n'
+        'send:jobs; kill -9 %1; wait; echo K=done\n' 'expect:K=done' 'send:exit\n'
     expect_contains "$OUT" "sleep 30"
+    expect_eq "$RC" 0
 }
 
 test_window_resize_reaches_the_command() {

@@ -15,6 +15,14 @@ static char *caller_env[] = {
     "MY_APP_A=1", "MY_APP_B=2", "weird-no-equals", NULL,
 };
 
+/* The CA-certificate variables: kept by default, as they were set. */
+static char *ca_env[] = {
+    "NODE_EXTRA_CA_CERTS=/etc/corp/ca.pem", "SSL_CERT_FILE=/etc/corp/ca.pem",
+    "SSL_CERT_DIR=/etc/corp/certs", "REQUESTS_CA_BUNDLE=/etc/corp/bundle.pem",
+    "CURL_CA_BUNDLE=/etc/corp/curl.pem", "GIT_SSL_CAINFO=/etc/corp/git.pem",
+    "GIT_SSL_NO_VERIFY=1", "SSL_CERT_FILE_X=no", "NODE_OPTIONS=--require=/x.js", NULL,
+};
+
 TEST(clean_by_default)
 {
     struct moat_policy p;
@@ -28,6 +36,27 @@ TEST(clean_by_default)
     CHECK(env_lookup(&env, "SSH_AUTH_SOCK") == NULL);
     CHECK(env_lookup(&env, "NPM_TOKEN") == NULL);
     CHECK_INT(env.n, 5);
+    strv_free(&env);
+    moat_policy_free(&p);
+}
+
+TEST(ca_certificate_variables_are_kept_by_default)
+{
+    struct moat_policy p;
+    moat_policy_init(&p);
+    struct moat_strv env;
+    CHECK_INT(env_build(&p, ca_env, NULL, &env), 0);
+    CHECK_STR(env_lookup(&env, "NODE_EXTRA_CA_CERTS"), "/etc/corp/ca.pem");
+    CHECK_STR(env_lookup(&env, "SSL_CERT_FILE"), "/etc/corp/ca.pem");
+    CHECK_STR(env_lookup(&env, "SSL_CERT_DIR"), "/etc/corp/certs");
+    CHECK_STR(env_lookup(&env, "REQUESTS_CA_BUNDLE"), "/etc/corp/bundle.pem");
+    CHECK_STR(env_lookup(&env, "CURL_CA_BUNDLE"), "/etc/corp/curl.pem");
+    CHECK_STR(env_lookup(&env, "GIT_SSL_CAINFO"), "/etc/corp/git.pem");
+    /* exact names only: neighbours and other tool settings stay out */
+    CHECK(env_lookup(&env, "GIT_SSL_NO_VERIFY") == NULL);
+    CHECK(env_lookup(&env, "SSL_CERT_FILE_X") == NULL);
+    CHECK(env_lookup(&env, "NODE_OPTIONS") == NULL);
+    CHECK_INT(env.n, 7); /* the six and the default PATH */
     strv_free(&env);
     moat_policy_free(&p);
 }
@@ -109,6 +138,7 @@ TEST(exec_searches_the_workloads_path)
 int main(void)
 {
     RUN(clean_by_default);
+    RUN(ca_certificate_variables_are_kept_by_default);
     RUN(pass_env_names_and_prefixes_then_sets_override);
     RUN(extra_comes_before_the_users_sets);
     RUN(default_path_when_caller_has_none);

@@ -20,7 +20,7 @@ TEST(full_policy_loads)
     struct moat_policy p;
     moat_policy_init(&p);
     CHECK_INT(load(&p, full_policy), 0);
-    CHECK(p.source == NULL); /* from a string: no file to protect */
+    CHECK(p.sources.n == 0); /* from a string: no file to protect */
     CHECK_INT(p.fs.read_model, MOAT_READ_LISTED);
     CHECK_INT(p.fs.deny_read.n, 2);
     CHECK_STR(p.fs.deny_read.v[0], "/home/u/.ssh");

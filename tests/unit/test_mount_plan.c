@@ -105,12 +105,16 @@ TEST(policy_file_is_protected_even_without_defaults)
 {
     struct moat_policy p = policy();
     p.fs.protect_defaults = false;
-    p.source = strdup("/proj/moat.json");
+    /* every file loaded, not only the last */
+    strv_push(&p.sources, "/proj/moat.json");
+    strv_push(&p.sources, "/proj/.moat/local.json");
     struct mount_plan plan;
     CHECK_INT(mount_plan_build(&p, NULL, &plan), 0);
-    CHECK_INT(plan.n, 1);
+    CHECK_INT(plan.n, 2);
     CHECK_INT(plan.ops[0].kind, OP_PROTECT);
+    CHECK_INT(plan.ops[1].kind, OP_PROTECT);
     CHECK_STR(plan.ops[0].path, "/proj/moat.json");
+    CHECK_STR(plan.ops[1].path, "/proj/.moat/local.json");
     mount_plan_free(&plan);
     moat_policy_free(&p);
 }

@@ -43,8 +43,8 @@ static bool has(const struct moat_strv *sv, const char *s)
 
 static bool warned(const char *needle)
 {
-    for (size_t i = 0; i < req.warnings.n; i++)
-        if (strstr(req.warnings.v[i], needle))
+    for (size_t i = 0; i < req.policy.warnings.n; i++)
+        if (strstr(req.policy.warnings.v[i], needle))
             return true;
     return false;
 }
@@ -631,7 +631,7 @@ TEST(containment_and_other_platforms)
     CHECK_INT(load("{\"version\": \"1.0.0\", \"containment\": \"bubblewrap\", \"process\": "
                    "{\"commandLine\": \"x\"}}"),
               0);
-    CHECK_INT(req.warnings.n, 0);
+    CHECK_INT(req.policy.warnings.n, 0);
     CHECK_STR(req.containment, "bubblewrap");
     CHECK_INT(load("{\"version\": \"1.0.0\", \"containment\": \"lxc\", \"lxc\": "
                    "{\"distribution\": \"alpine\", \"release\": \"3.20\"}, \"process\": "
@@ -648,7 +648,7 @@ TEST(containment_and_other_platforms)
                    "\"lifecycle\": {\"destroyOnExit\": true}, \"fallback\": "
                    "{\"allowDaclMutation\": false}}"),
               0);
-    CHECK_INT(req.warnings.n, 0);
+    CHECK_INT(req.policy.warnings.n, 0);
     for (const char *const *c = (const char *const[]){"wslc", "isolation_session", NULL}; *c;
          c++) {
         char json[160];

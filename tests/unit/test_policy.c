@@ -22,7 +22,7 @@ TEST(defaults)
     CHECK(p.fs.private_tmp);
     CHECK(p.fs.protect_defaults);
     CHECK_INT(p.net.mode, MOAT_NET_NONE);
-    CHECK(p.source == NULL && p.proc.cwd == NULL);
+    CHECK(p.sources.n == 0 && p.warnings.n == 0 && p.proc.cwd == NULL);
     CHECK_INT(p.fs.deny_read.n + p.fs.allow_write.n + p.net.n_expose + p.proc.n_rlimits, 0);
     CHECK(p.proc.timeout == 0 && p.proc.memory_max == 0 && p.proc.pids_max == 0);
     CHECK(!p.net.allow_local_binding && !p.proc.allow_nested_namespaces);
@@ -183,7 +183,8 @@ TEST(load_file)
     write_file(file, "{\"filesystem\": {\"allowWrite\": [\".\", \"../out\"]},"
                      " \"process\": {\"cwd\": \"..\"}}");
     CHECK_INT(moat_policy_load_file(&p, file, &err), 0);
-    CHECK_STR(p.source, file);
+    CHECK_INT(p.sources.n, 1);
+    CHECK_STR(p.sources.v[0], file);
     CHECK_STR(p.fs.allow_write.v[0], dir);
     snprintf(want, sizeof want, "%s/out", tmpdir);
     CHECK_STR(p.fs.allow_write.v[1], want);
@@ -197,7 +198,8 @@ TEST(load_file)
     snprintf(rel, sizeof rel, "./cfg/../cfg//policy.json");
     moat_policy_init(&p);
     CHECK_INT(moat_policy_load_file(&p, rel, &err), 0);
-    CHECK_STR(p.source, file);
+    CHECK_INT(p.sources.n, 1);
+    CHECK_STR(p.sources.v[0], file);
     CHECK_STR(p.fs.allow_write.v[0], dir);
     moat_policy_free(&p);
     CHECK(chdir(cwd) == 0);
@@ -210,7 +212,7 @@ TEST(load_file)
     CHECK_INT(moat_policy_load_file(&p, tmpdir, &err), -EISDIR);
     snprintf(want, sizeof want, "cannot read policy file %s: Is a directory", tmpdir);
     CHECK_STR(err.msg, want);
-    CHECK(p.source == NULL);
+    CHECK(p.sources.n == 0);
     moat_policy_free(&p);
 
     /* the size limit: exactly 4 MiB loads, one byte more does not */
@@ -250,7 +252,7 @@ TEST(load_file_from_a_pipe)
     struct moat_policy p;
     moat_policy_init(&p);
     CHECK_INT(moat_policy_load_file(&p, path, &err), 0);
-    CHECK(p.source == NULL);
+    CHECK(p.sources.n == 0);
     char *cwd = getcwd(NULL, 0), want[4200];
     snprintf(want, sizeof want, "%s/out", strcmp(cwd, "/") ? cwd : "");
     CHECK_STR(p.fs.allow_write.n ? p.fs.allow_write.v[0] : NULL, want);
@@ -408,7 +410,11 @@ TEST(finalize_checks)
     p.net.mode = (enum moat_net_mode)9;
     CHECK_INT(moat_policy_finalize(&p, &err), -EINVAL);
     CHECK_STR(err.msg, "$.network.mode: invalid mode 9");
-    p.net.mode = MOAT_NET_HOST;
+    p.net.mode = MOAT_NET_HOST; /* with expose: the host's ports are shared already */
+    CHECK_INT(moat_policy_finalize(&p, &err), -EINVAL);
+    CHECK_STR(err.msg, "$.network.expose: needs an isolated network; with mode \"host\" the "
+                       "sandbox shares the host's ports already");
+    p.net.mode = MOAT_NET_PROXY;
 
     CHECK_INT(moat_policy_finalize(&p, &err), 0);
     CHECK_INT(moat_policy_finalize(&p, &err), 0); /* idempotent */

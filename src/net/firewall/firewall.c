@@ -2,7 +2,7 @@
  * static: names are never resolved into it.  Allowed names are answered by
  * the DNS filter with addresses from moat's own pools (fakeip.h), which the
  * ruleset sends to the interception socket; the supervisor maps each
- * connection back to its name and decides (DESIGN §3, "fake-IP"). */
+ * connection back to its name and decides (the "fake-IP" design, docs/network.md). */
 #include "net/firewall/firewall.h"
 
 #include <arpa/inet.h>

@@ -1,5 +1,5 @@
 /* IP addresses, CIDRs and authorities; see addr.h.  Owns every spelling of an address and
- * the one canonical form matching is done on (DESIGN §3 rules 2-5).  Never resolves names:
+ * the one canonical form matching is done on (docs/network-rules.md).  Never resolves names:
  * a host that is not a literal is handed to hostname_normalize and stays a name. */
 #include "net/rules/addr.h"
 

@@ -1,5 +1,5 @@
 /* IP addresses, CIDRs and host:port authorities: parsing, canonical form, classification.
- * The one place that knows every spelling of an address (DESIGN §3 "Address rules").  Never
+ * The one place that knows every spelling of an address (docs/network-rules.md).  Never
  * resolves names, allocates, prints or exits: callers pass literals and resolved addresses. */
 #ifndef MOAT_NET_ADDR_H
 #define MOAT_NET_ADDR_H
@@ -52,7 +52,7 @@ enum addr_class {
 enum addr_class addr_classify(const struct net_addr *a);
 const char *addr_class_name(enum addr_class c);
 /* Loopback, link-local, metadata, unspecified, multicast, broadcast: the classes no hostname
- * may resolve to and no broad rule opens (DESIGN §3). */
+ * may resolve to and no broad rule opens (docs/network-rules.md). */
 bool addr_class_is_special(enum addr_class c);
 /* a, in any spelling, or an IPv4 embedded in it (mapped, compat, NAT64, 6to4) is special. */
 bool addr_is_special(const struct net_addr *a);

@@ -225,9 +225,10 @@ int mount_plan_build(const struct moat_policy *p, const char *home, struct mount
         goto fail;
     if ((r = plan_add_protections(p, home, plan)) < 0)
         goto fail;
-    /* The policy file must not be rewritable by the workload it governs. */
-    if (p->source && (r = mount_plan_add_why(plan, p->source, OP_PROTECT, "the policy file")) < 0)
-        goto fail;
+    /* The policy files must not be rewritable by the workload they govern. */
+    for (size_t i = 0; i < p->sources.n; i++)
+        if ((r = mount_plan_add_why(plan, p->sources.v[i], OP_PROTECT, "the policy file")) < 0)
+            goto fail;
     mount_plan_sort(plan);
     return 0;
 fail:

@@ -8,9 +8,14 @@
 
 #include "util/strv.h"
 
-/* Kept by default: what a shell and most tools need to behave normally. */
+/* Kept by default: what a shell and most tools need to behave normally,
+ * and the variables that point TLS clients at extra CA certificates (a
+ * TLS-inspecting corporate proxy's): they name files, never hold a secret,
+ * and without them every HTTPS request fails behind such a proxy. */
 static const char *const default_keep[] = {
-    "PATH", "HOME", "TERM", "LANG", "LC_*", "USER", "LOGNAME", "SHELL", NULL,
+    "PATH", "HOME", "TERM", "LANG", "LC_*", "USER", "LOGNAME", "SHELL",
+    "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", NULL,
 };
 
 static bool name_matches(const char *pattern, const char *entry)

@@ -6,7 +6,8 @@
 #include "moat.h"
 
 /* Only returns on failure, with -errno: -ENOENT means not found (127),
- * anything else not executable (126). */
+ * anything else not executable (126).  A file without "#!" that the kernel
+ * refuses (ENOEXEC) runs as `/bin/sh FILE ARG...`, as with execvp(3). */
 int exec_command(char *const argv[], char *const envp[], const char *path_var);
 
 #endif
