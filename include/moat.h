@@ -138,6 +138,11 @@ char *moat_policy_to_json(const struct moat_policy *p);
  * pid and command.  See docs/network.md. */
 typedef void (*moat_violation_fn)(void *ctx, const char *json_line);
 
+enum moat_proxy_style {
+    MOAT_PROXY_STYLE_MOAT = 0, /* 403, "blocked by moat policy: HOST:PORT (reason)" */
+    MOAT_PROXY_STYLE_SRT,      /* srt's 403: "Connection blocked by network allowlist" */
+};
+
 struct moat_run_options {
     const char *log_path;          /* append violations here (--log), or NULL */
     moat_violation_fn on_violation; /* and/or call this, or NULL */
@@ -146,6 +151,15 @@ struct moat_run_options {
      * every other one the caller has open is closed at its exec. */
     const int *pass_fds;
     size_t n_pass_fds;
+    /* How the proxies present themselves, for drop-ins of other sandboxes
+     * (moat srt).  proxy_user is the user name in the proxy URLs the command
+     * gets (NULL: "moat"); a client must present its part before the first
+     * '.' with the sandbox's password, and what follows the '.' (srt's
+     * base64 of the command, "srt.ZWNobw==") is logged as the attribution of
+     * its requests.  proxy_style says how a refused HTTP request is
+     * answered. */
+    const char *proxy_user;
+    enum moat_proxy_style proxy_style;
 };
 
 /* moat_run with options (o may be NULL). */

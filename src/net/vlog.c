@@ -9,6 +9,13 @@
 void vlog_denial(const struct vlog *v, const char *kind, const char *dest, const char *canonical,
                  uint16_t port, const char *reason)
 {
+    vlog_denial_by(v, kind, dest, canonical, port, reason, NULL);
+}
+
+void vlog_denial_by(const struct vlog *v, const char *kind, const char *dest,
+                    const char *canonical, uint16_t port, const char *reason,
+                    const char *attribution)
+{
     if (!v || (!v->file && !v->fn))
         return;
     struct timespec ts;
@@ -26,6 +33,8 @@ void vlog_denial(const struct vlog *v, const char *kind, const char *dest, const
         return;
     if (!canonical)
         json_object_del(o, "canonical");
+    if (attribution && *attribution)
+        json_object_set_new(o, "attribution", json_string(attribution));
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (!line)

@@ -22,5 +22,10 @@ struct vlog {
  * may be NULL (a name that was never resolved); port 0 when none. */
 void vlog_denial(const struct vlog *v, const char *kind, const char *dest, const char *canonical,
                  uint16_t port, const char *reason);
+/* The same, with "attribution": the command a proxy credential's user label names (srt's
+ * per-command attribution; the workload's word, see net/proxy/attribution.h), or NULL. */
+void vlog_denial_by(const struct vlog *v, const char *kind, const char *dest,
+                    const char *canonical, uint16_t port, const char *reason,
+                    const char *attribution);
 
 #endif
