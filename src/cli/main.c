@@ -10,15 +10,18 @@
 #include "cli/doctor.h"
 #include "cli/mxc_exec.h"
 #include "cli/options.h"
+#include "cli/srt_exec.h"
 #include "moat.h"
 
 static void usage(FILE *out)
 {
     fputs("Usage: moat run [OPTIONS] [--policy FILE] -- COMMAND [ARG...]\n"
           "       moat run [OPTIONS] [--policy FILE] -c 'SHELL COMMAND'\n"
-          "       moat check [--format moat|mxc] FILE   validate a policy (or an mxc\n"
-          "                           config), print the effective policy as JSON\n"
+          "       moat check [--format moat|mxc|srt] FILE   validate a policy (or an\n"
+          "                           mxc config, an srt settings file), print the\n"
+          "                           effective policy as JSON\n"
           "       moat mxc --config-base64 B64 [...]   mxc's lxc-exec (also as lxc-exec)\n"
+          "       moat srt [-s FILE] [-c STRING | COMMAND...]   Anthropic's srt (also as srt)\n"
           "       moat doctor         what this kernel and host support\n"
           "       moat connect HOST PORT   inside a sandbox: a tunnel through its proxy on\n"
           "                           stdin/stdout (git's ssh ProxyCommand)\n"
@@ -110,9 +113,15 @@ static int cmd_check(int argc, char **argv)
         argv += 2;
     }
     if (argc != 2 || argv[1][0] == '-' ||
-        (format && strcmp(format, "moat") != 0 && strcmp(format, "mxc") != 0)) {
-        fputs("Usage: moat check [--format moat|mxc] FILE\n", stderr);
+        (format && strcmp(format, "moat") != 0 && strcmp(format, "mxc") != 0 &&
+         strcmp(format, "srt") != 0)) {
+        fputs("Usage: moat check [--format moat|mxc|srt] FILE\n", stderr);
         return MOAT_EXIT_FAILURE;
+    }
+    if (!format || strcmp(format, "srt") == 0) {
+        int m = srt_check_main(argv[1], format != NULL);
+        if (m >= 0)
+            return m;
     }
     if (!format || strcmp(format, "mxc") == 0) {
         int m = mxc_check_main(argv[1], format != NULL);
@@ -143,6 +152,8 @@ int main(int argc, char **argv)
     const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     if (strcmp(base, "lxc-exec") == 0)
         return mxc_exec_main(argc, argv);
+    if (strcmp(base, "srt") == 0)
+        return srt_exec_main(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return MOAT_EXIT_FAILURE;
@@ -156,6 +167,8 @@ int main(int argc, char **argv)
         return doctor_run(stdout);
     if (strcmp(cmd, "mxc") == 0)
         return mxc_exec_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "srt") == 0)
+        return srt_exec_main(argc - 1, argv + 1);
     if (strcmp(cmd, "connect") == 0)
         return connect_main(argc - 1, argv + 1);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
