@@ -308,16 +308,35 @@ static void violation_to_stderr(void *ctx, const char *line)
     fprintf(stderr, "%s\n", line);
 }
 
+/* bash as srt finds it (`which bash`): the first in $PATH, so $0 is the same. */
+static void find_bash(char *buf, size_t size)
+{
+    const char *path = getenv("PATH");
+    snprintf(buf, size, "bash");
+    for (const char *p = path ? path : ""; *p;) {
+        size_t n = strcspn(p, ":");
+        char cand[4096];
+        snprintf(cand, sizeof cand, "%.*s/bash", (int)n, p);
+        if (n && cand[0] == '/' && access(cand, X_OK) == 0) {
+            snprintf(buf, size, "%s", cand);
+            return;
+        }
+        p += n + (p[n] == ':');
+    }
+}
+
 static int run(struct moat_srt_settings *s, const char *command, bool debug)
 {
-    char *argv[] = {"bash", "-c", (char *)command, NULL};
+    char bash[4096];
+    find_bash(bash, sizeof bash);
+    char *argv[] = {bash, "-c", (char *)command, NULL};
     char user[256];
     moat_srt_proxy_user(command, user, sizeof user);
     if (debug) {
         char *json = moat_policy_to_json(&s->policy);
         show("note", &s->notes);
-        fprintf(stderr, "moat: command: bash -c %s\nmoat: the settings as a moat policy:\n%s\n",
-                command, json ? json : "(out of memory)");
+        fprintf(stderr, "moat: command: %s -c %s\nmoat: the settings as a moat policy:\n%s\n",
+                bash, command, json ? json : "(out of memory)");
         free(json);
     }
     /* What credentials.envVars denies never reaches the command. */
