@@ -52,7 +52,7 @@ cp build/tests/e2e/attack "$stage/"
 cp build-asan/moat "$stage/moat-asan"
 cp build/moat "$stage/moat"
 cp tests/e2e/*.sh "$stage/e2e/"
-mkdir -p "$stage/srt" && cp tests/srt/*.sh "$stage/srt/"
+mkdir -p "$stage/srt" && cp -r tests/srt/. "$stage/srt/"
 cp -r examples/. "$stage/examples/"
 chmod -R a+rX "$stage"
 e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" EXAMPLES="$stage/examples")

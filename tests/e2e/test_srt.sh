@@ -219,3 +219,35 @@ test_srt_check_validates_settings() {
     expect_eq "$RC" 125 "a moat policy read as srt settings"
     expect_contains "$ERR" "\$.network.mode: unknown key"
 }
+
+test_srt_schema_verdicts_agree_with_srts_own() {
+    # Every fixture through srt's own loader (its zod schema) and through
+    # moat check --format srt: valid/ both accept, invalid/ both refuse,
+    # moat_refuses/ srt accepts and moat refuses, for the reasons in
+    # docs/compat-srt.md.
+    local fx bin pkg
+    fx=$(cd "$(dirname "${BASH_SOURCE[0]}")/../srt" && pwd)
+    bin=$("$fx/srt_install.sh") || { fail "cannot install srt"; return 1; }
+    pkg=$(dirname "$(readlink -f "$bin")")/..
+    # Relative paths in the fixtures resolve against a directory both can read.
+    cd "$WORK"
+    node "$fx/schema_verdict.mjs" "$pkg" "$fx"/fixtures/*/*.json > srt.out 2>&1 || true
+    cat srt.out
+    n=0
+    for f in "$fx"/fixtures/*/*.json; do
+        n=$((n + 1))
+        kind=$(basename "$(dirname "$f")")
+        srt=$(grep -F " $f" srt.out | cut -d' ' -f1)
+        mrc=0
+        "$MOAT" check --format srt "$f" > /dev/null 2> moat.err || mrc=$?
+        moat=$([ "$mrc" = 0 ] && echo ok || echo invalid)
+        case $kind in
+            valid) want_srt=ok want_moat=ok ;;
+            invalid) want_srt=invalid want_moat=invalid ;;
+            moat_refuses) want_srt=ok want_moat=invalid ;;
+        esac
+        expect_eq "$srt" "$want_srt" "srt on $kind/$(basename "$f")"
+        expect_eq "$moat" "$want_moat" "moat on $kind/$(basename "$f") ($(cat moat.err))"
+    done
+    [ "$n" -ge 40 ] || fail "only $n fixtures"
+}
