@@ -353,9 +353,10 @@ static int map_host_match(struct srt_ctx *c, const json_t *v)
     return r < 0 || !json_is_true(v)
                ? r
                : srt_warn(c, "partly: moat rewrites every plain-HTTP request's Host to its "
-                             "URL's authority, so the two always match; the TLS server name "
-                             "inside a CONNECT tunnel is checked in firewall mode (moat's "
-                             "networkMode), not answered 421");
+                             "URL's authority, so the two always match; a TLS server name is "
+                             "checked only on connections firewall mode intercepts (moat's "
+                             "networkMode), not inside a CONNECT tunnel, and nothing is "
+                             "answered 421");
 }
 
 static int map_inert_bool(struct srt_ctx *c, const json_t *v)

@@ -148,12 +148,13 @@ test_srt_filesystem_rules_and_credentials_inside_the_sandbox() {
     echo key > secret/id
     echo token > "$HOME/.token"
     printf '{"network":{"allowedDomains":[],"deniedDomains":[]},
-      "filesystem":{"denyRead":["%s/secret"],"allowWrite":["."],"denyWrite":["./sub"]},
+      "filesystem":{"denyRead":["%s/secret"],"allowWrite":["."],"denyWrite":["./sub",".env"]},
       "credentials":{"files":[{"path":"~/.token","mode":"deny"}],"envVars":[{"name":"MY_TOKEN","mode":"deny"}]}}' "$WORK" > proj/s.json
     cd proj
     MY_TOKEN=t0p OTHER=kept srt_moat -s s.json -c '
         echo w > new && echo write-ok
         echo w > sub/x 2>/dev/null || echo subdir-refused
+        echo w > .env 2>/dev/null || echo absent-deny-refused
         echo w > s.json 2>/dev/null || echo settings-read-only
         cat '"$WORK"'/secret/id 2>/dev/null; ls '"$WORK"'/secret | wc -l
         cat ~/.token 2>/dev/null | wc -c
@@ -162,6 +163,7 @@ test_srt_filesystem_rules_and_credentials_inside_the_sandbox() {
     expect_eq "$RC" 0
     expect_eq "$OUT" "write-ok
 subdir-refused
+absent-deny-refused
 settings-read-only
 0
 0
