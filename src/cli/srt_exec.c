@@ -404,6 +404,9 @@ int srt_exec_main(int argc, char **argv)
     if (a.debug)
         setenv("SRT_DEBUG", "true", 1);
 
+    /* srt: `options.settings || default`, so an empty value is the default. */
+    if (a.settings && !*a.settings)
+        a.settings = NULL;
     char *def = a.settings ? NULL : default_settings_path();
     const char *path = a.settings ? a.settings : def;
     char *text = NULL, *cwd = getcwd(NULL, 0);
