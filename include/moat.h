@@ -135,7 +135,8 @@ char *moat_policy_to_json(const struct moat_policy *p);
 
 /* Called with one JSON object (a line without the newline) per denial: time,
  * kind (dns, connect), destination as written and canonical, port, reason,
- * pid and command.  See docs/network.md. */
+ * pid and command, and the attribution a proxy credential carried (see
+ * proxy_user below).  See docs/network.md. */
 typedef void (*moat_violation_fn)(void *ctx, const char *json_line);
 
 enum moat_proxy_style {
