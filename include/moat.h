@@ -152,7 +152,8 @@ char *moat_policy_to_json(const struct moat_policy *p);
 
 /* Called with one JSON object (a line without the newline) per denial: time,
  * kind (dns, connect, file, ...), destination as written and canonical, port,
- * reason, pid and command.  See docs/network.md. */
+ * reason, pid and command, and the attribution a proxy credential carried
+ * (see proxy_user below).  See docs/network.md. */
 typedef void (*moat_violation_fn)(void *ctx, const char *json_line);
 
 /* What a command's standard descriptor is, besides a descriptor of the
@@ -161,6 +162,11 @@ enum {
     MOAT_STDIO_INHERIT = -1, /* the caller's own 0, 1 or 2 */
     MOAT_STDIO_PIPE = -2,    /* a pipe; the caller's end is moat_sandbox_fd() */
     MOAT_STDIO_NULL = -3,    /* /dev/null */
+};
+
+enum moat_proxy_style {
+    MOAT_PROXY_STYLE_MOAT = 0, /* 403, "blocked by moat policy: HOST:PORT (reason)" */
+    MOAT_PROXY_STYLE_SRT,      /* srt's 403: "Connection blocked by network allowlist" */
 };
 
 /* How to run a command.  Start from moat_run_options_init(): zero is not
@@ -182,6 +188,15 @@ struct moat_run_options {
     unsigned short pty_rows, pty_cols;
     /* The environment passEnv picks from; NULL: the process's. */
     char *const *environ;
+    /* How the proxies present themselves, for drop-ins of other sandboxes
+     * (moat srt).  proxy_user is the user name in the proxy URLs the command
+     * gets (NULL: "moat"); a client must present its part before the first
+     * '.' with the sandbox's password, and what follows the '.' (srt's
+     * base64 of the command, "srt.ZWNobw==") is logged as the attribution of
+     * its requests.  proxy_style says how a refused HTTP request is
+     * answered. */
+    const char *proxy_user;
+    enum moat_proxy_style proxy_style;
 };
 
 void moat_run_options_init(struct moat_run_options *o);

@@ -7,15 +7,18 @@
 
 #include "cli/mxc_exec.h"
 #include "cli/options.h"
+#include "cli/srt_exec.h"
 #include "moat.h"
 
 void help_usage(FILE *out)
 {
     fputs("Usage: moat run [OPTIONS] [--policy FILE] -- COMMAND [ARG...]\n"
           "       moat run [OPTIONS] [--policy FILE] -c 'SHELL COMMAND'\n"
-          "       moat check [--format moat|mxc] FILE...   validate a policy (or an mxc\n"
-          "                           config), print the effective policy as JSON\n"
+          "       moat check [--format moat|mxc|srt] FILE...   validate a policy (or an\n"
+          "                           mxc config, an srt settings file), print the\n"
+          "                           effective policy as JSON\n"
           "       moat mxc --config-base64 B64 [...]   mxc's lxc-exec (also as lxc-exec)\n"
+          "       moat srt [-s FILE] [-c STRING | COMMAND...]   Anthropic's srt (also as srt)\n"
           "       moat doctor         what this kernel and host support\n"
           "       moat connect HOST PORT   inside a sandbox: a tunnel through its proxy on\n"
           "                           stdin/stdout (git's ssh ProxyCommand)\n"
@@ -28,16 +31,17 @@ void help_usage(FILE *out)
 
 static void help_check(FILE *out)
 {
-    fputs("Usage: moat check [--format moat|mxc] FILE...\n"
+    fputs("Usage: moat check [--format moat|mxc|srt] FILE...\n"
           "\n"
-          "Validate a moat policy file (docs/policy.md) or one of Microsoft mxc's configs\n"
-          "(docs/compat-mxc.md) and print the effective policy as JSON: every default\n"
+          "Validate a moat policy file (docs/policy.md), one of Microsoft mxc's configs\n"
+          "(docs/compat-mxc.md) or an srt settings file (docs/compat-srt.md) and print\n"
+          "the effective policy as JSON: every default\n"
           "filled in, every path absolute.  Several policy files merge in the order\n"
           "given, as with `moat run -p A -p B`.  Warnings about rules that would do\n"
           "nothing go to stderr.\n"
           "\n"
-          "      --format moat|mxc   read FILE as that format (default: an mxc config is\n"
-          "                          recognised by its keys)\n"
+          "      --format moat|mxc|srt  read FILE as that format (default: an mxc config\n"
+          "                          or srt settings file is recognised by its keys)\n"
           "  -h, --help              this text\n"
           "\n"
           "Exit status: 0 when the policy is valid, 125 when it is not.\n",
@@ -76,12 +80,12 @@ static void help_help(FILE *out)
     fputs("Usage: moat help [COMMAND]\n"
           "\n"
           "Without COMMAND, list the commands; with one (run, check, doctor, connect,\n"
-          "mxc, help), show its help.  `moat COMMAND --help` does the same.\n",
+          "mxc, srt, help), show its help.  `moat COMMAND --help` does the same.\n",
           out);
 }
 
-static const char *const commands[] = { "run", "check", "doctor", "connect", "mxc", "help",
-                                        NULL };
+static const char *const commands[] = { "run", "check", "doctor", "connect", "mxc", "srt",
+                                        "help", NULL };
 
 bool help_known(const char *command)
 {
@@ -103,6 +107,8 @@ bool help_print(const char *command, FILE *out)
         help_connect(out);
     else if (strcmp(command, "mxc") == 0)
         mxc_exec_usage(out, "moat mxc");
+    else if (strcmp(command, "srt") == 0)
+        srt_exec_usage(out, "moat srt");
     else if (strcmp(command, "help") == 0)
         help_help(out);
     else
@@ -120,7 +126,7 @@ int help_main(int argc, char **argv)
         return 0;
     if (argc == 2)
         fprintf(stderr, "moat: help: unknown command '%s' (the commands are run, check, "
-                        "doctor, connect, mxc and help)\n", argv[1]);
+                        "doctor, connect, mxc, srt and help)\n", argv[1]);
     else
         help_help(stderr);
     return MOAT_EXIT_FAILURE;

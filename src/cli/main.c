@@ -12,6 +12,7 @@
 #include "cli/mxc_exec.h"
 #include "cli/options.h"
 #include "cli/session.h"
+#include "cli/srt_exec.h"
 #include "cli/tell.h"
 #include "moat.h"
 
@@ -134,14 +135,24 @@ static int cmd_check(int argc, char **argv)
         argc -= 2;
         argv += 2;
     }
-    bool bad = argc < 2 || (format && strcmp(format, "moat") != 0 && strcmp(format, "mxc") != 0);
+    bool bad = argc < 2 || (format && strcmp(format, "moat") != 0 && strcmp(format, "mxc") != 0 &&
+                            strcmp(format, "srt") != 0);
     for (int i = 1; i < argc; i++)
         bad = bad || argv[i][0] == '-';
     if (bad) {
-        fputs("Usage: moat check [--format moat|mxc] FILE...\n", stderr);
+        fputs("Usage: moat check [--format moat|mxc|srt] FILE...\n", stderr);
         return MOAT_EXIT_FAILURE;
     }
-    /* One mxc config, or moat policies merged in the order given. */
+    /* One srt settings file or mxc config, or moat policies merged in the
+     * order given. */
+    if (argc == 2 && (!format || strcmp(format, "srt") == 0)) {
+        int m = srt_check_main(argv[1], format != NULL);
+        if (m >= 0)
+            return m;
+    } else if (format && strcmp(format, "srt") == 0) {
+        fputs("moat: check: one srt settings file at a time\n", stderr);
+        return MOAT_EXIT_FAILURE;
+    }
     if (argc == 2 && (!format || strcmp(format, "mxc") == 0)) {
         int m = mxc_check_main(argv[1], format != NULL);
         if (m >= 0)
@@ -177,6 +188,8 @@ int main(int argc, char **argv)
     const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     if (strcmp(base, "lxc-exec") == 0)
         return mxc_exec_main(argc, argv);
+    if (strcmp(base, "srt") == 0)
+        return srt_exec_main(argc, argv);
     if (argc < 2) {
         help_usage(stderr);
         return MOAT_EXIT_FAILURE;
@@ -205,6 +218,8 @@ int main(int argc, char **argv)
         return doctor_run(stdout);
     if (strcmp(cmd, "mxc") == 0)
         return mxc_exec_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "srt") == 0)
+        return srt_exec_main(argc - 1, argv + 1);
     if (strcmp(cmd, "connect") == 0)
         return connect_main(argc - 1, argv + 1);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {

@@ -322,7 +322,20 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
     if (o) {
         ns->log.fn = o->on_violation;
         ns->log.ctx = o->ctx;
+        ns->proxy_style = o->proxy_style;
     }
+    snprintf(ns->proxy_user, sizeof ns->proxy_user, "%s",
+             o && o->proxy_user && *o->proxy_user ? o->proxy_user : PROXY_USER);
+    /* It goes into URLs and a shell-quoted ProxyCommand: letters, digits and base64's. */
+    if (strspn(ns->proxy_user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789._~+/=-") != strlen(ns->proxy_user) ||
+        ns->proxy_user[0] == '.' || (o && o->proxy_user && strlen(o->proxy_user) > 255)) {
+        r = error_set(err, -EINVAL, "proxy user name \"%s\": only letters, digits and "
+                      "\"._~+/=-\", at most 255 bytes, not starting with '.'", ns->proxy_user);
+        goto fail;
+    }
+    snprintf(ns->proxy_base, sizeof ns->proxy_base, "%.*s",
+             (int)strcspn(ns->proxy_user, "."), ns->proxy_user);
     if ((r = open_expose_listeners(ns, err)) < 0)
         goto fail;
     *out = ns;
@@ -382,5 +395,5 @@ int net_services_env(const struct net_services *ns, struct moat_strv *env)
 {
     if (ns->p->net.mode != MOAT_NET_PROXY && ns->p->net.mode != MOAT_NET_FIREWALL)
         return 0;
-    return proxy_env_add(env, PROXY_USER, ns->token);
+    return proxy_env_add(env, ns->proxy_user, ns->token);
 }

@@ -47,6 +47,9 @@ struct net_services {
     struct dns_upstream *up;
     bool v4_ok, v6_ok;        /* the host side reaches this family */
     char token[33];           /* the proxies' per-sandbox password */
+    char proxy_user[256];     /* the user in the proxy URLs: "moat", or srt's "srt.<base64>" */
+    char proxy_base[64];      /* what a client must present as its user (before any '.') */
+    enum moat_proxy_style proxy_style; /* how a refused HTTP request is answered */
     struct vlog log;
     int chan;                 /* to the sandbox init (-1 before attach) */
     struct loop_watch chan_w;

@@ -113,6 +113,12 @@ int vlog_open(const char *path, const struct moat_policy *p, FILE **out, struct 
 void vlog_denial(struct vlog *v, const char *kind, const char *dest, const char *canonical,
                  uint16_t port, const char *reason)
 {
+    vlog_denial_by(v, kind, dest, canonical, port, reason, NULL);
+}
+
+void vlog_denial_by(struct vlog *v, const char *kind, const char *dest, const char *canonical,
+                    uint16_t port, const char *reason, const char *attribution)
+{
     if (!v || (!v->file && !v->fn) || repeated(v, denial_hash(kind, dest, port, reason)))
         return;
     struct timespec ts;
@@ -130,6 +136,8 @@ void vlog_denial(struct vlog *v, const char *kind, const char *dest, const char 
         return;
     if (!canonical)
         json_object_del(o, "canonical");
+    if (attribution && *attribution)
+        json_object_set_new(o, "attribution", json_string(attribution));
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (!line)

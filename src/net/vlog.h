@@ -39,5 +39,10 @@ int vlog_open(const char *path, const struct moat_policy *p, FILE **out, struct 
  * destination, port, reason) again within VLOG_REPEAT_MS is not logged again. */
 void vlog_denial(struct vlog *v, const char *kind, const char *dest, const char *canonical,
                  uint16_t port, const char *reason);
+/* The same, with "attribution": the command a proxy credential's user label names (srt's
+ * per-command attribution; the workload's word, see net/proxy/attribution.h), or NULL. */
+void vlog_denial_by(struct vlog *v, const char *kind, const char *dest,
+                    const char *canonical, uint16_t port, const char *reason,
+                    const char *attribution);
 
 #endif

@@ -126,7 +126,9 @@ _Noreturn void workload_exec(struct sandbox_ctx *c)
     if (keep_only_wanted_fds(c, &err) < 0)
         fail(c, REPORT_SETUP, &err);
     struct seccomp_options so = {
-        .allow_unix_sockets = c->p->net.allow_unix_sockets,
+        /* A list of socket paths: the write guard judges each connect(2)
+         * (and refuses datagram sockets), so the sockets may be made. */
+        .allow_unix_sockets = c->p->net.allow_unix_sockets || c->p->net.unix_sockets.n > 0,
         .allow_nested_namespaces = c->p->proc.allow_nested_namespaces,
         /* No local servers: listen(2) refused outright (Landlock leaves
          * ephemeral binds to clients and, from ABI 4, refuses every named

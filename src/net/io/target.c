@@ -19,6 +19,7 @@ struct target {
     int family;
     enum rule_proto proto; /* PROTO_TCP, or PROTO_UDP (firewall mode's relay) */
     char written[300];
+    char attribution[256]; /* the command the proxy credential names, or "" */
     struct resolve *resolve;
     struct dial *dial;
     target_cb cb;
@@ -36,8 +37,8 @@ static void finish(struct target *t, int fd, int err, const char *reason)
 
 static void deny(struct target *t, const char *canonical, const char *reason)
 {
-    vlog_denial(&t->ns->log, t->proto == PROTO_UDP ? "udp" : "connect", t->written, canonical,
-                t->a.port, reason);
+    vlog_denial_by(&t->ns->log, t->proto == PROTO_UDP ? "udp" : "connect", t->written,
+                   canonical, t->a.port, reason, t->attribution);
     finish(t, -1, -EACCES, reason);
 }
 
@@ -139,13 +140,15 @@ static void on_resolved(void *ctx, const struct net_addr *addrs, size_t n, int e
 }
 
 static int open_target(struct net_services *ns, const char *authority, int family,
-                       enum rule_proto proto, target_cb cb, void *ctx, struct target **out)
+                       enum rule_proto proto, const char *attribution, target_cb cb, void *ctx,
+                       struct target **out)
 {
     struct target *t = calloc(1, sizeof *t);
     if (!t)
         return -ENOMEM;
     *t = (struct target){ .ns = ns, .cb = cb, .ctx = ctx, .family = family, .proto = proto };
     snprintf(t->written, sizeof t->written, "%s", authority);
+    snprintf(t->attribution, sizeof t->attribution, "%s", attribution ? attribution : "");
     if (out)
         *out = t;
     if (authority_parse(authority, false, &t->a) < 0) {
@@ -175,13 +178,19 @@ static int open_target(struct net_services *ns, const char *authority, int famil
 int target_open(struct net_services *ns, const char *authority, int family, target_cb cb,
                 void *ctx, struct target **out)
 {
-    return open_target(ns, authority, family, PROTO_TCP, cb, ctx, out);
+    return open_target(ns, authority, family, PROTO_TCP, NULL, cb, ctx, out);
+}
+
+int target_open_as(struct net_services *ns, const char *authority, int family,
+                   const char *attribution, target_cb cb, void *ctx, struct target **out)
+{
+    return open_target(ns, authority, family, PROTO_TCP, attribution, cb, ctx, out);
 }
 
 int target_open_udp(struct net_services *ns, const char *authority, int family, target_cb cb,
                     void *ctx, struct target **out)
 {
-    return open_target(ns, authority, family, PROTO_UDP, cb, ctx, out);
+    return open_target(ns, authority, family, PROTO_UDP, NULL, cb, ctx, out);
 }
 
 void target_cancel(struct target *t)

@@ -21,6 +21,10 @@ typedef void (*target_cb)(void *ctx, int fd, int err, const char *reason);
  * as a whole (net/rules/name_answer.h). */
 int target_open(struct net_services *ns, const char *authority, int family, target_cb cb,
                 void *ctx, struct target **out);
+/* The same for a proxy request whose credential names the command that sent it
+ * (attribution, printable text or NULL): a denial is logged with it. */
+int target_open_as(struct net_services *ns, const char *authority, int family,
+                   const char *attribution, target_cb cb, void *ctx, struct target **out);
 /* The same judgement for UDP (firewall mode's relay): cb gets a UDP socket
  * connected to the first allowed address, and denials are logged as "udp". */
 int target_open_udp(struct net_services *ns, const char *authority, int family, target_cb cb,

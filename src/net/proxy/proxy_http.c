@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/proxy/attribution.h"
 #include "net/proxy/http_proxy_msg.h"
 #include "net/io/relay.h"
 #include "net/services.h"
@@ -149,7 +150,18 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
     }
     if (fd < 0) {
         char body[512];
-        if (err == -EACCES) {
+        if (err == -EACCES && c->ns->proxy_style == MOAT_PROXY_STYLE_SRT) {
+            /* srt's answer, which scripts written against srt look for. */
+            char buf[1024];
+            int n = http_proxy_response_with(403, "Forbidden",
+                                             "X-Proxy-Error: blocked-by-allowlist\r\n",
+                                             "Connection blocked by network allowlist\n", buf,
+                                             sizeof buf);
+            if (n > 0)
+                out_append(&c->to_client, buf, (size_t)n);
+            close_upstream(c);
+            c->st = H_CLOSING;
+        } else if (err == -EACCES) {
             snprintf(body, sizeof body, "blocked by moat policy: %s (%s)\n", c->req.authority,
                      reason ? reason : "denied");
             answer(c, 403, "Forbidden", body);
@@ -195,8 +207,8 @@ static bool upstream_reusable(struct http_conn *c)
 static void handle_head(struct http_conn *c)
 {
     static char fwd[HTTP_FORWARD_HEAD_MAX];
-    int r = http_proxy_request_parse(c->in, c->in_len, PROXY_USER, c->ns->token, &c->req, fwd,
-                                     sizeof fwd);
+    int r = http_proxy_request_parse(c->in, c->in_len, c->ns->proxy_base, c->ns->token,
+                                     &c->req, fwd, sizeof fwd);
     if (r == -EAGAIN)
         return;
     if (r < 0) {
@@ -220,7 +232,9 @@ static void handle_head(struct http_conn *c)
         out_append(&c->to_up, fwd, c->req.fwd_len); /* sent once connected */
     http_framer_init(&c->req_body, &c->req.body);
     c->st = H_CONNECTING;
-    if (target_open(c->ns, c->req.authority, AF_UNSPEC, on_target, c, &c->target) < 0)
+    char who[256];
+    proxy_attribution(c->req.user_label, who, sizeof who);
+    if (target_open_as(c->ns, c->req.authority, AF_UNSPEC, who, on_target, c, &c->target) < 0)
         answer(c, 500, NULL, "moat: out of memory\n");
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "net/io/relay.h"
+#include "net/proxy/attribution.h"
 #include "net/services.h"
 #include "net/proxy/socks5_msg.h"
 #include "net/io/target.h"
@@ -117,7 +118,9 @@ static void on_readable(struct loop_watch *w, uint32_t events)
     /* SOCKS5_READY: stop reading until the target answers. */
     loop_mod(c->ns->loop, w, 0);
     loop_timer_disarm(c->ns->loop, &c->timer);
-    if (target_open(c->ns, c->s.target, AF_UNSPEC, on_target, c, &c->target) < 0)
+    char who[256];
+    proxy_attribution(c->s.user_label, who, sizeof who);
+    if (target_open_as(c->ns, c->s.target, AF_UNSPEC, who, on_target, c, &c->target) < 0)
         socks_close(c, true);
 }
 
@@ -140,7 +143,7 @@ int proxy_socks_accept(struct net_services *ns, int listen_fd)
     c->ns = ns;
     c->w = (struct loop_watch){ .fd = fd, .cb = on_readable, .data = c };
     c->timer = (struct loop_timer){ .cb = on_handshake_timeout, .data = c };
-    socks5_init(&c->s, PROXY_USER, ns->token);
+    socks5_init(&c->s, ns->proxy_base, ns->token);
     loop_timer_arm(ns->loop, &c->timer, SOCKS_HANDSHAKE_MS);
     return loop_add(ns->loop, &c->w, EPOLLIN | EPOLLRDHUP);
 }
