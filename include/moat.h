@@ -6,12 +6,12 @@
  * The `moat` command-line tool is a thin client of this API.
  *
  * Typical use:
- *     struct moat_policy p;  struct moat_error err = {0};
- *     moat_policy_init(&p);
- *     if (moat_policy_load_file(&p, "policy.json", &err) < 0) ...
- *     if (moat_policy_finalize(&p, &err) < 0) ...
- *     int status = moat_run(&p, argv, &err);   // workload's exit status
- *     moat_policy_free(&p);
+ *     struct moat_error err = {0};
+ *     struct moat_policy *p = moat_policy_new();
+ *     if (moat_policy_load_file(p, "policy.json", &err) < 0) ...
+ *     if (moat_policy_finalize(p, &err) < 0) ...
+ *     int status = moat_run(p, argv, &err);   // workload's exit status
+ *     moat_policy_free(p);
  */
 #ifndef MOAT_H
 #define MOAT_H
@@ -56,73 +56,14 @@ enum moat_net_mode {
     MOAT_NET_HOST,     /* the host's network, unfiltered (explicit opt-in) */
 };
 
-/* One resource limit; RLIM_INFINITY for "unlimited". */
-struct moat_rlimit {
-    int resource; /* RLIMIT_* */
-    uint64_t soft, hard;
-};
+/* A policy: what a sandboxed command may read, write and reach.  Opaque:
+ * built by loading JSON (a file, or text such as {"network": {"mode":
+ * "proxy"}}), each load merging into what is there (lists appended, single
+ * values replaced), then finalized once.  The format is docs/policy.md. */
+struct moat_policy;
 
-#define MOAT_MAX_RLIMITS 16
-
-struct moat_policy {
-    /* Absolute paths of the policy files loaded from regular files, in
-     * order: each is kept read-only in the sandbox. */
-    struct moat_strv sources;
-    /* What the policy accepts but would not do as written (an allow list in
-     * mode "none", a missing allowWrite path, a hidden working directory):
-     * one line each, "FILE:LINE:COL: $.json.path: ..." or "$.json.path: ..."
-     * when no position is known.  Filled by the loaders (the mxc loader's
-     * included) and moat_policy_finalize; never affects enforcement; the
-     * caller shows them (the moat command on stderr, "moat: warning: ...").
-     * A failed load adds none. */
-    struct moat_strv warnings;
-
-    struct {
-        enum moat_read_model read_model;
-        /* All paths absolute and normalised after moat_policy_finalize(). */
-        struct moat_strv deny_read, allow_read, allow_write, deny_write;
-        bool private_tmp;          /* fresh tmpfs on /tmp (default true) */
-        bool protect_defaults;     /* built-in protections (default true) */
-        struct moat_strv unprotect; /* built-in protections to lift, e.g. ".git/config" */
-        struct moat_strv protect;   /* more names kept read-only anywhere in writable trees */
-        uint64_t tmp_size;          /* bytes for the private /tmp and /dev/shm each; 0 = default */
-    } fs;
-
-    struct {
-        enum moat_net_mode mode;
-        struct moat_strv allow, deny; /* hosts, *.patterns, IPs, CIDRs, each [:port] */
-        bool allow_local_binding;
-        bool allow_unix_sockets;      /* every AF_UNIX socket */
-        struct moat_strv unix_sockets; /* or only connecting to these socket paths */
-        uint16_t *expose;
-        size_t n_expose;
-        uint16_t *host_ports;
-        size_t n_host_ports;
-    } net;
-
-    struct {
-        struct moat_strv pass_env; /* names (or PREFIX_*) passed through from the caller */
-        struct moat_strv set_env;  /* "NAME=VALUE", applied last */
-        char *cwd;                 /* NULL: the caller's cwd if visible, else "/" */
-        double timeout;            /* seconds; 0 = none */
-        struct moat_rlimit rlimits[MOAT_MAX_RLIMITS];
-        size_t n_rlimits;
-        uint64_t memory_max; /* bytes, 0 = unset (needs delegated cgroup v2) */
-        uint64_t pids_max;   /* 0 = unset (needs delegated cgroup v2) */
-        bool allow_nested_namespaces;
-    } proc;
-
-    /* Testing aid: turn one enforcement layer off to prove the other holds
-     * alone.  Never set by the policy file. */
-    bool debug_no_mount_protection;
-    bool debug_no_landlock;
-    bool debug_no_guard; /* the write guard (seccomp user notification) */
-    /* Testing aid: firewall mode's pool addresses live this many seconds
-     * at least, instead of 300, so a test can watch one expire. */
-    unsigned debug_fakeip_lifetime_s;
-};
-
-void moat_policy_init(struct moat_policy *p);
+/* A new, empty policy (moat's defaults), or NULL when out of memory. */
+struct moat_policy *moat_policy_new(void);
 void moat_policy_free(struct moat_policy *p);
 
 /* Merge a JSON policy file into p (lists appended, single values replaced:
@@ -135,13 +76,9 @@ int moat_policy_load_file(struct moat_policy *p, const char *path, struct moat_e
 int moat_policy_load_string(struct moat_policy *p, const char *json, const char *name,
                             const char *base_dir, struct moat_error *err);
 
-/* Add a filesystem path given on the command line (relative to cwd). */
-int moat_policy_add_path(struct moat_strv *list, const char *path, const char *base_dir,
-                         struct moat_error *err);
-
 /* Check cross-field rules, expand and normalise; call once before moat_run.
  * Refuses what cannot be enforced as written (deny rules in mode "host");
- * adds to p->warnings what would do nothing (allow rules in mode "none" or
+ * adds a warning for what would do nothing (allow rules in mode "none" or
  * "host", an allowWrite path that does not exist and could not be created,
  * a caller's working directory the sandbox will not show).  Looks at the
  * filesystem only for those warnings. */
@@ -149,6 +86,24 @@ int moat_policy_finalize(struct moat_policy *p, struct moat_error *err);
 
 /* The effective policy as normalised JSON (malloc'd, caller frees), or NULL. */
 char *moat_policy_to_json(const struct moat_policy *p);
+
+/* What the policy accepts but would not do as written: one line each,
+ * "FILE:LINE:COL: $.json.path: ..." (or "$.json.path: ..." without a
+ * position), added by the loaders and moat_policy_finalize; the caller
+ * shows them.  Index from 0; NULL past the end. */
+size_t moat_policy_warning_count(const struct moat_policy *p);
+const char *moat_policy_warning(const struct moat_policy *p, size_t i);
+
+/* The network mode the policy asks for. */
+enum moat_net_mode moat_policy_network_mode(const struct moat_policy *p);
+
+/* Testing aids, never for real use: turn one enforcement layer off
+ * ("landlock", "mounts" or "guard") to prove the others hold alone; make
+ * firewall mode's pool addresses expire after `seconds` (1 to 86400).
+ * 0, or -EINVAL with err naming what is wrong. */
+int moat_policy_debug_disable(struct moat_policy *p, const char *layer, struct moat_error *err);
+int moat_policy_debug_fakeip_lifetime(struct moat_policy *p, unsigned seconds,
+                                      struct moat_error *err);
 
 /* Called with one JSON object (a line without the newline) per denial: time,
  * kind (dns, connect, file, ...), destination as written and canonical, port,

@@ -51,7 +51,7 @@ const char *moat_mxc_code_name(enum moat_mxc_code code);
 struct moat_mxc_request {
     char version[16]; /* the contract, exactly as declared: "0.6.0-alpha" ... "1.1.0-alpha" */
     /* Finalised (moat_policy_finalize has run): ready for moat_run_ex. */
-    struct moat_policy policy;
+    struct moat_policy *policy;
     /* {"/bin/sh", "-c", process.commandLine, NULL}: mxc runs the command line
      * with the POSIX shell. */
     char **argv;

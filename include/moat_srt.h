@@ -35,7 +35,7 @@ struct moat_srt_settings {
      * environment passes through (srt's command inherits its caller's), with
      * srt's own variables set (SANDBOX_RUNTIME=1, TMPDIR, git's
      * safe.directory entries). */
-    struct moat_policy policy;
+    struct moat_policy *policy;
     /* credentials.envVars with mode "deny": variables the command must not
      * inherit.  The caller removes them from the environment it runs with. */
     struct moat_strv unset_env;

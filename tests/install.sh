@@ -51,18 +51,17 @@ cat > "$work/use.c" <<'EOF'
 #include <stdlib.h>
 int main(void)
 {
-    struct moat_policy p;
+    struct moat_policy *p = moat_policy_new();
     struct moat_error err = {0};
-    moat_policy_init(&p);
-    if (moat_policy_load_string(&p, "{\"network\":{\"mode\":\"proxy\"}}", "t", "/", &err) < 0 ||
-        moat_policy_finalize(&p, &err) < 0) {
+    if (moat_policy_load_string(p, "{\"network\":{\"mode\":\"proxy\"}}", "t", "/", &err) < 0 ||
+        moat_policy_finalize(p, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
-    char *json = moat_policy_to_json(&p);
-    printf("%s %s\n", moat_net_mode_name(p.net.mode), moat_mxc_code_name(MOAT_MXC_OK));
+    char *json = moat_policy_to_json(p);
+    printf("%s %s\n", moat_net_mode_name(moat_policy_network_mode(p)), moat_mxc_code_name(MOAT_MXC_OK));
     free(json);
-    moat_policy_free(&p);
+    moat_policy_free(p);
     return 0;
 }
 EOF

@@ -37,10 +37,24 @@ static void drop_fragment_position(char *msg, const char *name)
 }
 
 /* What the policy accepts but would not do as written: said, not ignored. */
-static void show_warnings(const struct moat_policy *p)
+/* The policy's warnings on stderr; a flag's generated fragment shows as the
+ * flag, without a position inside it. */
+static int error_none(struct moat_error *err)
 {
-    for (size_t i = 0; i < p->warnings.n; i++)
-        fprintf(stderr, "moat: warning: %s\n", p->warnings.v[i]);
+    err->code = -ENOMEM;
+    snprintf(err->msg, sizeof err->msg, "out of memory");
+    return -ENOMEM;
+}
+
+static void show_warnings(const struct moat_policy *p, const struct run_options *o)
+{
+    for (size_t w = 0; w < moat_policy_warning_count(p); w++) {
+        char line[1024];
+        snprintf(line, sizeof line, "%s", moat_policy_warning(p, w));
+        for (size_t i = 0; o && i < o->fragments.n; i++)
+            drop_fragment_position(line, o->fragment_names.v[i]);
+        fprintf(stderr, "moat: warning: %s\n", line);
+    }
 }
 
 /* The policy: the files (merged in order), then each flag in order, then
@@ -61,13 +75,12 @@ static int build_policy(struct moat_policy *p, const struct run_options *o, stru
             drop_fragment_position(err->msg, o->fragment_names.v[i]);
         return r;
     }
-    for (size_t w = 0; w < p->warnings.n; w++)
-        for (size_t i = 0; i < o->fragments.n; i++)
-            drop_fragment_position(p->warnings.v[w], o->fragment_names.v[i]);
-    p->debug_no_landlock = o->no_landlock;
-    p->debug_no_mount_protection = o->no_mount_protection;
-    p->debug_no_guard = o->no_guard;
-    p->debug_fakeip_lifetime_s = o->fakeip_lifetime_s;
+    if ((o->no_landlock && moat_policy_debug_disable(p, "landlock", err) < 0) ||
+        (o->no_mount_protection && moat_policy_debug_disable(p, "mounts", err) < 0) ||
+        (o->no_guard && moat_policy_debug_disable(p, "guard", err) < 0) ||
+        (o->fakeip_lifetime_s &&
+         moat_policy_debug_fakeip_lifetime(p, o->fakeip_lifetime_s, err) < 0))
+        return -1;
     return moat_policy_finalize(p, err);
 }
 
@@ -75,18 +88,21 @@ static int cmd_run(int argc, char **argv)
 {
     struct moat_error err = { 0 };
     struct run_options o;
-    struct moat_policy p;
-    moat_policy_init(&p);
+    struct moat_policy *p = moat_policy_new();
+    if (!p) {
+        fputs("moat: out of memory\n", stderr);
+        return MOAT_EXIT_FAILURE;
+    }
     int r = options_parse_run(argc, argv, &o, &err);
     if (r == 1) {
         r = 0;
         goto out;
     }
-    if (r < 0 || build_policy(&p, &o, &err) < 0) {
+    if (r < 0 || build_policy(p, &o, &err) < 0) {
         r = fail(&err);
         goto out;
     }
-    show_warnings(&p);
+    show_warnings(p, &o);
     char *sh[] = { "/bin/sh", "-c", (char *)o.shell_command, NULL };
     /* Refusals reach the person: a short line each on stderr (--quiet: none), or with
      * --log - the JSON lines themselves. */
@@ -107,7 +123,7 @@ static int cmd_run(int argc, char **argv)
     ro.pty = session_wants_pty(o.pty);
     session_window_size(&ro.pty_rows, &ro.pty_cols);
     struct moat_sandbox *sb = NULL;
-    r = moat_spawn(&p, o.shell_command ? sh : o.command, &ro, &sb, &err);
+    r = moat_spawn(p, o.shell_command ? sh : o.command, &ro, &sb, &err);
     if (r == 0) {
         r = session_run(sb, ro.pty, &err);
         moat_sandbox_free(sb);
@@ -118,7 +134,7 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "moat: %s\n", err.msg);
 out:
     options_free(&o);
-    moat_policy_free(&p);
+    moat_policy_free(p);
     return r;
 }
 
@@ -162,23 +178,22 @@ static int cmd_check(int argc, char **argv)
         return MOAT_EXIT_FAILURE;
     }
     struct moat_error err = { 0 };
-    struct moat_policy p;
-    moat_policy_init(&p);
-    int r = 0;
+    struct moat_policy *p = moat_policy_new();
+    int r = p ? 0 : error_none(&err);
     for (int i = 1; i < argc && r == 0; i++)
-        r = moat_policy_load_file(&p, argv[i], &err);
-    if (r < 0 || moat_policy_finalize(&p, &err) < 0) {
+        r = moat_policy_load_file(p, argv[i], &err);
+    if (r < 0 || moat_policy_finalize(p, &err) < 0) {
         r = fail(&err);
     } else {
-        show_warnings(&p);
-        char *json = moat_policy_to_json(&p);
+        show_warnings(p, NULL);
+        char *json = moat_policy_to_json(p);
         if (json)
             puts(json);
         else
             r = MOAT_EXIT_FAILURE;
         free(json);
     }
-    moat_policy_free(&p);
+    moat_policy_free(p);
     return r;
 }
 

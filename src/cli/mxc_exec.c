@@ -221,16 +221,16 @@ static double now(void)
 
 static void show_warnings(const struct moat_mxc_request *req)
 {
-    for (size_t i = 0; i < req->policy.warnings.n; i++) {
-        fprintf(stderr, "moat: warning: %s\n", req->policy.warnings.v[i]);
-        log_line("warning: %s", req->policy.warnings.v[i]);
+    for (size_t i = 0; i < moat_policy_warning_count(req->policy); i++) {
+        fprintf(stderr, "moat: warning: %s\n", moat_policy_warning(req->policy, i));
+        log_line("warning: %s", moat_policy_warning(req->policy, i));
     }
 }
 
 static int run_request(struct moat_mxc_request *req, const struct mxc_args *a)
 {
     if (a->debug) {
-        char *json = moat_policy_to_json(&req->policy);
+        char *json = moat_policy_to_json(req->policy);
         fprintf(stderr, "moat: mxc %s config as a moat policy (command: /bin/sh -c %s; "
                 "environment: %s):\n%s\n", req->version, req->argv[2],
                 req->default_env ? "moat's defaults + process.env" : "process.env only",
@@ -238,14 +238,14 @@ static int run_request(struct moat_mxc_request *req, const struct mxc_args *a)
         free(json);
     }
     log_line("mxc %s config, network mode %s", req->version,
-             moat_net_mode_name(req->policy.net.mode));
+             moat_net_mode_name(moat_policy_network_mode(req->policy)));
     if (a->dry_run) {
         struct doctor_summary s;
         doctor_summarize(&s);
         char msg[sizeof s.problem + 32];
-        if (!s.problem[0] && req->policy.net.mode != MOAT_NET_HOST && !s.netns)
+        if (!s.problem[0] && moat_policy_network_mode(req->policy) != MOAT_NET_HOST && !s.netns)
             snprintf(s.problem, sizeof s.problem, "network namespaces are unavailable");
-        if (!s.problem[0] && req->policy.net.mode == MOAT_NET_FIREWALL && !s.nftables)
+        if (!s.problem[0] && moat_policy_network_mode(req->policy) == MOAT_NET_FIREWALL && !s.nftables)
             snprintf(s.problem, sizeof s.problem, "nftables is unavailable in a user "
                      "namespace (needed for host and CIDR rules)");
         if (s.problem[0]) {
@@ -267,7 +267,7 @@ static int run_request(struct moat_mxc_request *req, const struct mxc_args *a)
     moat_run_options_init(&ro);
     ro.log_path = a->log_file;
     double start = now();
-    int r = moat_run_ex(&req->policy, req->argv, &ro, &err);
+    int r = moat_run_ex(req->policy, req->argv, &ro, &err);
     double elapsed = now() - start;
     if (r < 0)
         return fail(MOAT_MXC_BACKEND_ERROR, err.msg[0] ? err.msg : strerror(-r));
@@ -366,7 +366,7 @@ int mxc_check_main(const char *path, bool force)
     fprintf(stderr, "moat: mxc %s config: runs /bin/sh -c with process.commandLine; "
             "environment: %s\n", req.version,
             req.default_env ? "moat's defaults, then process.env" : "process.env only");
-    char *json = moat_policy_to_json(&req.policy);
+    char *json = moat_policy_to_json(req.policy);
     int r = json ? 0 : MOAT_EXIT_FAILURE;
     if (json)
         puts(json);

@@ -295,6 +295,12 @@ static int read_settings(const char *path, bool explicit, char **text, size_t *l
     return 0;
 }
 
+static void show_warnings(const struct moat_policy *p)
+{
+    for (size_t i = 0; i < moat_policy_warning_count(p); i++)
+        fprintf(stderr, "moat: warning: %s\n", moat_policy_warning(p, i));
+}
+
 static void show(const char *what, const struct moat_strv *lines)
 {
     for (size_t i = 0; i < lines->n; i++)
@@ -328,7 +334,7 @@ static int run(struct moat_srt_settings *s, const char *command, bool debug)
     char user[256];
     moat_srt_proxy_user(command, user, sizeof user);
     if (debug) {
-        char *json = moat_policy_to_json(&s->policy);
+        char *json = moat_policy_to_json(s->policy);
         show("note", &s->notes);
         fprintf(stderr, "moat: command: %s -c %s\nmoat: the settings as a moat policy:\n%s\n",
                 bash, command, json ? json : "(out of memory)");
@@ -353,7 +359,7 @@ static int run(struct moat_srt_settings *s, const char *command, bool debug)
     ro.on_violation = tell_violation;
     ro.ctx = &tell;
     struct moat_error err = {0};
-    int r = moat_run_ex(&s->policy, argv, &ro, &err);
+    int r = moat_run_ex(s->policy, argv, &ro, &err);
     if (r < 0) {
         fprintf(stderr, "Error: %s\n", err.msg[0] ? err.msg : strerror(-r));
         return SRT_EXIT_ERROR;
@@ -414,7 +420,6 @@ int srt_exec_main(int argc, char **argv)
     size_t len = 0;
     bool regular = false;
     struct moat_srt_settings s = {0};
-    moat_policy_init(&s.policy);
     int status = SRT_EXIT_ERROR;
     if (!path || !cwd) {
         status = error_exit("%s%s", "cannot find the settings file or the working directory",
@@ -443,7 +448,7 @@ int srt_exec_main(int argc, char **argv)
                             "control channel it asks for.%s", a.control_fd, "");
         goto out;
     }
-    show("warning", &s.policy.warnings);
+    show_warnings(s.policy);
     char *quoted = NULL;
     const char *command = a.command && *a.command ? a.command : NULL;
     if (!command && a.n_words)
@@ -493,12 +498,12 @@ int srt_check_main(const char *path, bool force)
         fprintf(stderr, "moat: %s\n", err.msg);
         return MOAT_EXIT_FAILURE;
     }
-    show("warning", &s.policy.warnings);
+    show_warnings(s.policy);
     show("note", &s.notes);
     fprintf(stderr, "moat: srt %s settings: the command runs with bash -c, in the caller's "
             "environment%s\n", MOAT_SRT_VERSION,
             s.unset_env.n ? " less the credentials.envVars it denies" : "");
-    char *json = moat_policy_to_json(&s.policy);
+    char *json = moat_policy_to_json(s.policy);
     r = json ? 0 : MOAT_EXIT_FAILURE;
     if (json)
         puts(json);

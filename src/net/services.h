@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "net/dns/dns_upstream.h"
 #include "net/rules/hostpat.h"
 #include "net/io/loop.h"

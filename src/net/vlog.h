@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 #define VLOG_RECENT 16         /* denials remembered to drop repeats ... */
 #define VLOG_REPEAT_MS 1000    /* ... within this long (a name's A and AAAA queries) */

@@ -123,10 +123,10 @@ static int load_text(struct moat_policy *p, const char *text, size_t len, const 
         strv_push(&scratch.sources, source) < 0)
         r = error_set(err, -ENOMEM, "out of memory");
     if (r < 0) {
-        moat_policy_free(&scratch);
+        policy_release(&scratch);
         return r;
     }
-    moat_policy_free(p);
+    policy_release(p);
     *p = scratch;
     return 0;
 }

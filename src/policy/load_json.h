@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* The whole file (at most 4 MiB), NUL-terminated, in *out (malloc'd);
  * *regular tells whether it is a regular file (a pipe or /dev/stdin has no

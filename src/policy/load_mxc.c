@@ -457,7 +457,7 @@ static int load_checked(struct mxc_ctx *c)
         return r;
     /* The same checks `moat run` makes; a config that passes here runs. */
     struct moat_error ferr = {0};
-    r = moat_policy_finalize(&c->req->policy, &ferr);
+    r = moat_policy_finalize(c->req->policy, &ferr);
     if (r == -ENOMEM)
         return mxc_oom(c);
     if (r < 0) {
@@ -472,7 +472,8 @@ int moat_mxc_load(struct moat_mxc_request *req, const char *json, size_t len, co
                   const char *base_dir, enum moat_mxc_code *code, struct moat_error *err)
 {
     *req = (struct moat_mxc_request){0};
-    moat_policy_init(&req->policy);
+    if (!(req->policy = moat_policy_new()))
+        return error_set(err, -ENOMEM, "out of memory");
     if (!name)
         name = "<config>";
     struct mxc_ctx c = {
@@ -513,7 +514,6 @@ int moat_mxc_load_file(struct moat_mxc_request *req, const char *path, enum moat
                        struct moat_error *err)
 {
     *req = (struct moat_mxc_request){0};
-    moat_policy_init(&req->policy);
     if (code)
         *code = MOAT_MXC_MALFORMED_REQUEST;
     if (!path)
@@ -531,7 +531,7 @@ int moat_mxc_load_file(struct moat_mxc_request *req, const char *path, enum moat
 
 void moat_mxc_request_free(struct moat_mxc_request *req)
 {
-    moat_policy_free(&req->policy);
+    moat_policy_free(req->policy);
     if (req->argv)
         for (char **a = req->argv; *a; a++)
             free(*a);
@@ -539,7 +539,6 @@ void moat_mxc_request_free(struct moat_mxc_request *req)
     free(req->container_id);
     free(req->containment);
     *req = (struct moat_mxc_request){0};
-    moat_policy_init(&req->policy);
 }
 
 bool moat_mxc_detect(const char *json, size_t len)

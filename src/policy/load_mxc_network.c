@@ -168,7 +168,7 @@ static int push_rule(struct mxc_ctx *c, struct moat_strv *list, const char *text
 static int allow_everything(struct mxc_ctx *c, const char *scheme, uint16_t port)
 {
     static const char *const targets[] = {"*", "0.0.0.0/0", "[::]/0"};
-    struct moat_strv *allow = &c->req->policy.net.allow;
+    struct moat_strv *allow = &c->req->policy->net.allow;
     for (size_t i = 0; i < 3; i++) {
         char rule[64];
         if (port)
@@ -204,7 +204,7 @@ static bool names_loopback(const char *entry)
 static int copy_hosts(struct mxc_ctx *c, const json_t *net, const char *key,
                       struct moat_strv *into, size_t *count)
 {
-    bool skip_loopback = into == &c->req->policy.net.allow;
+    bool skip_loopback = into == &c->req->policy->net.allow;
     const json_t *list = json_object_get(net, key);
     *count = 0;
     if (!list)
@@ -280,7 +280,7 @@ static int set_proxy_env(struct mxc_ctx *c, const char *url)
 {
     static const char *const keys[] = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY",
                                        "http_proxy", "https_proxy", "all_proxy", "ftp_proxy"};
-    struct moat_policy *p = &c->req->policy;
+    struct moat_policy *p = c->req->policy;
     for (size_t i = 0; i < 8; i++)
         if (policy_set_env(p, keys[i], url) < 0)
             return mxc_oom(c);
@@ -307,7 +307,7 @@ static int set_proxy_env(struct mxc_ctx *c, const char *url)
  * host; inside, binding is allowed as under mxc's Linux backends. */
 static int map_local_binding(struct mxc_ctx *c, bool inbound)
 {
-    struct moat_policy *p = &c->req->policy;
+    struct moat_policy *p = c->req->policy;
     if (p->net.mode == MOAT_NET_HOST) {
         p->net.allow_local_binding = inbound;
         return 0;
@@ -354,7 +354,7 @@ static int legacy_proxy(struct mxc_ctx *c, const json_t *proxy, struct proxy_url
  * elsewhere through firewall mode with one rule for it. */
 static int add_external_proxy(struct mxc_ctx *c, const struct proxy_url *px)
 {
-    struct moat_policy *p = &c->req->policy;
+    struct moat_policy *p = c->req->policy;
     int r = set_proxy_env(c, px->url);
     if (r < 0 || p->net.mode == MOAT_NET_HOST)
         return r;
@@ -373,7 +373,7 @@ static int add_external_proxy(struct mxc_ctx *c, const struct proxy_url *px)
 
 static int map_legacy(struct mxc_ctx *c, const json_t *net)
 {
-    struct moat_policy *p = &c->req->policy;
+    struct moat_policy *p = c->req->policy;
     bool open = strcmp(str_at(net, "defaultPolicy", "block"), "allow") == 0;
     const char *em = str_at(net, "enforcementMode", "capabilities");
     const json_t *proxy = json_object_get(net, "proxy");
@@ -620,7 +620,7 @@ static int expand_rules(struct mxc_ctx *c, const json_t *egress, const char *key
 
 static int map_directional(struct mxc_ctx *c, const json_t *net)
 {
-    struct moat_policy *p = &c->req->policy;
+    struct moat_policy *p = c->req->policy;
     const json_t *egress = json_object_get(net, "egress");
     const json_t *ingress = json_object_get(net, "ingress");
     bool open = strcmp(str_at(egress, "default", "deny"), "allow") == 0;

@@ -95,10 +95,10 @@ static int map_paths(struct mxc_ctx *c, const json_t *fs, const char *key,
             r = mxc_oom(c);
         else if (r < 0)
             r = mxc_fail(c, MOAT_MXC_POLICY_VALIDATION, JSON_LOCATE_VALUE, "%s", perr.msg);
-        else if (strcmp(norm, "/") == 0 && into != &c->req->policy.fs.allow_read) {
+        else if (strcmp(norm, "/") == 0 && into != &c->req->policy->fs.allow_read) {
             free(norm);
             r = mxc_fail(c, MOAT_MXC_POLICY_VALIDATION, JSON_LOCATE_VALUE,
-                         into == &c->req->policy.fs.allow_write
+                         into == &c->req->policy->fs.allow_write
                              ? "\"/\" would make the whole host writable; list the directories"
                              : "\"/\" would hide the whole filesystem");
         } else if (strv_push_owned(into, norm) < 0) {
@@ -116,7 +116,7 @@ static int map_paths(struct mxc_ctx *c, const json_t *fs, const char *key,
  * listed paths; at one path the most restrictive entry wins in both. */
 int mxc_map_filesystem(struct mxc_ctx *c)
 {
-    struct moat_policy *p = &c->req->policy;
+    struct moat_policy *p = c->req->policy;
     p->fs.read_model = MOAT_READ_LISTED;
     const json_t *fs = json_object_get(c->root, "filesystem");
     if (!fs)
@@ -160,7 +160,7 @@ int mxc_map_process(struct mxc_ctx *c)
             return r;
         memcpy(name, s, n);
         name[n] = '\0';
-        if (policy_set_env(&req->policy, name, eq + 1) < 0) /* a later entry wins */
+        if (policy_set_env(req->policy, name, eq + 1) < 0) /* a later entry wins */
             return mxc_oom(c);
     }
     /* Up to 0.8 the environment is exactly process.env; from 0.9 an omitted
@@ -171,12 +171,12 @@ int mxc_map_process(struct mxc_ctx *c)
 
     const json_t *t = json_object_get(proc, "timeout");
     req->timeout_ms = t ? (uint32_t)json_integer_value(t) : 0;
-    req->policy.proc.timeout = req->timeout_ms / 1000.0;
+    req->policy->proc.timeout = req->timeout_ms / 1000.0;
 
     const json_t *cwd = json_object_get(proc, "cwd");
     if (cwd && *json_string_value(cwd)) {
         struct moat_error perr = {0};
-        int r = path_normalize(json_string_value(cwd), "/", &req->policy.proc.cwd, &perr);
+        int r = path_normalize(json_string_value(cwd), "/", &req->policy->proc.cwd, &perr);
         if (r < 0)
             return mxc_oom(c); /* absolute, non-empty: only allocation can fail */
     }
@@ -204,7 +204,7 @@ static bool under_any(const char *path, const struct moat_strv *roots)
  * directory the sandbox can use rather than fail). */
 int mxc_map_default_cwd(struct mxc_ctx *c)
 {
-    struct moat_policy *p = &c->req->policy;
+    struct moat_policy *p = c->req->policy;
     if (p->proc.cwd)
         return 0;
     const char *base = c->base_dir;

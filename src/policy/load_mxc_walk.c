@@ -56,7 +56,7 @@ int mxc_warn(struct mxc_ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     json_where_vformat(&c->w, JSON_LOCATE_KEY, line, sizeof line, fmt, ap);
     va_end(ap);
-    return strv_push(&c->req->policy.warnings, line) < 0 ? mxc_oom(c) : 0;
+    return strv_push(&c->req->policy->warnings, line) < 0 ? mxc_oom(c) : 0;
 }
 
 /* " (from 0.8.0-alpha)", " (in 0.6.0-alpha to 0.9.0-alpha)", " (in 1.1.0-alpha)". */

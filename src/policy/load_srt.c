@@ -48,7 +48,7 @@ int srt_warn(struct srt_ctx *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = add_line(c, &c->s->policy.warnings, fmt, ap);
+    int r = add_line(c, &c->s->policy->warnings, fmt, ap);
     va_end(ap);
     return r;
 }
@@ -222,7 +222,7 @@ static int map_nested_userns(struct srt_ctx *c, const json_t *v)
 {
     int r = srt_want_bool(c, v);
     if (r == 0)
-        c->s->policy.proc.allow_nested_namespaces = json_is_true(v);
+        c->s->policy->proc.allow_nested_namespaces = json_is_true(v);
     return r;
 }
 
@@ -324,8 +324,8 @@ static int git_config_pair(struct srt_ctx *c, long n, const char *key, const cha
     char k[40], val[40];
     snprintf(k, sizeof k, "GIT_CONFIG_KEY_%ld", n);
     snprintf(val, sizeof val, "GIT_CONFIG_VALUE_%ld", n);
-    return policy_set_env(&c->s->policy, k, key) < 0 ||
-                   policy_set_env(&c->s->policy, val, value) < 0
+    return policy_set_env(c->s->policy, k, key) < 0 ||
+                   policy_set_env(c->s->policy, val, value) < 0
                ? srt_oom(c)
                : 0;
 }
@@ -382,7 +382,7 @@ static int map_git_dirs(struct srt_ctx *c, const json_t *v)
         return r;
     char num[24];
     snprintf(num, sizeof num, "%ld", n);
-    return policy_set_env(&c->s->policy, "GIT_CONFIG_COUNT", num) < 0 ? srt_oom(c) : 0;
+    return policy_set_env(c->s->policy, "GIT_CONFIG_COUNT", num) < 0 ? srt_oom(c) : 0;
 }
 
 static int map_git(struct srt_ctx *c, const json_t *v)
@@ -535,7 +535,7 @@ static const struct srt_key root_keys[] = {
 
 static int load_checked(struct srt_ctx *c)
 {
-    struct moat_policy *p = &c->s->policy;
+    struct moat_policy *p = c->s->policy;
     /* srt's command inherits its caller's environment whole. */
     if (strv_push(&p->proc.pass_env, "*") < 0 ||
         policy_set_env(p, "SANDBOX_RUNTIME", "1") < 0)
@@ -557,7 +557,8 @@ int moat_srt_load(struct moat_srt_settings *s, const char *json, size_t len, con
                   const char *cwd, const char *source, struct moat_error *err)
 {
     *s = (struct moat_srt_settings){0};
-    moat_policy_init(&s->policy);
+    if (!(s->policy = moat_policy_new()))
+        return error_set(err, -ENOMEM, "out of memory");
     if (!name)
         name = "<settings>";
     struct srt_ctx c = {
@@ -572,7 +573,7 @@ int moat_srt_load(struct moat_srt_settings *s, const char *json, size_t len, con
         r = error_set(err, -EINVAL, "%s: no settings text given", name);
     } else if (!cwd || cwd[0] != '/') {
         r = error_set(err, -EINVAL, "%s: the working directory must be an absolute path", name);
-    } else if (source && strv_push(&s->policy.sources, source) < 0) {
+    } else if (source && strv_push(&s->policy->sources, source) < 0) {
         r = srt_oom(&c);
     } else {
         json_error_t je;
@@ -592,11 +593,10 @@ int moat_srt_load(struct moat_srt_settings *s, const char *json, size_t len, con
 
 void moat_srt_settings_free(struct moat_srt_settings *s)
 {
-    moat_policy_free(&s->policy);
+    moat_policy_free(s->policy);
     strv_free(&s->unset_env);
     strv_free(&s->notes);
     *s = (struct moat_srt_settings){0};
-    moat_policy_init(&s->policy);
 }
 
 bool moat_srt_detect(const char *json, size_t len)

@@ -63,7 +63,7 @@ int srt_path_normalize(struct srt_ctx *c, const char *text, char **out)
 
 static struct moat_strv *list_of(struct srt_ctx *c, enum srt_list which)
 {
-    struct moat_policy *p = &c->s->policy;
+    struct moat_policy *p = c->s->policy;
     switch (which) {
     case L_DENY_READ: return &p->fs.deny_read;
     case L_ALLOW_READ: return &p->fs.allow_read;
@@ -83,7 +83,7 @@ static int push_path(struct srt_ctx *c, enum srt_list which, const char *text)
      * nearest in moat is the listed read model. */
     if (which == L_DENY_READ && strcmp(norm, "/") == 0) {
         free(norm);
-        c->s->policy.fs.read_model = MOAT_READ_LISTED;
+        c->s->policy->fs.read_model = MOAT_READ_LISTED;
         return srt_warn(c, "\"/\": moat's listed read model, which keeps /usr, /bin, /sbin, "
                            "/lib* and /etc readable (srt hides them too unless allowRead "
                            "lists them)");
@@ -156,7 +156,7 @@ static int write_pattern(struct srt_ctx *c, enum srt_list which, const char *tex
                            "drops it too, so nothing more becomes writable)");
     const char *name = any_depth_name(text);
     if (name) {
-        if (strv_push(&c->s->policy.fs.protect, name) < 0)
+        if (strv_push(&c->s->policy->fs.protect, name) < 0)
             return srt_oom(c);
         return srt_note(c, "\"%s\" is kept read-only at any depth of every writable tree "
                            "(moat's protect; srt on Linux drops write-deny patterns)", name);
@@ -497,7 +497,7 @@ static bool is_dir(const char *path)
 
 int srt_finish_filesystem(struct srt_ctx *c)
 {
-    struct moat_policy *p = &c->s->policy;
+    struct moat_policy *p = c->s->policy;
     if (c->allow_git_config && strv_push(&p->fs.unprotect, ".git/config") < 0)
         return srt_oom(c);
     /* srt's default write paths, where they exist: its own temporary

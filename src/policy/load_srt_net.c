@@ -143,13 +143,13 @@ static int map_allowed_entry(struct srt_ctx *c, const json_t *e)
     if (!pattern_split(json_string_value(e), &p) || !host_valid(&p))
         return srt_fail(c, JSON_LOCATE_VALUE, "invalid domain pattern: expected " PATTERN_HELP);
     if (!is_loopback(&p))
-        return add_rule(c, &c->s->policy.net.allow, &p);
+        return add_rule(c, &c->s->policy->net.allow, &p);
     /* srt's proxy dials the host's own loopback for these. */
     if (!p.port)
         return srt_warn(c, "left out: the host's loopback is reachable through moat only on "
                            "listed ports (write \"%s%s%s:PORT\"); the command's own loopback "
                            "is always its own", p.ipv6 ? "[" : "", p.host, p.ipv6 ? "]" : "");
-    if (policy_add_port(&c->s->policy.net.host_ports, &c->s->policy.net.n_host_ports,
+    if (policy_add_port(&c->s->policy->net.host_ports, &c->s->policy->net.n_host_ports,
                         (uint16_t)p.port) < 0)
         return srt_oom(c);
     return srt_note(c, "the host's loopback port %u: the command reaches it at 127.0.0.1:%u "
@@ -167,7 +167,7 @@ static int map_denied_entry(struct srt_ctx *c, const json_t *e)
         (strcmp(p.host, "*") != 0 && !host_valid(&p)))
         return srt_fail(c, JSON_LOCATE_VALUE, "invalid domain pattern: expected " PATTERN_HELP
                         " (here a bare \"*\" or \"*:port\" denies every host)");
-    return add_rule(c, &c->s->policy.net.deny, &p);
+    return add_rule(c, &c->s->policy->net.deny, &p);
 }
 
 static int map_allowed(struct srt_ctx *c, const json_t *v)
@@ -209,8 +209,8 @@ static int map_resolved_entry(struct srt_ctx *c, const json_t *e)
     char rule[INET6_ADDRSTRLEN + 8];
     if (cidr_format(&cidr, rule, sizeof rule) < 0)
         return srt_oom(c);
-    if (!strv_contains(&c->s->policy.net.deny, rule) &&
-        strv_push(&c->s->policy.net.deny, rule) < 0)
+    if (!strv_contains(&c->s->policy->net.deny, rule) &&
+        strv_push(&c->s->policy->net.deny, rule) < 0)
         return srt_oom(c);
     return 0;
 }
@@ -233,7 +233,7 @@ static int map_unix_entry(struct srt_ctx *c, const json_t *e)
     char *norm = NULL;
     if ((r = srt_path_normalize(c, json_string_value(e), &norm)) < 0)
         return r;
-    return strv_push_owned(&c->s->policy.net.unix_sockets, norm) < 0 ? srt_oom(c) : 0;
+    return strv_push_owned(&c->s->policy->net.unix_sockets, norm) < 0 ? srt_oom(c) : 0;
 }
 
 static int map_unix_sockets(struct srt_ctx *c, const json_t *v)
@@ -245,7 +245,7 @@ static int map_all_unix(struct srt_ctx *c, const json_t *v)
 {
     int r = srt_want_bool(c, v);
     if (r == 0)
-        c->s->policy.net.allow_unix_sockets = json_is_true(v);
+        c->s->policy->net.allow_unix_sockets = json_is_true(v);
     return r;
 }
 
@@ -253,7 +253,7 @@ static int map_local_binding(struct srt_ctx *c, const json_t *v)
 {
     int r = srt_want_bool(c, v);
     if (r == 0)
-        c->s->policy.net.allow_local_binding = json_is_true(v);
+        c->s->policy->net.allow_local_binding = json_is_true(v);
     return r;
 }
 
@@ -482,7 +482,7 @@ static int check_inject_hosts(struct srt_ctx *c)
 static int set_proxy_vars(struct srt_ctx *c, const char *const *names, const char *url)
 {
     for (const char *const *n = names; *n; n++)
-        if (policy_set_env(&c->s->policy, *n, url) < 0)
+        if (policy_set_env(c->s->policy, *n, url) < 0)
             return srt_oom(c);
     return 0;
 }
@@ -492,7 +492,7 @@ int srt_finish_network(struct srt_ctx *c)
     int r = check_inject_hosts(c);
     if (r < 0)
         return r;
-    struct moat_policy *p = &c->s->policy;
+    struct moat_policy *p = c->s->policy;
     /* srt's command reaches the network only through its proxies, and only
      * when something is allowed. */
     p->net.mode = p->net.allow.n == 0 ? MOAT_NET_NONE

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "moat_mxc.h"
 #include "policy/json_where.h"
 

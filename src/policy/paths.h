@@ -5,7 +5,7 @@
 #ifndef MOAT_POLICY_PATHS_H
 #define MOAT_POLICY_PATHS_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Normalise `in` into a malloc'd absolute path in *out:
  *   "~" and "~/x"  -> $HOME (or the passwd entry of getuid() when $HOME is

@@ -23,7 +23,7 @@
 #include "util/error.h"
 #include "util/strv.h"
 
-void moat_policy_init(struct moat_policy *p)
+void policy_init(struct moat_policy *p)
 {
     *p = (struct moat_policy){0};
     p->fs.read_model = MOAT_READ_ALL;
@@ -32,7 +32,7 @@ void moat_policy_init(struct moat_policy *p)
     p->net.mode = MOAT_NET_NONE;
 }
 
-void moat_policy_free(struct moat_policy *p)
+void policy_release(struct moat_policy *p)
 {
     strv_free(&p->sources);
     strv_free(&p->warnings);
@@ -50,7 +50,62 @@ void moat_policy_free(struct moat_policy *p)
     strv_free(&p->proc.pass_env);
     strv_free(&p->proc.set_env);
     free(p->proc.cwd);
-    moat_policy_init(p);
+    policy_init(p);
+}
+
+struct moat_policy *moat_policy_new(void)
+{
+    struct moat_policy *p = malloc(sizeof *p);
+    if (p)
+        policy_init(p);
+    return p;
+}
+
+void moat_policy_free(struct moat_policy *p)
+{
+    if (!p)
+        return;
+    policy_release(p);
+    free(p);
+}
+
+enum moat_net_mode moat_policy_network_mode(const struct moat_policy *p)
+{
+    return p->net.mode;
+}
+
+size_t moat_policy_warning_count(const struct moat_policy *p)
+{
+    return p->warnings.n;
+}
+
+const char *moat_policy_warning(const struct moat_policy *p, size_t i)
+{
+    return i < p->warnings.n ? p->warnings.v[i] : NULL;
+}
+
+int moat_policy_debug_disable(struct moat_policy *p, const char *layer, struct moat_error *err)
+{
+    if (strcmp(layer, "landlock") == 0)
+        p->debug_no_landlock = true;
+    else if (strcmp(layer, "mounts") == 0)
+        p->debug_no_mount_protection = true;
+    else if (strcmp(layer, "guard") == 0)
+        p->debug_no_guard = true;
+    else
+        return error_set(err, -EINVAL, "no layer \"%s\" (expected landlock, mounts or guard)",
+                         layer);
+    return 0;
+}
+
+int moat_policy_debug_fakeip_lifetime(struct moat_policy *p, unsigned seconds,
+                                      struct moat_error *err)
+{
+    if (seconds < 1 || seconds > 86400)
+        return error_set(err, -EINVAL, "pool address lifetime %u: expected 1 to 86400 seconds",
+                         seconds);
+    p->debug_fakeip_lifetime_s = seconds;
+    return 0;
 }
 
 const char *moat_net_mode_name(enum moat_net_mode m)

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 enum protect_scope {
     /* A name (one or more components) inside any directory of a writable

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "moat_srt.h"
 #include "policy/json_where.h"
 

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Append one warning (printf-style) unless the same text is already there.
  * 0 or -ENOMEM. */

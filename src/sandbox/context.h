@@ -5,7 +5,7 @@
 
 #include <sys/types.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "sandbox/confine/seccomp.h"
 
 struct sandbox_ctx {

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "net/io/loop.h"
 #include "net/vlog.h"
 #include "sandbox/context.h"

@@ -2,7 +2,7 @@
 #ifndef MOAT_UTIL_STRV_H
 #define MOAT_UTIL_STRV_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Append a copy of s; -ENOMEM on failure. */
 int strv_push(struct moat_strv *sv, const char *s);

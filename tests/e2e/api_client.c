@@ -35,15 +35,14 @@ static void on_violation(void *ctx, const char *line)
 
 static struct moat_policy *policy(const char *json)
 {
-    static struct moat_policy p;
+    struct moat_policy *p = moat_policy_new();
     struct moat_error err = { 0 };
-    moat_policy_init(&p);
-    if ((json && moat_policy_load_string(&p, json, "test", "/", &err) < 0) ||
-        moat_policy_finalize(&p, &err) < 0) {
+    if (!p || (json && moat_policy_load_string(p, json, "test", "/", &err) < 0) ||
+        moat_policy_finalize(p, &err) < 0) {
         printf("policy error: %s\n", err.msg);
         exit(2);
     }
-    return &p;
+    return p;
 }
 
 static int spawn(struct moat_policy *p, char **argv, struct moat_run_options *o,

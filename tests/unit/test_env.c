@@ -26,7 +26,7 @@ static char *ca_env[] = {
 TEST(clean_by_default)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     struct moat_strv env;
     CHECK_INT(env_build(&p, caller_env, NULL, &env), 0);
     CHECK_STR(env_lookup(&env, "PATH"), "/custom/bin");
@@ -37,13 +37,13 @@ TEST(clean_by_default)
     CHECK(env_lookup(&env, "NPM_TOKEN") == NULL);
     CHECK_INT(env.n, 5);
     strv_free(&env);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(ca_certificate_variables_are_kept_by_default)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     struct moat_strv env;
     CHECK_INT(env_build(&p, ca_env, NULL, &env), 0);
     CHECK_STR(env_lookup(&env, "NODE_EXTRA_CA_CERTS"), "/etc/corp/ca.pem");
@@ -58,13 +58,13 @@ TEST(ca_certificate_variables_are_kept_by_default)
     CHECK(env_lookup(&env, "NODE_OPTIONS") == NULL);
     CHECK_INT(env.n, 7); /* the six and the default PATH */
     strv_free(&env);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(pass_env_names_and_prefixes_then_sets_override)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     strv_push(&p.proc.pass_env, "MY_APP_*");
     strv_push(&p.proc.pass_env, "NPM_TOKEN");
     strv_push(&p.proc.set_env, "MY_APP_A=override");
@@ -77,13 +77,13 @@ TEST(pass_env_names_and_prefixes_then_sets_override)
     CHECK_STR(env_lookup(&env, "NEW"), "x=y");
     CHECK(env_lookup(&env, "AWS_SECRET_ACCESS_KEY") == NULL);
     strv_free(&env);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(extra_comes_before_the_users_sets)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     strv_push(&p.proc.set_env, "HTTP_PROXY=user-choice");
     struct moat_strv extra = { 0 }, env;
     strv_push(&extra, "HTTP_PROXY=moat");
@@ -93,20 +93,20 @@ TEST(extra_comes_before_the_users_sets)
     CHECK_STR(env_lookup(&env, "ALL_PROXY"), "moat-socks");
     strv_free(&env);
     strv_free(&extra);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(default_path_when_caller_has_none)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     char *empty[] = { NULL };
     struct moat_strv env;
     CHECK_INT(env_build(&p, empty, NULL, &env), 0);
     CHECK(env_lookup(&env, "PATH") != NULL);
     CHECK(strstr(env_lookup(&env, "PATH"), "/usr/bin") != NULL);
     strv_free(&env);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 static int exec_in_child(char *const argv[], const char *path)

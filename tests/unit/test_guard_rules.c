@@ -12,7 +12,7 @@ struct world {
 
 static void world_init(struct world *w)
 {
-    moat_policy_init(&w->p);
+    policy_init(&w->p);
     w->fs = (struct fs_rules){ 0 };
     strv_push(&w->fs.writable, "/w");
     strv_push(&w->fs.writable, "/home/u");
@@ -23,7 +23,7 @@ static void world_init(struct world *w)
 static void world_free(struct world *w)
 {
     fs_rules_free(&w->fs);
-    moat_policy_free(&w->p);
+    policy_release(&w->p);
 }
 
 static bool refused(struct world *w, const char *path, enum guard_access a, bool is_dir)

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "policy/policy.h"
 #include "policy_fixtures.h"
 #include "unit.h"
@@ -18,7 +18,7 @@ TEST(full_policy_loads)
 {
     setenv("HOME", "/home/u", 1);
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, full_policy), 0);
     CHECK(p.sources.n == 0); /* from a string: no file to protect */
     CHECK_INT(p.fs.read_model, MOAT_READ_LISTED);
@@ -60,7 +60,7 @@ TEST(full_policy_loads)
     CHECK(p.proc.pids_max == 64);
     CHECK(p.proc.allow_nested_namespaces);
     CHECK_INT(moat_policy_finalize(&p, &err), 0);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(unknown_keys_at_every_level)
@@ -236,10 +236,10 @@ TEST(enums)
         char json[64];
         snprintf(json, sizeof json, "{\"network\": {\"mode\": \"%s\"}}", modes[i]);
         struct moat_policy p;
-        moat_policy_init(&p);
+        policy_init(&p);
         CHECK_INT(load(&p, json), 0);
         CHECK_INT(p.net.mode, i);
-        moat_policy_free(&p);
+        policy_release(&p);
     }
 }
 
@@ -316,7 +316,7 @@ TEST(rlimits)
 
     /* a later entry for the same limit replaces the earlier one */
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, "{\"process\": {\"rlimits\": {\"nofile\": 10, \"nproc\": 5}}}"), 0);
     CHECK_INT(load(&p, "{\"process\": {\"rlimits\": {\"nofile\": 20}}}"), 0);
     CHECK_INT(p.proc.n_rlimits, 2);
@@ -329,7 +329,7 @@ TEST(rlimits)
                        "1, \"sigpending\": 1, \"stack\": 1}}}"),
               0);
     CHECK_INT(p.proc.n_rlimits, 16);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(memory_and_pids)
@@ -358,10 +358,10 @@ TEST(memory_and_pids)
         char json[80];
         snprintf(json, sizeof json, "{\"process\": {\"memoryMax\": %s}}", ok[i].in);
         struct moat_policy p;
-        moat_policy_init(&p);
+        policy_init(&p);
         CHECK_INT(load(&p, json), 0);
         CHECK(p.proc.memory_max == ok[i].want);
-        moat_policy_free(&p);
+        policy_release(&p);
     }
     uint64_t v;
     CHECK_INT(policy_parse_size("8388607T", &v), 0);
@@ -382,12 +382,12 @@ TEST(timeout)
     CHECK_STR(load_msg("{\"process\": {\"timeout\": 1e10}}"),
               "policy.json:1:25: $.process.timeout: must be at most 1e+09 seconds, got 1e+10");
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, "{\"process\": {\"timeout\": 30}}"), 0);
     CHECK(p.proc.timeout == 30);
     CHECK_INT(load(&p, "{\"process\": {\"timeout\": 0.25}}"), 0);
     CHECK(p.proc.timeout == 0.25);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(syntax_errors)
@@ -465,7 +465,7 @@ TEST(every_error_has_a_position)
             else
                 continue;
             struct moat_policy p;
-            moat_policy_init(&p);
+            policy_init(&p);
             int r = moat_policy_load_string(&p, buf, "policy.json", "/base", &err);
             if (r < 0) {
                 failures++;
@@ -475,7 +475,7 @@ TEST(every_error_has_a_position)
                     fprintf(stderr, "    no position: %s\n", err.msg);
                 CHECK_INT(r, -EINVAL);
             }
-            moat_policy_free(&p);
+            policy_release(&p);
         }
     }
     CHECK(failures > 1000);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "moat_mxc.h"
 #include "policy/mxc_cidr.h"
 #include "unit.h"
@@ -16,6 +16,8 @@
 #define FIXTURES "tests/mxc/fixtures"
 
 static struct moat_mxc_request req;
+/* The loaded policy (it is a new one after every load). */
+#define p (req.policy)
 static struct moat_error err;
 static enum moat_mxc_code code;
 
@@ -43,8 +45,8 @@ static bool has(const struct moat_strv *sv, const char *s)
 
 static bool warned(const char *needle)
 {
-    for (size_t i = 0; i < req.policy.warnings.n; i++)
-        if (strstr(req.policy.warnings.v[i], needle))
+    for (size_t i = 0; i < req.policy->warnings.n; i++)
+        if (strstr(req.policy->warnings.v[i], needle))
             return true;
     return false;
 }
@@ -302,14 +304,14 @@ TEST(process_maps_to_sh_c_env_and_timeout)
     CHECK_STR(req.argv[1], "-c");
     CHECK_STR(req.argv[2], "echo $A");
     CHECK(req.argv[3] == NULL);
-    CHECK_INT(req.policy.proc.set_env.n, 2);
-    CHECK_STR(req.policy.proc.set_env.v[0], "A=3"); /* a later entry wins */
-    CHECK_STR(req.policy.proc.set_env.v[1], "B=");
+    CHECK_INT(req.policy->proc.set_env.n, 2);
+    CHECK_STR(req.policy->proc.set_env.v[0], "A=3"); /* a later entry wins */
+    CHECK_STR(req.policy->proc.set_env.v[1], "B=");
     CHECK(!req.default_env);
     CHECK_INT(req.timeout_ms, 1500);
-    CHECK(req.policy.proc.timeout == 1.5);
-    CHECK_STR(req.policy.proc.cwd, "/srv/y");
-    CHECK_INT(req.policy.fs.read_model, MOAT_READ_LISTED);
+    CHECK(req.policy->proc.timeout == 1.5);
+    CHECK_STR(req.policy->proc.cwd, "/srv/y");
+    CHECK_INT(req.policy->fs.read_model, MOAT_READ_LISTED);
 
     CHECK_HAS(load_msg("{\"version\": \"1.0.0\", \"process\": {\"commandLine\": \"x\", "
                        "\"env\": [\"NOEQ\"]}}"),
@@ -349,7 +351,7 @@ TEST(environment_by_version)
                    "\"env\": [\"A=1\"], \"inheritDefaultEnv\": true}}"),
               0);
     CHECK(req.default_env);
-    CHECK_STR(req.policy.proc.set_env.v[0], "A=1");
+    CHECK_STR(req.policy->proc.set_env.v[0], "A=1");
 }
 
 TEST(filesystem_is_the_listed_model)
@@ -358,7 +360,6 @@ TEST(filesystem_is_the_listed_model)
                    "\"filesystem\": {\"readwritePaths\": [\"/home/u/proj\", \"/tmp\"], "
                    "\"readonlyPaths\": [\"/opt/tool/\"], \"deniedPaths\": [\"/home/u/proj/.env\"]}}"),
               0);
-    struct moat_policy *p = &req.policy;
     CHECK_INT(p->fs.read_model, MOAT_READ_LISTED);
     CHECK(has(&p->fs.allow_write, "/home/u/proj") && has(&p->fs.allow_write, "/tmp"));
     CHECK(has(&p->fs.allow_read, "/opt/tool"));
@@ -371,7 +372,7 @@ TEST(filesystem_is_the_listed_model)
                    "\"filesystem\": {\"readonlyPaths\": [\"/srv\"], "
                    "\"deniedPaths\": [\"/home/u\"]}}"),
               0);
-    CHECK_STR(req.policy.proc.cwd, "/"); /* not visible: "/" */
+    CHECK_STR(req.policy->proc.cwd, "/"); /* not visible: "/" */
 
     CHECK_HAS(load_msg("{\"version\": \"1.0.0\", \"process\": {\"commandLine\": \"x\"}, "
                        "\"filesystem\": {\"readonlyPaths\": [\"relative/dir\"]}}"),
@@ -395,8 +396,8 @@ TEST(filesystem_is_the_listed_model)
 TEST(legacy_block_and_allowed_hosts)
 {
     CHECK_INT(load(LEGACY("0.6.0-alpha", "{}")), 0);
-    CHECK_INT(req.policy.net.mode, MOAT_NET_NONE);
-    CHECK(req.policy.net.allow_local_binding); /* inside the sandbox only */
+    CHECK_INT(req.policy->net.mode, MOAT_NET_NONE);
+    CHECK(req.policy->net.allow_local_binding); /* inside the sandbox only */
 
     /* The #479 report: hostnames honoured, both families, the loopback entry left out. */
     CHECK_INT(load(LEGACY("0.6.0-alpha",
@@ -404,7 +405,6 @@ TEST(legacy_block_and_allowed_hosts)
                           "\"allowedHosts\": [\"api.anthropic.com\", \"127.0.0.1\", "
                           "\"2001:db8::/32\"], \"blockedHosts\": [\"2001:db8::66\"]}")),
               0);
-    struct moat_policy *p = &req.policy;
     CHECK_INT(p->net.mode, MOAT_NET_FIREWALL);
     CHECK_INT(p->net.allow.n, 2);
     CHECK(has(&p->net.allow, "api.anthropic.com") && has(&p->net.allow, "2001:db8::/32"));
@@ -414,13 +414,13 @@ TEST(legacy_block_and_allowed_hosts)
 
     /* capabilities (the default): still enforced, and said so. */
     CHECK_INT(load(LEGACY("0.7.0-alpha", "{\"allowedHosts\": [\"example.com\"]}")), 0);
-    CHECK_INT(req.policy.net.mode, MOAT_NET_FIREWALL);
+    CHECK_INT(req.policy->net.mode, MOAT_NET_FIREWALL);
     CHECK(warned("$.network.allowedHosts: the host lists are enforced"));
 
     /* Only loopback entries: nothing to reach outside. */
     CHECK_INT(load(LEGACY("0.8.0-alpha", "{\"allowedHosts\": [\"localhost\", \"::1\"]}")), 0);
-    CHECK_INT(req.policy.net.mode, MOAT_NET_NONE);
-    CHECK_INT(req.policy.net.allow.n, 0);
+    CHECK_INT(req.policy->net.mode, MOAT_NET_NONE);
+    CHECK_INT(req.policy->net.allow.n, 0);
 
     CHECK_HAS(load_msg(LEGACY("0.6.0-alpha", "{\"allowedHosts\": [\"*.com\"]}")),
               "$.network.allowedHosts[0]: \"*.com\": host pattern \"*.com\" would allow a "
@@ -433,20 +433,19 @@ TEST(legacy_allow)
 {
     /* Alone: the host's network, as mxc gives it; binding as allowLocalNetwork says. */
     CHECK_INT(load(LEGACY("0.6.0-alpha", "{\"defaultPolicy\": \"allow\"}")), 0);
-    CHECK_INT(req.policy.net.mode, MOAT_NET_HOST);
-    CHECK(!req.policy.net.allow_local_binding);
+    CHECK_INT(req.policy->net.mode, MOAT_NET_HOST);
+    CHECK(!req.policy->net.allow_local_binding);
     CHECK(warned("$.network.defaultPolicy: \"allow\" in the legacy shape is the host's network"));
     CHECK_INT(load(LEGACY("0.6.0-alpha", "{\"defaultPolicy\": \"allow\", "
                                          "\"allowLocalNetwork\": true}")),
               0);
-    CHECK(req.policy.net.allow_local_binding);
+    CHECK(req.policy->net.allow_local_binding);
 
     /* With a block list: everything but those, filtered (never mode host). */
     CHECK_INT(load(LEGACY("0.6.0-alpha", "{\"defaultPolicy\": \"allow\", \"enforcementMode\": "
                                          "\"both\", \"blockedHosts\": [\"bad.example\", "
                                          "\"127.0.0.1\"], \"allowedHosts\": [\"x.example\"]}")),
               0);
-    struct moat_policy *p = &req.policy;
     CHECK_INT(p->net.mode, MOAT_NET_FIREWALL);
     CHECK(has(&p->net.allow, "*") && has(&p->net.allow, "0.0.0.0/0") &&
           has(&p->net.allow, "::/0"));
@@ -461,13 +460,13 @@ TEST(legacy_proxies)
     CHECK_INT(load(LEGACY("0.6.0-alpha", "{\"proxy\": {\"builtinTestServer\": true}, "
                                          "\"allowedHosts\": [\"pypi.org\"]}")),
               0);
-    CHECK_INT(req.policy.net.mode, MOAT_NET_PROXY);
-    CHECK(has(&req.policy.net.allow, "pypi.org") && req.policy.net.allow.n == 1);
+    CHECK_INT(req.policy->net.mode, MOAT_NET_PROXY);
+    CHECK(has(&req.policy->net.allow, "pypi.org") && req.policy->net.allow.n == 1);
     CHECK_INT(load(LEGACY("0.8.0-alpha", "{\"proxy\": {\"builtinTestServer\": true}, "
                                          "\"enforcementMode\": \"firewall\"}")),
               0);
-    CHECK_INT(req.policy.net.mode, MOAT_NET_FIREWALL);
-    CHECK(has(&req.policy.net.allow, "*")); /* no list: every host, as mxc's test proxy */
+    CHECK_INT(req.policy->net.mode, MOAT_NET_FIREWALL);
+    CHECK(has(&req.policy->net.allow, "*")); /* no list: every host, as mxc's test proxy */
     CHECK_HAS(load_msg(LEGACY("0.6.0-alpha", "{\"proxy\": {\"builtinTestServer\": false}}")),
               "$.network.proxy.builtinTestServer: must be true");
     CHECK_HAS(load_msg(LEGACY("0.6.0-alpha", "{\"proxy\": {}}")),
@@ -479,7 +478,6 @@ TEST(legacy_proxies)
     CHECK_INT(load(LEGACY("0.6.0-alpha", "{\"proxy\": {\"localhost\": 3128}, \"allowLocalNetwork\": "
                                          "false}")),
               0);
-    struct moat_policy *p = &req.policy;
     CHECK_INT(p->net.mode, MOAT_NET_NONE);
     CHECK_INT(p->net.n_host_ports, 1);
     CHECK_INT(p->net.host_ports[0], 3128);
@@ -519,14 +517,13 @@ TEST(legacy_proxies)
 TEST(directional_rules)
 {
     CHECK_INT(load(DIRECTIONAL("{\"egress\": {\"default\": \"deny\"}}")), 0);
-    CHECK_INT(req.policy.net.mode, MOAT_NET_NONE);
-    CHECK(req.policy.net.allow_local_binding);
+    CHECK_INT(req.policy->net.mode, MOAT_NET_NONE);
+    CHECK(req.policy->net.allow_local_binding);
 
     CHECK_INT(load(DIRECTIONAL("{\"egress\": {\"allow\": [{\"to\": [{\"cidr\": "
                                "\"0.0.0.0/0\", \"except\": [\"10.0.0.0/8\", \"192.168.0.0/16\"]}], "
                                "\"ports\": [{\"protocol\": \"tcp\", \"port\": 443}]}]}}")),
               0);
-    struct moat_policy *p = &req.policy;
     CHECK_INT(p->net.mode, MOAT_NET_FIREWALL);
     CHECK(has(&p->net.allow, "tcp://0.0.0.0/5:443"));
     CHECK(has(&p->net.allow, "tcp://11.0.0.0/8:443"));
@@ -575,7 +572,6 @@ TEST(directional_default_allow_and_ingress)
     CHECK_INT(load(DIRECTIONAL("{\"egress\": {\"default\": \"allow\", \"deny\": [{\"to\": "
                                "[{\"cidr\": \"203.0.113.0/24\"}]}]}}")),
               0);
-    struct moat_policy *p = &req.policy;
     CHECK_INT(p->net.mode, MOAT_NET_FIREWALL);
     CHECK(has(&p->net.allow, "*") && has(&p->net.allow, "0.0.0.0/0"));
     CHECK(has(&p->net.deny, "203.0.113.0/24"));
@@ -603,7 +599,6 @@ TEST(runtime_proxy)
     CHECK_INT(load("{\"version\": \"1.0.0\", \"process\": {\"commandLine\": \"x\"}, "
                    "\"runtimeConfig\": {\"networkProxy\": \"http://[::1]:3128\"}}"),
               0);
-    struct moat_policy *p = &req.policy;
     CHECK_INT(p->net.mode, MOAT_NET_NONE);
     CHECK_INT(p->net.n_host_ports, 1);
     CHECK_INT(p->net.host_ports[0], 3128);
@@ -631,7 +626,7 @@ TEST(containment_and_other_platforms)
     CHECK_INT(load("{\"version\": \"1.0.0\", \"containment\": \"bubblewrap\", \"process\": "
                    "{\"commandLine\": \"x\"}}"),
               0);
-    CHECK_INT(req.policy.warnings.n, 0);
+    CHECK_INT(req.policy->warnings.n, 0);
     CHECK_STR(req.containment, "bubblewrap");
     CHECK_INT(load("{\"version\": \"1.0.0\", \"containment\": \"lxc\", \"lxc\": "
                    "{\"distribution\": \"alpine\", \"release\": \"3.20\"}, \"process\": "
@@ -648,7 +643,7 @@ TEST(containment_and_other_platforms)
                    "\"lifecycle\": {\"destroyOnExit\": true}, \"fallback\": "
                    "{\"allowDaclMutation\": false}}"),
               0);
-    CHECK_INT(req.policy.warnings.n, 0);
+    CHECK_INT(req.policy->warnings.n, 0);
     for (const char *const *c = (const char *const[]){"wslc", "isolation_session", NULL}; *c;
          c++) {
         char json[160];

@@ -9,11 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "moat_srt.h"
 #include "unit.h"
 
 static struct moat_srt_settings st;
+/* The loaded policy (it is a new one after every load). */
+#define P (st.policy)
 static struct moat_error err;
 static char home[64];
 
@@ -89,18 +91,17 @@ static bool is_dir(const char *p)
 TEST(minimal_settings_are_srt_defaults)
 {
     CHECK_INT(load(MOAT_SRT_DEFAULT_SETTINGS), 0);
-    const struct moat_policy *p = &st.policy;
-    CHECK_INT(p->net.mode, MOAT_NET_NONE);
-    CHECK_INT(p->net.allow.n, 0);
-    CHECK_INT(p->fs.read_model, MOAT_READ_ALL);
-    CHECK_INT(p->fs.deny_read.n, 0);
-    CHECK(p->fs.protect_defaults); /* srt's mandatory deny list, and more */
-    CHECK(!p->net.allow_local_binding && !p->net.allow_unix_sockets);
-    CHECK(has(&p->proc.pass_env, "*")); /* srt's command inherits the environment */
-    CHECK(has(&p->proc.set_env, "SANDBOX_RUNTIME=1"));
-    CHECK(has(&p->proc.set_env, is_dir("/tmp/claude") ? "TMPDIR=/tmp/claude" : "TMPDIR=/tmp"));
-    CHECK(!in_lines(&p->proc.set_env, "GIT_CONFIG_PARAMETERS")); /* no proxy, no credential */
-    CHECK_INT(st.policy.warnings.n, 0);
+    CHECK_INT(P->net.mode, MOAT_NET_NONE);
+    CHECK_INT(P->net.allow.n, 0);
+    CHECK_INT(P->fs.read_model, MOAT_READ_ALL);
+    CHECK_INT(P->fs.deny_read.n, 0);
+    CHECK(P->fs.protect_defaults); /* srt's mandatory deny list, and more */
+    CHECK(!P->net.allow_local_binding && !P->net.allow_unix_sockets);
+    CHECK(has(&P->proc.pass_env, "*")); /* srt's command inherits the environment */
+    CHECK(has(&P->proc.set_env, "SANDBOX_RUNTIME=1"));
+    CHECK(has(&P->proc.set_env, is_dir("/tmp/claude") ? "TMPDIR=/tmp/claude" : "TMPDIR=/tmp"));
+    CHECK(!in_lines(&P->proc.set_env, "GIT_CONFIG_PARAMETERS")); /* no proxy, no credential */
+    CHECK_INT(st.policy->warnings.n, 0);
 }
 
 TEST(required_keys_types_and_unknown_keys)
@@ -219,10 +220,10 @@ static const struct {
 TEST(every_key_has_an_effect_a_note_a_warning_or_a_refusal)
 {
     CHECK_INT(load(MOAT_SRT_DEFAULT_SETTINGS), 0);
-    char *base = moat_policy_to_json(&st.policy);
+    char *base = moat_policy_to_json(st.policy);
     for (size_t i = 0; i < sizeof every_key / sizeof every_key[0]; i++) {
         int r = load(every_key[i].json);
-        char *json = r == 0 ? moat_policy_to_json(&st.policy) : NULL;
+        char *json = r == 0 ? moat_policy_to_json(st.policy) : NULL;
         bool ok = false;
         switch (every_key[i].what) {
         case EFFECT:
@@ -230,10 +231,10 @@ TEST(every_key_has_an_effect_a_note_a_warning_or_a_refusal)
             ok = r == 0 && (strcmp(json, base) != 0 || strstr(every_key[i].path, "moat"));
             break;
         case NOTE:
-            ok = r == 0 && in_lines(&st.notes, every_key[i].path) && st.policy.warnings.n == 0;
+            ok = r == 0 && in_lines(&st.notes, every_key[i].path) && st.policy->warnings.n == 0;
             break;
         case WARN:
-            ok = r == 0 && in_lines(&st.policy.warnings, every_key[i].path);
+            ok = r == 0 && in_lines(&st.policy->warnings, every_key[i].path);
             break;
         case REFUSE:
             ok = r == -EINVAL && strstr(err.msg, every_key[i].path) &&
@@ -287,7 +288,7 @@ TEST(domain_patterns_as_srt_validates_them)
     /* In deniedDomains a bare "*" denies every host, "*:22" every host on port 22. */
     CHECK_INT(load("{\"network\":{\"allowedDomains\":[\"a.com\"],\"deniedDomains\":[\"*:22\","
                    "\"*\"]}," FS_MIN "}"), 0);
-    CHECK(has(&st.policy.net.deny, "*:22") && has(&st.policy.net.deny, "*"));
+    CHECK(has(&st.policy->net.deny, "*:22") && has(&st.policy->net.deny, "*"));
     CHECK_HAS(load_msg("{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[\"*.com\"]}," FS_MIN
                        "}"), "$.network.deniedDomains[0]: invalid domain pattern");
 }
@@ -297,20 +298,19 @@ TEST(allowed_domains_make_proxy_mode_with_srt_environment)
     CHECK_INT(load("{\"network\":{\"allowedDomains\":[\"example.com\",\"*.github.com:443\","
                    "\"[2001:db8::1]:443\",\"198.51.100.7\"],\"deniedDomains\":[\"bad.example.com\"]},"
                    FS_MIN "}"), 0);
-    const struct moat_policy *p = &st.policy;
-    CHECK_INT(p->net.mode, MOAT_NET_PROXY);
-    CHECK(has(&p->net.allow, "example.com") && has(&p->net.allow, "*.github.com:443") &&
-          has(&p->net.allow, "[2001:db8::1]:443") && has(&p->net.allow, "198.51.100.7"));
-    CHECK(has(&p->net.deny, "bad.example.com"));
-    CHECK(has(&p->proc.set_env, "GIT_CONFIG_PARAMETERS='http.proxyAuthMethod=basic'"));
+    CHECK_INT(P->net.mode, MOAT_NET_PROXY);
+    CHECK(has(&P->net.allow, "example.com") && has(&P->net.allow, "*.github.com:443") &&
+          has(&P->net.allow, "[2001:db8::1]:443") && has(&P->net.allow, "198.51.100.7"));
+    CHECK(has(&P->net.deny, "bad.example.com"));
+    CHECK(has(&P->proc.set_env, "GIT_CONFIG_PARAMETERS='http.proxyAuthMethod=basic'"));
     /* A zone id is dropped, as srt drops it. */
     CHECK_INT(load("{\"network\":{\"allowedDomains\":[\"[2001:db8::1%eth0]\"],"
                    "\"deniedDomains\":[]}," FS_MIN "}"), 0);
-    CHECK(has(&st.policy.net.allow, "2001:db8::1"));
+    CHECK(has(&st.policy->net.allow, "2001:db8::1"));
     /* moat's own key: firewall mode, which srt's settings cannot say. */
     CHECK_INT(load("{\"network\":{\"allowedDomains\":[\"a.com\"],\"deniedDomains\":[]}," FS_MIN
                    ",\"moat\":{\"networkMode\":\"firewall\"}}"), 0);
-    CHECK_INT(st.policy.net.mode, MOAT_NET_FIREWALL);
+    CHECK_INT(st.policy->net.mode, MOAT_NET_FIREWALL);
     CHECK_HAS(load_msg(WITH_TOP("\"moat\":{\"networkMode\":\"host\"}")),
               "$.moat.networkMode: expected \"proxy\"");
 }
@@ -320,11 +320,10 @@ TEST(loopback_destinations_become_host_ports_or_are_left_out)
     CHECK_INT(load("{\"network\":{\"allowedDomains\":[\"localhost:5432\",\"[::1]:8080\","
                    "\"127.0.0.1:9000\",\"localhost\",\"a.com\"],\"deniedDomains\":[]}," FS_MIN
                    "}"), 0);
-    const struct moat_policy *p = &st.policy;
-    CHECK_INT(p->net.n_host_ports, 3);
-    CHECK(!has(&p->net.allow, "localhost") && !has(&p->net.allow, "localhost:5432"));
+    CHECK_INT(P->net.n_host_ports, 3);
+    CHECK(!has(&P->net.allow, "localhost") && !has(&P->net.allow, "localhost:5432"));
     CHECK(in_lines(&st.notes, "$.network.allowedDomains[0]: the host's loopback port 5432"));
-    CHECK(in_lines(&st.policy.warnings, "$.network.allowedDomains[3]: left out"));
+    CHECK(in_lines(&st.policy->warnings, "$.network.allowedDomains[3]: left out"));
     /* A host port may not take the place of one of moat's own listeners. */
     CHECK_HAS(load_msg("{\"network\":{\"allowedDomains\":[\"localhost:3128\",\"a.com\"],"
                        "\"deniedDomains\":[]}," FS_MIN "}"),
@@ -332,28 +331,27 @@ TEST(loopback_destinations_become_host_ports_or_are_left_out)
     /* ... which only exist when moat's proxy runs. */
     CHECK_INT(load("{\"network\":{\"allowedDomains\":[\"localhost:3128\"],"
                    "\"deniedDomains\":[]}," FS_MIN "}"), 0);
-    CHECK_INT(st.policy.net.mode, MOAT_NET_NONE);
+    CHECK_INT(st.policy->net.mode, MOAT_NET_NONE);
 }
 
 TEST(local_binding_unix_sockets_and_resolved_addresses)
 {
     CHECK_INT(load_net("\"allowLocalBinding\":true,\"allowUnixSockets\":[\"/var/run/docker.sock\","
                        "\"run/app.sock\",\"~/.ssh/agent\"]"), 0);
-    const struct moat_policy *p = &st.policy;
-    CHECK(p->net.allow_local_binding);
-    CHECK(has(&p->net.unix_sockets, "/var/run/docker.sock"));
-    CHECK(has(&p->net.unix_sockets, "/home/u/proj/run/app.sock")); /* srt: relative to cwd */
+    CHECK(P->net.allow_local_binding);
+    CHECK(has(&P->net.unix_sockets, "/var/run/docker.sock"));
+    CHECK(has(&P->net.unix_sockets, "/home/u/proj/run/app.sock")); /* srt: relative to cwd */
     char agent[128];
     snprintf(agent, sizeof agent, "%s/.ssh/agent", home);
-    CHECK(has(&p->net.unix_sockets, agent));
-    CHECK(!p->net.allow_unix_sockets);
+    CHECK(has(&P->net.unix_sockets, agent));
+    CHECK(!P->net.allow_unix_sockets);
     /* allowAllUnixSockets switches filtering off, list or not. */
     CHECK_INT(load_net("\"allowUnixSockets\":[\"/a.sock\"],\"allowAllUnixSockets\":true"), 0);
-    CHECK(st.policy.net.allow_unix_sockets && st.policy.net.unix_sockets.n == 0);
+    CHECK(st.policy->net.allow_unix_sockets && st.policy->net.unix_sockets.n == 0);
     CHECK(in_lines(&st.notes, "superseded by allowAllUnixSockets"));
     CHECK_INT(load_net("\"deniedResolvedAddresses\":[\"10.0.0.0/8\",\"fc00::/7\","
                        "\"169.254.169.254\"]"), 0);
-    CHECK(has(&st.policy.net.deny, "10.0.0.0/8") && has(&st.policy.net.deny, "fc00::/7"));
+    CHECK(has(&st.policy->net.deny, "10.0.0.0/8") && has(&st.policy->net.deny, "fc00::/7"));
     CHECK_HAS(load_msg(WITH_NET("\"deniedResolvedAddresses\":[\"example.com\"]")),
               "$.network.deniedResolvedAddresses[0]: invalid IP address or CIDR range");
 }
@@ -361,12 +359,11 @@ TEST(local_binding_unix_sockets_and_resolved_addresses)
 TEST(external_proxies_are_host_ports_with_their_variables)
 {
     CHECK_INT(load_net("\"httpProxyPort\":8888,\"socksProxyPort\":1081"), 0);
-    const struct moat_policy *p = &st.policy;
-    CHECK_INT(p->net.mode, MOAT_NET_NONE);
-    CHECK_INT(p->net.n_host_ports, 2);
-    CHECK(has(&p->proc.set_env, "HTTPS_PROXY=http://127.0.0.1:8888"));
-    CHECK(has(&p->proc.set_env, "ALL_PROXY=socks5h://127.0.0.1:1081"));
-    CHECK(has(&p->proc.set_env, "NO_PROXY=localhost,127.0.0.1,::1"));
+    CHECK_INT(P->net.mode, MOAT_NET_NONE);
+    CHECK_INT(P->net.n_host_ports, 2);
+    CHECK(has(&P->proc.set_env, "HTTPS_PROXY=http://127.0.0.1:8888"));
+    CHECK(has(&P->proc.set_env, "ALL_PROXY=socks5h://127.0.0.1:1081"));
+    CHECK(has(&P->proc.set_env, "NO_PROXY=localhost,127.0.0.1,::1"));
 }
 
 TEST(refused_network_keys_say_why)
@@ -387,18 +384,17 @@ TEST(refused_network_keys_say_why)
 TEST(paths_resolve_against_the_working_directory)
 {
     CHECK_INT(load_fs("\"allowRead\":[\"./lib/../data/\"]"), 0);
-    CHECK(has(&st.policy.fs.allow_read, "/home/u/proj/data"));
+    CHECK(has(&st.policy->fs.allow_read, "/home/u/proj/data"));
     CHECK_INT(load("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"~/.ssh\",{\"path\":\"/x/[a]*\","
                    "\"literal\":true}],\"allowWrite\":[\".\",\"/srv/out/**\"],"
                    "\"denyWrite\":[\"./.env\"]}}"), 0);
-    const struct moat_policy *p = &st.policy;
     char ssh[128];
     snprintf(ssh, sizeof ssh, "%s/.ssh", home);
-    CHECK(has(&p->fs.deny_read, ssh));
-    CHECK(has(&p->fs.deny_read, "/x/[a]*")); /* literal: never a pattern */
-    CHECK(has(&p->fs.allow_write, "/home/u/proj"));
-    CHECK(has(&p->fs.allow_write, "/srv/out")); /* srt drops a trailing slash-star-star */
-    CHECK(has(&p->fs.deny_write, "/home/u/proj/.env"));
+    CHECK(has(&P->fs.deny_read, ssh));
+    CHECK(has(&P->fs.deny_read, "/x/[a]*")); /* literal: never a pattern */
+    CHECK(has(&P->fs.allow_write, "/home/u/proj"));
+    CHECK(has(&P->fs.allow_write, "/srv/out")); /* srt drops a trailing slash-star-star */
+    CHECK(has(&P->fs.deny_write, "/home/u/proj/.env"));
     CHECK_HAS(load_msg("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"\"],\"allowWrite\":[],"
                        "\"denyWrite\":[]}}"), "$.filesystem.denyRead[0]: Path cannot be empty");
     CHECK_HAS(load_msg("{" NET_MIN ",\"filesystem\":{\"denyRead\":[{\"path\":\"/x\"}],"
@@ -430,10 +426,10 @@ TEST(patterns_are_expanded_for_reads_and_kept_for_names)
     snprintf(json, sizeof json, "{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"%s/*.pem\"],"
              "\"allowWrite\":[],\"denyWrite\":[\"**/.env\"]}}", dir);
     CHECK_INT(load(json), 0);
-    CHECK(has(&st.policy.fs.deny_read, a) && has(&st.policy.fs.deny_read, b));
-    CHECK(!has(&st.policy.fs.deny_read, c));
+    CHECK(has(&st.policy->fs.deny_read, a) && has(&st.policy->fs.deny_read, b));
+    CHECK(!has(&st.policy->fs.deny_read, c));
     CHECK(in_lines(&st.notes, "pattern expanded to the 2 existing paths"));
-    CHECK(has(&st.policy.fs.protect, ".env")); /* any depth: stronger than srt, which drops it */
+    CHECK(has(&st.policy->fs.protect, ".env")); /* any depth: stronger than srt, which drops it */
     /* A recursive read pattern would mean walking the tree on every run. */
     snprintf(json, sizeof json, "{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"%s/**/*.pem\"],"
              "\"allowWrite\":[],\"denyWrite\":[]}}", dir);
@@ -443,8 +439,8 @@ TEST(patterns_are_expanded_for_reads_and_kept_for_names)
     snprintf(json, sizeof json, "{" NET_MIN ",\"filesystem\":{\"denyRead\":[],"
              "\"allowWrite\":[\"%s/*.txt\"],\"denyWrite\":[]}}", dir);
     CHECK_INT(load(json), 0);
-    CHECK_INT(st.policy.fs.allow_write.n, 0);
-    CHECK(in_lines(&st.policy.warnings, "$.filesystem.allowWrite[0]: left out"));
+    CHECK_INT(st.policy->fs.allow_write.n, 0);
+    CHECK(in_lines(&st.policy->warnings, "$.filesystem.allowWrite[0]: left out"));
     snprintf(json, sizeof json, "{" NET_MIN ",\"filesystem\":{\"denyRead\":[],"
              "\"allowWrite\":[],\"denyWrite\":[\"%s/*.pem\"]}}", dir);
     CHECK_HAS(load_msg(json), "$.filesystem.denyWrite[0]: a write-deny pattern moat cannot");
@@ -457,17 +453,17 @@ TEST(patterns_are_expanded_for_reads_and_kept_for_names)
 TEST(mandatory_denies_git_config_and_disabled)
 {
     CHECK_INT(load_fs("\"allowGitConfig\":false"), 0);
-    CHECK(!has(&st.policy.fs.unprotect, ".git/config"));
+    CHECK(!has(&st.policy->fs.unprotect, ".git/config"));
     CHECK_INT(load_fs("\"allowGitConfig\":true"), 0);
-    CHECK(has(&st.policy.fs.unprotect, ".git/config"));
-    CHECK(st.policy.fs.protect_defaults); /* .git/hooks stays protected */
+    CHECK(has(&st.policy->fs.unprotect, ".git/config"));
+    CHECK(st.policy->fs.protect_defaults); /* .git/hooks stays protected */
     CHECK_HAS(load_msg(WITH_FS("\"disabled\":true")), "$.filesystem.disabled: true");
     CHECK_INT(load_fs("\"disabled\":false"), 0);
     /* denyRead "/": the nearest is the listed read model, with a warning. */
     CHECK_INT(load("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"/\"],\"allowRead\":[\"/opt\"],"
                    "\"allowWrite\":[],\"denyWrite\":[]}}"), 0);
-    CHECK_INT(st.policy.fs.read_model, MOAT_READ_LISTED);
-    CHECK(in_lines(&st.policy.warnings, "$.filesystem.denyRead[0]: \"/\": moat's listed read model"));
+    CHECK_INT(st.policy->fs.read_model, MOAT_READ_LISTED);
+    CHECK(in_lines(&st.policy->warnings, "$.filesystem.denyRead[0]: \"/\": moat's listed read model"));
 }
 
 TEST(default_write_paths_exist_and_respect_read_denies)
@@ -479,20 +475,20 @@ TEST(default_write_paths_exist_and_respect_read_denies)
     mkdir(p1, 0700);
     snprintf(p2, sizeof p2, "%s/.claude/debug", home);
     CHECK_INT(load(MOAT_SRT_DEFAULT_SETTINGS), 0);
-    CHECK(has(&st.policy.fs.allow_write, p1));
-    CHECK(!has(&st.policy.fs.allow_write, p2)); /* does not exist */
+    CHECK(has(&st.policy->fs.allow_write, p1));
+    CHECK(!has(&st.policy->fs.allow_write, p2)); /* does not exist */
     CHECK(in_lines(&st.notes, "srt's default write paths that exist here"));
     /* Under a denyRead it stays out, unless an allowRead beneath the deny re-opens it. */
     CHECK_INT(load("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"~\"],\"allowWrite\":[],"
                    "\"denyWrite\":[]}}"), 0);
-    CHECK(!has(&st.policy.fs.allow_write, p1));
+    CHECK(!has(&st.policy->fs.allow_write, p1));
     CHECK_INT(load("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"~\"],\"allowRead\":[\"~/.npm\"],"
                    "\"allowWrite\":[],\"denyWrite\":[]}}"), 0);
-    CHECK(has(&st.policy.fs.allow_write, p1));
+    CHECK(has(&st.policy->fs.allow_write, p1));
     /* TMPDIR follows srt's variables first. */
     setenv("CLAUDE_CODE_TMPDIR", "/work/tmp", 1);
     CHECK_INT(load(MOAT_SRT_DEFAULT_SETTINGS), 0);
-    CHECK(has(&st.policy.proc.set_env, "TMPDIR=/work/tmp"));
+    CHECK(has(&st.policy->proc.set_env, "TMPDIR=/work/tmp"));
     unsetenv("CLAUDE_CODE_TMPDIR");
     rmdir(p1);
     snprintf(p1, sizeof p1, "%s/.npm", home);
@@ -507,7 +503,7 @@ TEST(credentials_deny_is_enforced_mask_is_refused)
                             "\"mode\":\"deny\"}]}")), 0);
     char aws[128];
     snprintf(aws, sizeof aws, "%s/.aws/credentials", home);
-    CHECK(has(&st.policy.fs.deny_read, aws));
+    CHECK(has(&st.policy->fs.deny_read, aws));
     CHECK(has(&st.unset_env, "GITHUB_TOKEN") && has(&st.unset_env, "AWS_SECRET"));
     CHECK_HAS(load_msg(WITH_TOP("\"credentials\":{\"files\":[{\"path\":\"/k\",\"mode\":"
                                 "\"mask\"}]}")),
@@ -529,35 +525,35 @@ TEST(git_safe_directories_as_srt_sets_them)
 {
     unsetenv("GIT_CONFIG_COUNT");
     CHECK_INT(load(WITH_TOP("\"git\":{\"safeDirectories\":[\"/repo/\",\"/\"]}")), 0);
-    const struct moat_strv *e = &st.policy.proc.set_env;
+    const struct moat_strv *e = &st.policy->proc.set_env;
     CHECK(has(e, "GIT_CONFIG_COUNT=4"));
     CHECK(has(e, "GIT_CONFIG_KEY_0=safe.directory") && has(e, "GIT_CONFIG_VALUE_0=/repo"));
     CHECK(has(e, "GIT_CONFIG_VALUE_1=/repo/*") && has(e, "GIT_CONFIG_VALUE_2=/"));
     CHECK(has(e, "GIT_CONFIG_VALUE_3=/*"));
     setenv("GIT_CONFIG_COUNT", "2", 1); /* continued, not clobbered */
     CHECK_INT(load(WITH_TOP("\"git\":{\"safeDirectories\":[\"/r\"]}")), 0);
-    CHECK(has(&st.policy.proc.set_env, "GIT_CONFIG_VALUE_2=/r"));
-    CHECK(has(&st.policy.proc.set_env, "GIT_CONFIG_COUNT=4"));
+    CHECK(has(&st.policy->proc.set_env, "GIT_CONFIG_VALUE_2=/r"));
+    CHECK(has(&st.policy->proc.set_env, "GIT_CONFIG_COUNT=4"));
     setenv("GIT_CONFIG_COUNT", "0", 1); /* an explicit opt-out */
     CHECK_INT(load(WITH_TOP("\"git\":{\"safeDirectories\":[\"/r\"]}")), 0);
-    CHECK(!in_lines(&st.policy.proc.set_env, "GIT_CONFIG_KEY"));
+    CHECK(!in_lines(&st.policy->proc.set_env, "GIT_CONFIG_KEY"));
     unsetenv("GIT_CONFIG_COUNT");
     CHECK_INT(load(WITH_TOP("\"git\":{\"safeDirectories\":[\"/1\",\"/2\",\"/3\",\"/4\",\"/5\","
                             "\"/6\",\"/7\",\"/8\",\"/9\"]}")), 0);
-    CHECK(has(&st.policy.proc.set_env, "GIT_CONFIG_COUNT=1"));
-    CHECK(has(&st.policy.proc.set_env, "GIT_CONFIG_VALUE_0=*"));
+    CHECK(has(&st.policy->proc.set_env, "GIT_CONFIG_COUNT=1"));
+    CHECK(has(&st.policy->proc.set_env, "GIT_CONFIG_VALUE_0=*"));
 }
 
 TEST(nested_namespaces_and_the_settings_file_itself)
 {
     CHECK_INT(load(WITH_TOP("\"allowNestedUserNamespaces\":true")), 0);
-    CHECK(st.policy.proc.allow_nested_namespaces);
+    CHECK(st.policy->proc.allow_nested_namespaces);
     moat_srt_settings_free(&st);
     const char *json = MOAT_SRT_DEFAULT_SETTINGS;
     CHECK_INT(moat_srt_load(&st, json, strlen(json), "s", "/w", "/home/u/.srt-settings.json",
                             &err), 0);
-    CHECK_INT(st.policy.sources.n, 1);
-    CHECK_STR(st.policy.sources.v[0], "/home/u/.srt-settings.json"); /* kept read-only */
+    CHECK_INT(st.policy->sources.n, 1);
+    CHECK_STR(st.policy->sources.v[0], "/home/u/.srt-settings.json"); /* kept read-only */
     moat_srt_settings_free(&st);
     CHECK_INT(moat_srt_load(&st, json, strlen(json), "s", "rel", NULL, &err), -EINVAL);
 }

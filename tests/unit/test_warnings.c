@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "policy/paths.h"
 #include "policy/warnings.h"
 #include "policy_fixtures.h"
@@ -23,7 +23,7 @@ static const char *finalized(const char *json)
 {
     static char buf[4096];
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     err = (struct moat_error){0};
     if (load(&p, json) < 0 || moat_policy_finalize(&p, &err) < 0) {
         snprintf(buf, sizeof buf, "ERROR: %s", err.msg);
@@ -33,7 +33,7 @@ static const char *finalized(const char *json)
         for (size_t i = 0; i < p.warnings.n && o < sizeof buf; i++)
             o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? "\n" : "", p.warnings.v[i]);
     }
-    moat_policy_free(&p);
+    policy_release(&p);
     return buf;
 }
 
@@ -113,7 +113,7 @@ TEST(missing_allow_write_is_warned_unless_it_can_be_created)
 TEST(dir_visible_follows_private_tmp_and_the_listed_model)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     const char *why = NULL;
     CHECK(policy_dir_visible(&p, "/var/tmp/x", &why));
     CHECK(policy_dir_visible(&p, "/tmp", &why));
@@ -141,7 +141,7 @@ TEST(dir_visible_follows_private_tmp_and_the_listed_model)
     CHECK(!policy_dir_visible(&p, "/usrx", &why));
     strv_push(&p.fs.allow_write, "/var");
     CHECK(policy_dir_visible(&p, "/var/tmp", &why));
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(hidden_working_directory_is_warned_unless_cwd_is_set)
@@ -165,7 +165,7 @@ TEST(warnings_are_not_repeated_by_a_second_finalize)
 {
     CHECK(chdir("/") == 0);
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, "{\"network\": {\"allow\": [\"a.example\"]}}"), 0);
     CHECK_INT(moat_policy_finalize(&p, &err), 0);
     CHECK_INT(moat_policy_finalize(&p, &err), 0);
@@ -173,7 +173,7 @@ TEST(warnings_are_not_repeated_by_a_second_finalize)
     CHECK_INT(policy_warn(&p, "another %d", 1), 0);
     CHECK_INT(policy_warn(&p, "another %d", 1), 0);
     CHECK_INT(p.warnings.n, 2);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(variables_in_paths_are_refused_or_warned_with_their_position)
@@ -193,7 +193,7 @@ TEST(variables_in_paths_are_refused_or_warned_with_their_position)
              "$.network.allowUnixSockets[0]: \"$SSH_AUTH_SOCK\": moat does not expand");
     /* not a variable: fine, and no warning */
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, "{\"filesystem\": {\"denyRead\": [\"cost$\", \"a$1\", \"x/$\"]}}"), 0);
     CHECK_INT(p.warnings.n, 0);
     /* a lower-case name: taken literally, with a warning at its position */
@@ -206,7 +206,7 @@ TEST(variables_in_paths_are_refused_or_warned_with_their_position)
     /* a file that fails to load adds no warning */
     CHECK_INT(load(&p, "{\"filesystem\": {\"denyRead\": [\"$other\", 1]}}"), -EINVAL);
     CHECK_INT(p.warnings.n, 1);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(find_variable)
@@ -249,7 +249,7 @@ TEST(several_files_merge_and_are_all_recorded)
     fputs("{\"process\": {\"timeout\": \"x\"}}", f);
     fclose(f);
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(moat_policy_load_file(&p, a, &err), 0);
     CHECK_INT(moat_policy_load_file(&p, b, &err), 0);
     CHECK_INT(moat_policy_load_file(&p, bad, &err), -EINVAL);
@@ -262,7 +262,7 @@ TEST(several_files_merge_and_are_all_recorded)
     CHECK_INT(p.fs.deny_read.n, 2); /* lists appended (the repeat deduplicated) */
     CHECK(strv_contains(&p.proc.set_env, "A=1") && strv_contains(&p.proc.set_env, "B=2"));
     CHECK(strv_contains(&p.proc.set_env, "C=a")); /* the last file loaded wins */
-    moat_policy_free(&p);
+    policy_release(&p);
     unlink(a);
     unlink(b);
     unlink(bad);

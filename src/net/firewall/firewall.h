@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "net/rules/netrule.h"
 
 #define MOAT_INTERCEPT_PORT 3130

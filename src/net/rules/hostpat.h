@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 #define HOSTNAME_MAX 253 /* text form of a 255-octet wire name (RFC 1035 §2.3.4) */
 

@@ -3,7 +3,7 @@
 #ifndef MOAT_SANDBOX_CAPS_H
 #define MOAT_SANDBOX_CAPS_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Clear the bounding and ambient sets and lock securebits (needs
  * CAP_SETPCAP, so before caps_drop_all). */

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 struct landlock_spec {
     const char *const *write_paths; /* full write rights beneath each */

@@ -8,7 +8,7 @@
 #include <linux/filter.h>
 #include <stdbool.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 struct seccomp_options {
     bool allow_unix_sockets;      /* socket/socketpair(AF_UNIX) permitted */

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "sandbox/mount/fs_rules.h"
 #include "sandbox/confine/seccomp.h"
 

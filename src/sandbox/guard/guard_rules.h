@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "sandbox/mount/fs_rules.h"
 
 enum guard_access {

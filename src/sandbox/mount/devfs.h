@@ -4,7 +4,7 @@
 #ifndef MOAT_SANDBOX_DEVFS_H
 #define MOAT_SANDBOX_DEVFS_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* oldroot: the host tree; newroot: the root being assembled. */
 int devfs_build(int oldroot, int newroot, const char *shm_size, struct moat_error *err);

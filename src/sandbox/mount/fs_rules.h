@@ -5,7 +5,7 @@
 #ifndef MOAT_SANDBOX_FS_RULES_H
 #define MOAT_SANDBOX_FS_RULES_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 struct fs_rules {
     struct moat_strv writable;  /* allowWrite roots that exist, shared with the host */

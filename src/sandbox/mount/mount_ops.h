@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Open `path` (absolute) below root_fd as O_PATH.  follow=true resolves
  * symlinks with every jump confined to root_fd (RESOLVE_IN_ROOT: an absolute

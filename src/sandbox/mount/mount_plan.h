@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 enum mount_op_kind {
     OP_PIN,         /* bind a directory (or symlink) onto itself: the name can no longer be

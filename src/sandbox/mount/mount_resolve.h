@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 struct host_view {
     int oldroot; /* the host tree */

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "util/strv.h"
 
 struct mount_system {

@@ -5,7 +5,7 @@
 #ifndef MOAT_SANDBOX_MOUNT_TREE_H
 #define MOAT_SANDBOX_MOUNT_TREE_H
 
-#include "moat.h"
+#include "policy/model.h"
 #include "sandbox/mount/fs_rules.h"
 
 /* home: the caller's $HOME (for built-in protections), may be NULL.

@@ -4,7 +4,7 @@
 #ifndef MOAT_SANDBOX_ENV_H
 #define MOAT_SANDBOX_ENV_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Build "NAME=VALUE" strings into *out: the kept part of `environ_in`, then
  * `extra` (moat's own, e.g. the proxy variables; may be NULL), then the

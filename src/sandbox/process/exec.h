@@ -3,7 +3,7 @@
 #ifndef MOAT_SANDBOX_EXEC_H
 #define MOAT_SANDBOX_EXEC_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Only returns on failure, with -errno: -ENOENT means not found (127),
  * anything else not executable (126).  A file without "#!" that the kernel

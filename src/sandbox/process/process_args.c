@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 extern char **environ;
 

@@ -4,7 +4,7 @@
 #ifndef MOAT_SANDBOX_REPORT_H
 #define MOAT_SANDBOX_REPORT_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 enum report_stage {
     REPORT_SETUP = 1, /* moat could not build the sandbox: exit 125 */

@@ -3,7 +3,7 @@
 #ifndef MOAT_SANDBOX_RLIMITS_H
 #define MOAT_SANDBOX_RLIMITS_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Refuse what cannot be enforced, before anything starts. */
 int limits_check(const struct moat_policy *p, struct moat_error *err);
