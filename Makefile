@@ -1,7 +1,7 @@
 # moat — build, test, install.  A plain Makefile: one library, one CLI, unit
 # tests and end-to-end tests; one generated source (the syscall filter's
 # programs, from tools/seccomp_gen.c), nothing downloaded.
-#   make            build/moat (release, hardened)
+#   make            build/moat (release, hardened) and build/libmoat.so
 #   make asan       build-asan/moat and unit tests with ASan+UBSan
 #   make check      deps check, both builds, unit tests (sanitized), e2e (root + unprivileged)
 #   make install    PREFIX=/usr/local DESTDIR=  (make uninstall: the same variables)
@@ -31,15 +31,27 @@ REL_LDFLAGS := -pie -Wl,-z,relro,-z,now
 SAN_CFLAGS  := $(BASEFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined
 SAN_LDFLAGS := -fsanitize=address,undefined
+# libmoat.so: the release objects again as position-independent code, every
+# symbol hidden but the MOAT_API ones of include/*.h.  The soname's number
+# changes when an exported function goes or changes (tests/abi_check.py).
+SO_MAJOR    := 0
+SO_VERSION  := $(SO_MAJOR).1.0
+SO_CFLAGS   := $(BASEFLAGS) -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC \
+               -fvisibility=hidden
+SO_LDLIBS   := $(shell pkg-config --libs jansson libnftnl libmnl libnghttp2 2>/dev/null || \
+                 echo -ljansson -lnftnl -lmnl -lnghttp2)
 
 LIB_SRCS  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
+# The rule compiler needs libseccomp; only the build-time generator and the
+# unit tests call it, so the shared library leaves it out.
+SO_SRCS   := $(filter-out src/sandbox/confine/seccomp_rules.c,$(LIB_SRCS))
 CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 HDRS      := $(shell find include src tests/unit -name '*.h')
 
-all: build/moat
+all: build/moat build/libmoat.so
 
-tests: build/moat build/tests/e2e/attack build/tests/e2e/api_client
+tests: build/moat build/libmoat.so build/tests/e2e/attack build/tests/e2e/api_client
 
 define build_rules
 $(1)/%.o: %.c $(HDRS) Makefile
@@ -63,9 +75,6 @@ $(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libmoat.a
 $(1)/tests/e2e/attack: $(1)/tests/e2e/attack.o
 	@echo "  LD      $$@"
 	@$$(CC) $(3) -o $$@ $$^ -lpthread
-$(1)/tests/e2e/api_client: $(1)/tests/e2e/api_client.o $(1)/libmoat.a
-	@echo "  LD      $$@"
-	@$$(CC) $(3) -o $$@ $$^ $(4) -lpthread
 endef
 # The syscall filter's programs, compiled with libseccomp at build time from
 # src/sandbox/confine/seccomp_rules.c (tools/seccomp_gen.c); both builds load them.
@@ -81,6 +90,35 @@ $(GEN_PROGRAMS): build/tools/seccomp_gen
 
 $(eval $(call build_rules,build,$(REL_CFLAGS),$(REL_LDFLAGS),$(REL_LDLIBS)))
 $(eval $(call build_rules,build-asan,$(SAN_CFLAGS),$(SAN_LDFLAGS),$(LDLIBS)))
+
+build/so/%.o: %.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(SO_CFLAGS) -c $< -o $@
+build/so/gen/seccomp_programs.o: $(GEN_PROGRAMS) $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(SO_CFLAGS) -c $< -o $@
+build/libmoat.so.$(SO_VERSION): $(patsubst %.c,build/so/%.o,$(SO_SRCS)) build/so/gen/seccomp_programs.o
+	@echo "  LD      $@"
+	@$(CC) -shared -Wl,-soname,libmoat.so.$(SO_MAJOR) -Wl,-z,relro,-z,now -Wl,--no-undefined \
+	    -o $@ $^ $(SO_LDLIBS)
+build/libmoat.so: build/libmoat.so.$(SO_VERSION)
+	@ln -sf libmoat.so.$(SO_VERSION) build/libmoat.so.$(SO_MAJOR)
+	@ln -sf libmoat.so.$(SO_MAJOR) $@
+build/moat.pc: Makefile
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	    'Name: moat' 'Description: A Linux process sandbox: policy in, sandbox out' \
+	    'Version: $(SO_VERSION)' 'Libs: -L$${libdir} -lmoat' \
+	    'Libs.private: $(SO_LDLIBS)' 'Requires.private: jansson libnftnl libmnl libnghttp2' \
+	    'Cflags: -I$${includedir}' > $@
+
+# The spawn API's test client uses the shared library, as programs do: found
+# beside it (a staged copy) or in build/.
+build/tests/e2e/api_client: build/tests/e2e/api_client.o build/libmoat.so
+	@echo "  LD      $@"
+	@$(CC) $(REL_LDFLAGS) -o $@ $< -Lbuild -lmoat -lpthread -Wl,-rpath,'$$ORIGIN:$$ORIGIN/../..'
 
 UNIT_BINS_ASAN := $(patsubst %.c,build-asan/%,$(UNIT_SRCS))
 
@@ -103,14 +141,20 @@ check:
 
 # What `make install` puts under $(DESTDIR)$(PREFIX) (tests/install.sh checks
 # it); nothing else, and no other target, writes outside the checkout.
-INSTALLED := bin/moat include/moat.h include/moat_mxc.h lib/libmoat.a \
-             share/moat/policy.schema.json
+INSTALLED := bin/moat include/moat.h include/moat_mxc.h include/moat_srt.h lib/libmoat.a \
+             lib/libmoat.so.$(SO_VERSION) lib/libmoat.so.$(SO_MAJOR) lib/libmoat.so \
+             lib/pkgconfig/moat.pc share/moat/policy.schema.json
 
-install: build/moat build/libmoat.a
+install: build/moat build/libmoat.a build/libmoat.so build/moat.pc
 	install -D -m 0755 build/moat $(DESTDIR)$(PREFIX)/bin/moat
 	install -D -m 0644 include/moat.h $(DESTDIR)$(PREFIX)/include/moat.h
 	install -D -m 0644 include/moat_mxc.h $(DESTDIR)$(PREFIX)/include/moat_mxc.h
+	install -D -m 0644 include/moat_srt.h $(DESTDIR)$(PREFIX)/include/moat_srt.h
 	install -D -m 0644 build/libmoat.a $(DESTDIR)$(PREFIX)/lib/libmoat.a
+	install -D -m 0755 build/libmoat.so.$(SO_VERSION) $(DESTDIR)$(PREFIX)/lib/libmoat.so.$(SO_VERSION)
+	ln -sf libmoat.so.$(SO_VERSION) $(DESTDIR)$(PREFIX)/lib/libmoat.so.$(SO_MAJOR)
+	ln -sf libmoat.so.$(SO_MAJOR) $(DESTDIR)$(PREFIX)/lib/libmoat.so
+	install -D -m 0644 build/moat.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/moat.pc
 	install -D -m 0644 schema/policy.schema.json $(DESTDIR)$(PREFIX)/share/moat/policy.schema.json
 
 uninstall:

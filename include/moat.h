@@ -22,6 +22,13 @@
 
 #define MOAT_VERSION "0.1.0"
 
+/* The functions libmoat.so exports; everything else in it is hidden. */
+#if defined(__GNUC__)
+#define MOAT_API __attribute__((visibility("default")))
+#else
+#define MOAT_API
+#endif
+
 /* Exit statuses (as env(1)/timeout(1) use them). */
 enum {
     MOAT_EXIT_TIMEOUT = 124,       /* --timeout expired; the whole tree was killed */
@@ -36,12 +43,6 @@ enum {
 struct moat_error {
     int code;
     char msg[1024];
-};
-
-/* A growable array of owned strings. */
-struct moat_strv {
-    char **v;
-    size_t n;
 };
 
 enum moat_read_model {
@@ -63,17 +64,17 @@ enum moat_net_mode {
 struct moat_policy;
 
 /* A new, empty policy (moat's defaults), or NULL when out of memory. */
-struct moat_policy *moat_policy_new(void);
-void moat_policy_free(struct moat_policy *p);
+MOAT_API struct moat_policy *moat_policy_new(void);
+MOAT_API void moat_policy_free(struct moat_policy *p);
 
 /* Merge a JSON policy file into p (lists appended, single values replaced:
  * several files merge in the order loaded).  Relative paths in it are
  * relative to the file's directory.  Errors name file:line:column and the
  * JSON path. */
-int moat_policy_load_file(struct moat_policy *p, const char *path, struct moat_error *err);
+MOAT_API int moat_policy_load_file(struct moat_policy *p, const char *path, struct moat_error *err);
 /* Same, from a string; `name` is used in messages and `base_dir` for
  * relative paths. */
-int moat_policy_load_string(struct moat_policy *p, const char *json, const char *name,
+MOAT_API int moat_policy_load_string(struct moat_policy *p, const char *json, const char *name,
                             const char *base_dir, struct moat_error *err);
 
 /* Check cross-field rules, expand and normalise; call once before moat_run.
@@ -82,33 +83,33 @@ int moat_policy_load_string(struct moat_policy *p, const char *json, const char 
  * "host", an allowWrite path that does not exist and could not be created,
  * a caller's working directory the sandbox will not show).  Looks at the
  * filesystem only for those warnings. */
-int moat_policy_finalize(struct moat_policy *p, struct moat_error *err);
+MOAT_API int moat_policy_finalize(struct moat_policy *p, struct moat_error *err);
 
 /* The effective policy as normalised JSON (malloc'd, caller frees), or NULL. */
-char *moat_policy_to_json(const struct moat_policy *p);
+MOAT_API char *moat_policy_to_json(const struct moat_policy *p);
 
 /* What the policy accepts but would not do as written: one line each,
  * "FILE:LINE:COL: $.json.path: ..." (or "$.json.path: ..." without a
  * position), added by the loaders and moat_policy_finalize; the caller
  * shows them.  Index from 0; NULL past the end. */
-size_t moat_policy_warning_count(const struct moat_policy *p);
-const char *moat_policy_warning(const struct moat_policy *p, size_t i);
+MOAT_API size_t moat_policy_warning_count(const struct moat_policy *p);
+MOAT_API const char *moat_policy_warning(const struct moat_policy *p, size_t i);
 
 /* The network mode the policy asks for. */
-enum moat_net_mode moat_policy_network_mode(const struct moat_policy *p);
+MOAT_API enum moat_net_mode moat_policy_network_mode(const struct moat_policy *p);
 
 /* Testing aids, never for real use: turn one enforcement layer off
  * ("landlock", "mounts" or "guard") to prove the others hold alone; make
  * firewall mode's pool addresses expire after `seconds` (1 to 86400).
  * 0, or -EINVAL with err naming what is wrong. */
-int moat_policy_debug_disable(struct moat_policy *p, const char *layer, struct moat_error *err);
-int moat_policy_debug_fakeip_lifetime(struct moat_policy *p, unsigned seconds,
+MOAT_API int moat_policy_debug_disable(struct moat_policy *p, const char *layer, struct moat_error *err);
+MOAT_API int moat_policy_debug_fakeip_lifetime(struct moat_policy *p, unsigned seconds,
                                       struct moat_error *err);
 
 /* Called with one JSON object (a line without the newline) per denial: time,
  * kind (dns, connect, file, ...), destination as written and canonical, port,
  * reason, pid and command, and the attribution a proxy credential carried
- * (see proxy_user below).  See docs/network.md. */
+ * (moat_run_options_set_proxy_identity).  See docs/network.md. */
 typedef void (*moat_violation_fn)(void *ctx, const char *json_line);
 
 /* What a command's standard descriptor is, besides a descriptor of the
@@ -124,37 +125,49 @@ enum moat_proxy_style {
     MOAT_PROXY_STYLE_SRT,      /* srt's 403: "Connection blocked by network allowlist" */
 };
 
-/* How to run a command.  Start from moat_run_options_init(): zero is not
- * a valid stdio setting. */
-struct moat_run_options {
-    const char *log_path;          /* append violations here (--log), or NULL */
-    moat_violation_fn on_violation; /* and/or call this, or NULL */
-    void *ctx;
-    /* Descriptors the command keeps besides 0, 1 and 2 (same numbers);
-     * every other one the caller has open is closed at its exec. */
-    const int *pass_fds;
-    size_t n_pass_fds;
-    /* The command's 0, 1, 2: a descriptor of the caller's, or MOAT_STDIO_*. */
-    int stdin_fd, stdout_fd, stderr_fd;
-    /* A pseudo-terminal made inside the sandbox (its own devpts instance)
-     * for all three, with this window size; the caller's end is
-     * moat_sandbox_fd(MOAT_FD_PTY).  The stdio fields are then ignored. */
-    bool pty;
-    unsigned short pty_rows, pty_cols;
-    /* The environment passEnv picks from; NULL: the process's. */
-    char *const *environ;
-    /* How the proxies present themselves, for drop-ins of other sandboxes
-     * (moat srt).  proxy_user is the user name in the proxy URLs the command
-     * gets (NULL: "moat"); a client must present its part before the first
-     * '.' with the sandbox's password, and what follows the '.' (srt's
-     * base64 of the command, "srt.ZWNobw==") is logged as the attribution of
-     * its requests.  proxy_style says how a refused HTTP request is
-     * answered. */
-    const char *proxy_user;
-    enum moat_proxy_style proxy_style;
-};
+/* How to run a command: an opaque set of options, each with its default
+ * until set (the caller's stdio inherited, no log, no callback, no pty, the
+ * process's environment, moat's proxy style).  Setters copy what they are
+ * given; the options may be freed once moat_spawn or moat_run_ex returns, and
+ * reused for another command. */
+struct moat_run_options;
 
-void moat_run_options_init(struct moat_run_options *o);
+/* New options with every default, or NULL when out of memory. */
+MOAT_API struct moat_run_options *moat_run_options_new(void);
+MOAT_API void moat_run_options_free(struct moat_run_options *o);
+/* Append every violation, one JSON line each, to this file (--log); NULL
+ * for none.  0, or -ENOMEM. */
+MOAT_API int moat_run_options_set_log(struct moat_run_options *o, const char *path);
+/* Call fn(ctx, line) for every violation (and/or the log); fn NULL: none.
+ * It runs in the thread that calls moat_sandbox_poll, wait or try_wait. */
+MOAT_API void moat_run_options_set_violation_callback(struct moat_run_options *o,
+                                                      moat_violation_fn fn, void *ctx);
+/* The descriptors the command keeps besides 0, 1 and 2 (same numbers; each
+ * must be 3 or more and open at spawn); every other one the caller has open
+ * is closed at its exec.  0, or -ENOMEM. */
+MOAT_API int moat_run_options_set_pass_fds(struct moat_run_options *o, const int *fds, size_t n);
+/* The command's 0, 1 and 2: each a descriptor of the caller's or one of
+ * MOAT_STDIO_INHERIT, _PIPE, _NULL.  0, or -EINVAL for anything else. */
+MOAT_API int moat_run_options_set_stdio(struct moat_run_options *o, int in, int out, int err);
+/* on: a pseudo-terminal made inside the sandbox (its own devpts instance)
+ * is the command's 0, 1 and 2, with this window size (0: 24 rows, 80
+ * columns); the caller's end is moat_sandbox_fd(MOAT_FD_PTY).  The stdio
+ * setting is then ignored. */
+MOAT_API void moat_run_options_set_pty(struct moat_run_options *o, bool on, unsigned short rows,
+                                       unsigned short cols);
+/* The environment passEnv picks from (NULL-terminated "NAME=value"s; NULL:
+ * the process's environ at spawn).  Copied.  0, or -ENOMEM. */
+MOAT_API int moat_run_options_set_environ(struct moat_run_options *o, char *const *envp);
+/* How the proxies present themselves, for drop-ins of other sandboxes
+ * (moat srt).  user is the user name in the proxy URLs the command gets
+ * (NULL: "moat"; letters, digits and "._~+/=-", at most 255 bytes, not
+ * starting with '.', which moat_spawn checks); a client must
+ * present its part before the first '.' with the sandbox's password, and
+ * what follows the '.' (srt's base64 of the command, "srt.ZWNobw==") is
+ * logged as the attribution of its requests.  style says how a refused HTTP
+ * request is answered.  0, or -ENOMEM. */
+MOAT_API int moat_run_options_set_proxy_identity(struct moat_run_options *o, const char *user,
+                                                 enum moat_proxy_style style);
 
 /* ---- a running sandbox --------------------------------------------------
  *
@@ -169,7 +182,11 @@ void moat_run_options_init(struct moat_run_options *o);
  * or use the language bindings, which keep this in mind. */
 struct moat_sandbox;
 
-int moat_spawn(const struct moat_policy *p, char *const argv[], const struct moat_run_options *o,
+/* Start argv[0] (looked up in PATH as execvp does) under a finalised policy
+ * and return at once with *out set.  0, or -errno with err set (nothing is
+ * left running).  The sandbox reads the policy while it runs: free it only
+ * after moat_sandbox_free. */
+MOAT_API int moat_spawn(const struct moat_policy *p, char *const argv[], const struct moat_run_options *o,
                struct moat_sandbox **out, struct moat_error *err);
 
 enum moat_fd {
@@ -182,45 +199,45 @@ enum moat_fd {
 
 /* The descriptor, owned by the sandbox (closed by moat_sandbox_free), or -1
  * when there is none. */
-int moat_sandbox_fd(const struct moat_sandbox *s, enum moat_fd which);
+MOAT_API int moat_sandbox_fd(const struct moat_sandbox *s, enum moat_fd which);
 /* The same, and the caller owns it from now on (it stays open after free). */
-int moat_sandbox_take_fd(struct moat_sandbox *s, enum moat_fd which);
+MOAT_API int moat_sandbox_take_fd(struct moat_sandbox *s, enum moat_fd which);
 
 /* Serve the sandbox for up to timeout_ms (-1: until something happens).
  * 1 when the command has finished, 0 when it still runs, -errno. */
-int moat_sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err);
+MOAT_API int moat_sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err);
 /* Serve it until the command finishes; its status as moat_run returns it. */
-int moat_sandbox_wait(struct moat_sandbox *s, struct moat_error *err);
+MOAT_API int moat_sandbox_wait(struct moat_sandbox *s, struct moat_error *err);
 /* Without waiting: 1 and *status when finished, 0 while it runs, -errno
  * (a set-up failure, err says why). */
-int moat_sandbox_try_wait(struct moat_sandbox *s, int *status, struct moat_error *err);
+MOAT_API int moat_sandbox_try_wait(struct moat_sandbox *s, int *status, struct moat_error *err);
 /* Send sig to the command (through the sandbox's init, which forwards it);
  * SIGKILL kills the whole sandbox.  0 or -errno (-ESRCH when it is over). */
-int moat_sandbox_kill(struct moat_sandbox *s, int sig);
+MOAT_API int moat_sandbox_kill(struct moat_sandbox *s, int sig);
 /* The pseudo-terminal's window size (SIGWINCH follows).  0 or -errno. */
-int moat_sandbox_resize(struct moat_sandbox *s, unsigned short rows, unsigned short cols);
+MOAT_API int moat_sandbox_resize(struct moat_sandbox *s, unsigned short rows, unsigned short cols);
 /* The sandbox init's pid in the caller's pid namespace. */
-int moat_sandbox_pid(const struct moat_sandbox *s);
+MOAT_API int moat_sandbox_pid(const struct moat_sandbox *s);
 /* Kill what still runs, reap it, close what the sandbox owns. */
-void moat_sandbox_free(struct moat_sandbox *s);
+MOAT_API void moat_sandbox_free(struct moat_sandbox *s);
 
 /* moat_spawn and moat_sandbox_wait (o may be NULL: the defaults). */
-int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct moat_run_options *o,
+MOAT_API int moat_run_ex(const struct moat_policy *p, char *const argv[], const struct moat_run_options *o,
                 struct moat_error *err);
 
 /* Run argv[0] (PATH lookup) in a sandbox built from p and wait for it.
  * Returns the workload's status: its exit code, 128+N when killed by
  * signal N, MOAT_EXIT_TIMEOUT, MOAT_EXIT_NOT_EXECUTABLE, MOAT_EXIT_NOT_FOUND;
  * or -errno when the sandbox could not be set up (err says why). */
-int moat_run(const struct moat_policy *p, char *const argv[], struct moat_error *err);
+MOAT_API int moat_run(const struct moat_policy *p, char *const argv[], struct moat_error *err);
 
 /* Tell the library where the process's own argv strings live, so the
  * sandbox init can blank them: /proc/1/cmdline is world-readable inside the
  * sandbox even though init is non-dumpable. */
-void moat_set_process_args(int argc, char **argv);
+MOAT_API void moat_set_process_args(int argc, char **argv);
 
 /* Names for messages. */
-const char *moat_net_mode_name(enum moat_net_mode m);
-const char *moat_read_model_name(enum moat_read_model m);
+MOAT_API const char *moat_net_mode_name(enum moat_net_mode m);
+MOAT_API const char *moat_read_model_name(enum moat_read_model m);
 
 #endif

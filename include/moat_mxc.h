@@ -5,17 +5,17 @@
  * Like the rest of libmoat this never prints and never exits: a failure is
  * -errno with a message in struct moat_error (FILE:LINE:COL: $.json.path:
  * what is wrong) and mxc's own error category; what moat accepts but does
- * not do as mxc would is listed in the policy's warnings (struct
- * moat_policy.warnings, the list every loader uses), for the caller to
- * show.  The lxc-exec executor (`moat mxc`) and, later, an in-process
- * libmxc_ffi are thin clients of this API.
+ * not do as mxc would is listed in the policy's warnings
+ * (moat_policy_warning, the list every loader uses), for the caller to
+ * show.  The lxc-exec executor (`moat mxc`) is a thin client of this API.
  *
- *     struct moat_mxc_request req;  struct moat_error err = {0};
+ *     struct moat_mxc_request *req;  struct moat_error err = {0};
  *     enum moat_mxc_code code;
- *     if (moat_mxc_load(&req, json, len, "config.json", cwd, &code, &err) < 0) ...
- *     for (size_t i = 0; i < req.policy.warnings.n; i++) show(req.policy.warnings.v[i]);
- *     int status = moat_run_ex(&req.policy, req.argv, NULL, &err);
- *     moat_mxc_request_free(&req);
+ *     if (moat_mxc_load(json, len, "config.json", cwd, &req, &code, &err) < 0) ...
+ *     const struct moat_policy *p = moat_mxc_request_policy(req);
+ *     for (size_t i = 0; i < moat_policy_warning_count(p); i++) show(moat_policy_warning(p, i));
+ *     int status = moat_run_ex(p, moat_mxc_request_argv(req), NULL, &err);
+ *     moat_mxc_request_free(req);
  */
 #ifndef MOAT_MXC_H
 #define MOAT_MXC_H
@@ -45,53 +45,58 @@ enum moat_mxc_code {
 };
 
 /* "malformed_request", ... "backend_error" (the wire envelope's "code"). */
-const char *moat_mxc_code_name(enum moat_mxc_code code);
+MOAT_API const char *moat_mxc_code_name(enum moat_mxc_code code);
 
-/* A loaded request: everything moat needs to run it. */
-struct moat_mxc_request {
-    char version[16]; /* the contract, exactly as declared: "0.6.0-alpha" ... "1.1.0-alpha" */
-    /* Finalised (moat_policy_finalize has run): ready for moat_run_ex. */
-    struct moat_policy *policy;
-    /* {"/bin/sh", "-c", process.commandLine, NULL}: mxc runs the command line
-     * with the POSIX shell. */
-    char **argv;
-    /* How the environment starts, before policy.proc.set_env (process.env and
-     * the proxy variables) is applied:
-     *   true:  moat's default environment, taken from the caller (PATH, HOME,
-     *          TERM, LANG, LC_*, USER, LOGNAME, SHELL and the CA-certificate
-     *          variables, docs/policy.md);
-     *   false: empty (moat still supplies a PATH when none is set).
-     * The caller arranges it (the executor clears its own environment). */
-    bool default_env;
-    uint32_t timeout_ms;  /* process.timeout; 0 = none (also in policy.proc.timeout) */
-    char *container_id;   /* containerId, or NULL */
-    char *containment;    /* as declared ("process", "bubblewrap", ...), or NULL */
-    /* What moat accepted but does not do as mxc's Linux backend would, or
-     * ignores because it belongs to another platform, is in
-     * policy.warnings: one line each, with position and JSON path
-     * ("config.json:3:5: $.ui: ..."), followed by moat_policy_finalize's
-     * own ("$.filesystem.allowWrite: ..."). */
-};
+/* A loaded request: everything moat needs to run it.  Opaque; read through
+ * the moat_mxc_request_* accessors. */
+struct moat_mxc_request;
 
 /* Parse, validate against the contract its "version" names, and map.
  * `name` labels messages; `base_dir` (absolute) is the caller's working
  * directory: the sandbox starts there when process.cwd is absent and it is
- * visible in the sandbox, else in "/".  Returns 0, or -EINVAL / -ENOMEM
- * with err set and *code saying mxc's category (code may be NULL).  On
- * failure req is left empty (safe to free). */
-int moat_mxc_load(struct moat_mxc_request *req, const char *json, size_t len, const char *name,
-                  const char *base_dir, enum moat_mxc_code *code, struct moat_error *err);
+ * visible in the sandbox, else in "/".  Returns 0 with *out set, or
+ * -EINVAL / -ENOMEM with err set and *code saying mxc's category (code may
+ * be NULL). */
+MOAT_API int moat_mxc_load(const char *json, size_t len, const char *name, const char *base_dir,
+                           struct moat_mxc_request **out, enum moat_mxc_code *code,
+                           struct moat_error *err);
 
 /* The same, from a file (at most 4 MiB); base_dir is the current directory. */
-int moat_mxc_load_file(struct moat_mxc_request *req, const char *path, enum moat_mxc_code *code,
-                       struct moat_error *err);
+MOAT_API int moat_mxc_load_file(const char *path, struct moat_mxc_request **out,
+                                enum moat_mxc_code *code, struct moat_error *err);
 
-void moat_mxc_request_free(struct moat_mxc_request *req);
+/* Release a request (NULL is fine); what the accessors returned goes too. */
+MOAT_API void moat_mxc_request_free(struct moat_mxc_request *req);
+
+/* The policy, finalised (moat_policy_finalize has run): ready for
+ * moat_spawn.  Its warnings list what moat accepted but does not do as
+ * mxc's Linux backend would, or ignores because it belongs to another
+ * platform: one line each, with position and JSON path ("config.json:3:5:
+ * $.ui: ..."), followed by moat_policy_finalize's own. */
+MOAT_API const struct moat_policy *moat_mxc_request_policy(const struct moat_mxc_request *req);
+/* {"/bin/sh", "-c", process.commandLine, NULL}: mxc runs the command line
+ * with the POSIX shell. */
+MOAT_API char *const *moat_mxc_request_argv(const struct moat_mxc_request *req);
+/* The contract, exactly as declared: "0.6.0-alpha" ... "1.1.0-alpha". */
+MOAT_API const char *moat_mxc_request_version(const struct moat_mxc_request *req);
+/* How the command's environment starts, before the policy's own variables
+ * (process.env and the proxy variables) are applied.  true: moat's default
+ * environment, taken from the caller (PATH, HOME, TERM, LANG, LC_*, USER,
+ * LOGNAME, SHELL and the CA-certificate variables, docs/policy.md); false:
+ * empty (moat still supplies a PATH when none is set).  The caller arranges
+ * it (moat_run_options_set_environ, or the executor clears its own). */
+MOAT_API bool moat_mxc_request_default_env(const struct moat_mxc_request *req);
+/* process.timeout in milliseconds; 0: none.  (The policy enforces it too.) */
+MOAT_API uint32_t moat_mxc_request_timeout_ms(const struct moat_mxc_request *req);
+/* containerId, or NULL. */
+MOAT_API const char *moat_mxc_request_container_id(const struct moat_mxc_request *req);
+/* containment as declared ("process", "bubblewrap", ...), or NULL. */
+MOAT_API const char *moat_mxc_request_containment(const struct moat_mxc_request *req);
 
 /* Whether a JSON text is an mxc config rather than a moat policy: a
  * top-level object with "version", "containment", "containerId" or
  * "process.commandLine" (none of which a moat policy has).  Text that is
  * not a JSON object is not mxc. */
-bool moat_mxc_detect(const char *json, size_t len);
+MOAT_API bool moat_mxc_detect(const char *json, size_t len);
 
 #endif

@@ -29,7 +29,13 @@ expect_file() { # PATH MODE
 expect_file bin/moat 755
 expect_file include/moat.h 644
 expect_file include/moat_mxc.h 644
+expect_file include/moat_srt.h 644
 expect_file lib/libmoat.a 644
+expect_file lib/libmoat.so.0.1.0 755
+expect_file lib/pkgconfig/moat.pc 644
+[ "$(readlink "$dest$prefix/lib/libmoat.so")" = libmoat.so.0 ] &&
+    [ "$(readlink "$dest$prefix/lib/libmoat.so.0")" = libmoat.so.0.1.0 ] &&
+    ok "libmoat.so -> libmoat.so.0 -> libmoat.so.0.1.0" || not_ok "the library's links are wrong"
 expect_file share/moat/policy.schema.json 644
 cmp -s schema/policy.schema.json "$dest$prefix/share/moat/policy.schema.json" &&
     ok "the schema is the checkout's" || not_ok "the installed schema differs"
@@ -66,16 +72,28 @@ int main(void)
 }
 EOF
 # shellcheck disable=SC2046
-if cc -std=c17 -I"$dest$prefix/include" -o "$work/use" "$work/use.c" -L"$dest$prefix/lib" -lmoat \
-      $(pkg-config --libs libseccomp jansson libnftnl libmnl) >"$work/cc.log" 2>&1 &&
+if cc -std=c17 -I"$dest$prefix/include" -o "$work/use" "$work/use.c" -L"$dest$prefix/lib" -l:libmoat.a \
+      $(pkg-config --libs libseccomp jansson libnftnl libmnl libnghttp2) >"$work/cc.log" 2>&1 &&
    [ "$("$work/use")" = "proxy ok" ]; then
-    ok "a program builds and runs against the installed header and library"
+    ok "a program builds statically and runs against the installed header and archive"
 else
     not_ok "building against the install: $(cat "$work/cc.log")"
 fi
+# The shared library, found through the installed moat.pc (which names the
+# PREFIX; the sysroot variable maps it into DESTDIR).
+# shellcheck disable=SC2046
+if flags=$(PKG_CONFIG_PATH="$dest$prefix/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest" \
+               pkg-config --cflags --libs moat 2>"$work/pc.log") &&
+   cc -std=c17 -o "$work/use-so" "$work/use.c" $flags >"$work/cc.log" 2>&1 &&
+   [ "$(LD_LIBRARY_PATH="$dest$prefix/lib" "$work/use-so")" = "proxy ok" ] &&
+   readelf -d "$work/use-so" | grep -q 'NEEDED.*\[libmoat\.so\.0\]'; then
+    ok "a program builds with pkg-config's flags and runs against libmoat.so.0"
+else
+    not_ok "building against libmoat.so: $flags $(cat "$work/pc.log" "$work/cc.log")"
+fi
 
 make -s uninstall DESTDIR="$dest" PREFIX="$prefix" >/dev/null 2>&1
-left=$(find "$dest$prefix" -type f 2>/dev/null)
+left=$(find "$dest$prefix" ! -type d 2>/dev/null)
 [ -z "$left" ] && ok "make uninstall removes every installed file" || not_ok "left: $left"
 
 # make check builds with `make tests asan`: neither may install anything.

@@ -40,6 +40,7 @@ dirs_before=$(test_dirs)
 
 # shellcheck disable=SC2046
 run_suite "unit tests (ASan+UBSan)" tests/unit/run.sh $(make -s unit-list)
+run_suite "libmoat.so's ABI" python3 tests/abi_check.py build/libmoat.so
 run_suite "make install into a DESTDIR" tests/install.sh
 run_suite "docs agree with the program" python3 tests/docs_agree.py build/moat
 
@@ -50,7 +51,7 @@ stage=$(mktemp -d /var/tmp/moat-stage.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 mkdir -p "$stage/e2e" "$stage/examples"
-cp build/tests/e2e/attack build/tests/e2e/api_client "$stage/"
+cp build/tests/e2e/attack build/tests/e2e/api_client build/libmoat.so.0 "$stage/"
 cp build-asan/moat "$stage/moat-asan"
 cp build/moat "$stage/moat"
 cp tests/e2e/*.sh tests/e2e/*.py "$stage/e2e/"

@@ -111,21 +111,24 @@ static int cmd_run(int argc, char **argv)
     bool to_stderr = o.log_path && strcmp(o.log_path, "-") == 0;
     if (to_stderr)
         tell.json_out = stderr;
-    struct moat_run_options ro;
-    moat_run_options_init(&ro);
-    ro.log_path = to_stderr ? NULL : o.log_path;
-    if (to_stderr || !o.quiet) {
-        ro.on_violation = tell_violation;
-        ro.ctx = &tell;
+    struct moat_run_options *ro = moat_run_options_new();
+    bool pty = session_wants_pty(o.pty);
+    unsigned short rows, cols;
+    session_window_size(&rows, &cols);
+    if (!ro || moat_run_options_set_log(ro, to_stderr ? NULL : o.log_path) < 0 ||
+        moat_run_options_set_pass_fds(ro, o.pass_fds, o.n_pass_fds) < 0) {
+        moat_run_options_free(ro);
+        r = fail(&(struct moat_error){ -ENOMEM, "out of memory" });
+        goto out;
     }
-    ro.pass_fds = o.pass_fds;
-    ro.n_pass_fds = o.n_pass_fds;
-    ro.pty = session_wants_pty(o.pty);
-    session_window_size(&ro.pty_rows, &ro.pty_cols);
+    if (to_stderr || !o.quiet)
+        moat_run_options_set_violation_callback(ro, tell_violation, &tell);
+    moat_run_options_set_pty(ro, pty, rows, cols);
     struct moat_sandbox *sb = NULL;
-    r = moat_spawn(p, o.shell_command ? sh : o.command, &ro, &sb, &err);
+    r = moat_spawn(p, o.shell_command ? sh : o.command, ro, &sb, &err);
+    moat_run_options_free(ro);
     if (r == 0) {
-        r = session_run(sb, ro.pty, &err);
+        r = session_run(sb, pty, &err);
         moat_sandbox_free(sb);
     }
     if (r < 0)

@@ -221,31 +221,31 @@ static double now(void)
 
 static void show_warnings(const struct moat_mxc_request *req)
 {
-    for (size_t i = 0; i < moat_policy_warning_count(req->policy); i++) {
-        fprintf(stderr, "moat: warning: %s\n", moat_policy_warning(req->policy, i));
-        log_line("warning: %s", moat_policy_warning(req->policy, i));
+    for (size_t i = 0; i < moat_policy_warning_count(moat_mxc_request_policy(req)); i++) {
+        fprintf(stderr, "moat: warning: %s\n", moat_policy_warning(moat_mxc_request_policy(req), i));
+        log_line("warning: %s", moat_policy_warning(moat_mxc_request_policy(req), i));
     }
 }
 
-static int run_request(struct moat_mxc_request *req, const struct mxc_args *a)
+static int run_request(const struct moat_mxc_request *req, const struct mxc_args *a)
 {
     if (a->debug) {
-        char *json = moat_policy_to_json(req->policy);
+        char *json = moat_policy_to_json(moat_mxc_request_policy(req));
         fprintf(stderr, "moat: mxc %s config as a moat policy (command: /bin/sh -c %s; "
-                "environment: %s):\n%s\n", req->version, req->argv[2],
-                req->default_env ? "moat's defaults + process.env" : "process.env only",
+                "environment: %s):\n%s\n", moat_mxc_request_version(req), moat_mxc_request_argv(req)[2],
+                moat_mxc_request_default_env(req) ? "moat's defaults + process.env" : "process.env only",
                 json ? json : "(out of memory)");
         free(json);
     }
-    log_line("mxc %s config, network mode %s", req->version,
-             moat_net_mode_name(moat_policy_network_mode(req->policy)));
+    log_line("mxc %s config, network mode %s", moat_mxc_request_version(req),
+             moat_net_mode_name(moat_policy_network_mode(moat_mxc_request_policy(req))));
     if (a->dry_run) {
         struct doctor_summary s;
         doctor_summarize(&s);
         char msg[sizeof s.problem + 32];
-        if (!s.problem[0] && moat_policy_network_mode(req->policy) != MOAT_NET_HOST && !s.netns)
+        if (!s.problem[0] && moat_policy_network_mode(moat_mxc_request_policy(req)) != MOAT_NET_HOST && !s.netns)
             snprintf(s.problem, sizeof s.problem, "network namespaces are unavailable");
-        if (!s.problem[0] && moat_policy_network_mode(req->policy) == MOAT_NET_FIREWALL && !s.nftables)
+        if (!s.problem[0] && moat_policy_network_mode(moat_mxc_request_policy(req)) == MOAT_NET_FIREWALL && !s.nftables)
             snprintf(s.problem, sizeof s.problem, "nftables is unavailable in a user "
                      "namespace (needed for host and CIDR rules)");
         if (s.problem[0]) {
@@ -260,22 +260,25 @@ static int run_request(struct moat_mxc_request *req, const struct mxc_args *a)
     /* Up to 0.8, and with an explicit env from 0.9, the workload's
      * environment is process.env alone: moat's defaults come from its own
      * environment, so there is none to take them from. */
-    if (!req->default_env)
+    if (!moat_mxc_request_default_env(req))
         clearenv();
     struct moat_error err = {0};
-    struct moat_run_options ro;
-    moat_run_options_init(&ro);
-    ro.log_path = a->log_file;
+    struct moat_run_options *ro = moat_run_options_new();
+    if (!ro || moat_run_options_set_log(ro, a->log_file) < 0) {
+        moat_run_options_free(ro);
+        return fail(MOAT_MXC_BACKEND_ERROR, "out of memory");
+    }
     double start = now();
-    int r = moat_run_ex(req->policy, req->argv, &ro, &err);
+    int r = moat_run_ex(moat_mxc_request_policy(req), moat_mxc_request_argv(req), ro, &err);
+    moat_run_options_free(ro);
     double elapsed = now() - start;
     if (r < 0)
         return fail(MOAT_MXC_BACKEND_ERROR, err.msg[0] ? err.msg : strerror(-r));
     /* moat's 124 after the timer fired is the timeout (a workload exiting
      * 124 itself does so before it); mxc reports a timeout as an error. */
-    if (r == MOAT_EXIT_TIMEOUT && req->timeout_ms && elapsed * 1000.0 >= req->timeout_ms) {
+    if (r == MOAT_EXIT_TIMEOUT && moat_mxc_request_timeout_ms(req) && elapsed * 1000.0 >= moat_mxc_request_timeout_ms(req)) {
         char msg[96];
-        snprintf(msg, sizeof msg, "script timed out after %ums", (unsigned)req->timeout_ms);
+        snprintf(msg, sizeof msg, "script timed out after %ums", (unsigned)moat_mxc_request_timeout_ms(req));
         return fail(MOAT_MXC_BACKEND_ERROR, msg);
     }
     if ((r == MOAT_EXIT_NOT_FOUND || r == MOAT_EXIT_NOT_EXECUTABLE) && err.msg[0])
@@ -320,10 +323,10 @@ int mxc_exec_main(int argc, char **argv)
         return fail(MOAT_MXC_MALFORMED_REQUEST, msg);
     }
     char *cwd = getcwd(NULL, 0);
-    struct moat_mxc_request req;
+    struct moat_mxc_request *req;
     struct moat_error err = {0};
     enum moat_mxc_code code;
-    int r = moat_mxc_load(&req, text, len, a.b64 ? "--config-base64" : a.path, cwd ? cwd : "/",
+    int r = moat_mxc_load(text, len, a.b64 ? "--config-base64" : a.path, cwd ? cwd : "/", &req,
                           &code, &err);
     free(text);
     free(cwd);
@@ -333,9 +336,9 @@ int mxc_exec_main(int argc, char **argv)
         fflush(stdout);
         return fail(code, err.msg);
     }
-    show_warnings(&req);
-    r = run_request(&req, &a);
-    moat_mxc_request_free(&req);
+    show_warnings(req);
+    r = run_request(req, &a);
+    moat_mxc_request_free(req);
     if (log_out)
         fclose(log_out);
     return r;
@@ -355,22 +358,23 @@ int mxc_check_main(const char *path, bool force)
         if (!mxc)
             return -1;
     }
-    struct moat_mxc_request req;
+    struct moat_mxc_request *req;
     struct moat_error err = {0};
     enum moat_mxc_code code;
-    if (moat_mxc_load_file(&req, path, &code, &err) < 0) {
+    if (moat_mxc_load_file(path, &req, &code, &err) < 0) {
         fprintf(stderr, "moat: %s\n", err.msg);
         return MOAT_EXIT_FAILURE;
     }
-    show_warnings(&req);
+    show_warnings(req);
     fprintf(stderr, "moat: mxc %s config: runs /bin/sh -c with process.commandLine; "
-            "environment: %s\n", req.version,
-            req.default_env ? "moat's defaults, then process.env" : "process.env only");
-    char *json = moat_policy_to_json(req.policy);
+            "environment: %s\n", moat_mxc_request_version(req),
+            moat_mxc_request_default_env(req) ? "moat's defaults, then process.env"
+                                              : "process.env only");
+    char *json = moat_policy_to_json(moat_mxc_request_policy(req));
     int r = json ? 0 : MOAT_EXIT_FAILURE;
     if (json)
         puts(json);
     free(json);
-    moat_mxc_request_free(&req);
+    moat_mxc_request_free(req);
     return r;
 }

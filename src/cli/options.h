@@ -5,6 +5,7 @@
 #define MOAT_CLI_OPTIONS_H
 
 #include "moat.h"
+#include "util/strv.h"
 
 struct run_options {
     struct moat_strv policy_files; /* --policy, in order: each merges into the last */

@@ -301,10 +301,10 @@ static void show_warnings(const struct moat_policy *p)
         fprintf(stderr, "moat: warning: %s\n", moat_policy_warning(p, i));
 }
 
-static void show(const char *what, const struct moat_strv *lines)
+static void show_notes(const struct moat_srt_settings *s)
 {
-    for (size_t i = 0; i < lines->n; i++)
-        fprintf(stderr, "moat: %s: %s\n", what, lines->v[i]);
+    for (size_t i = 0; i < moat_srt_settings_note_count(s); i++)
+        fprintf(stderr, "moat: note: %s\n", moat_srt_settings_note(s, i));
 }
 
 /* ---- running ----------------------------------------------------------- */
@@ -326,7 +326,7 @@ static void find_bash(char *buf, size_t size)
     }
 }
 
-static int run(struct moat_srt_settings *s, const char *command, bool debug)
+static int run(const struct moat_srt_settings *s, const char *command, bool debug)
 {
     char bash[4096];
     find_bash(bash, sizeof bash);
@@ -334,32 +334,31 @@ static int run(struct moat_srt_settings *s, const char *command, bool debug)
     char user[256];
     moat_srt_proxy_user(command, user, sizeof user);
     if (debug) {
-        char *json = moat_policy_to_json(s->policy);
-        show("note", &s->notes);
+        char *json = moat_policy_to_json(moat_srt_settings_policy(s));
+        show_notes(s);
         fprintf(stderr, "moat: command: %s -c %s\nmoat: the settings as a moat policy:\n%s\n",
                 bash, command, json ? json : "(out of memory)");
         free(json);
     }
     /* What credentials.envVars denies never reaches the command. */
-    for (size_t i = 0; i < s->unset_env.n; i++)
-        unsetenv(s->unset_env.v[i]);
+    for (size_t i = 0; i < moat_srt_settings_unset_env_count(s); i++)
+        unsetenv(moat_srt_settings_unset_env(s, i));
     const char *log = getenv("MOAT_LOG");
-    struct moat_run_options ro;
-    moat_run_options_init(&ro);
-    ro.proxy_user = user;
-    ro.proxy_style = MOAT_PROXY_STYLE_SRT;
     /* Refusals reach the person as under `moat run` (a short line each on
      * stderr), or with MOAT_LOG=- the JSON lines themselves. */
     static struct tell tell;
     tell = (struct tell){ .out = stderr };
     if (log && strcmp(log, "-") == 0)
         tell.json_out = stderr;
-    else if (log && *log)
-        ro.log_path = log;
-    ro.on_violation = tell_violation;
-    ro.ctx = &tell;
     struct moat_error err = {0};
-    int r = moat_run_ex(s->policy, argv, &ro, &err);
+    struct moat_run_options *ro = moat_run_options_new();
+    int r = -ENOMEM;
+    if (ro && moat_run_options_set_proxy_identity(ro, user, MOAT_PROXY_STYLE_SRT) == 0 &&
+        moat_run_options_set_log(ro, log && *log && strcmp(log, "-") != 0 ? log : NULL) == 0) {
+        moat_run_options_set_violation_callback(ro, tell_violation, &tell);
+        r = moat_run_ex(moat_srt_settings_policy(s), argv, ro, &err);
+    }
+    moat_run_options_free(ro);
     if (r < 0) {
         fprintf(stderr, "Error: %s\n", err.msg[0] ? err.msg : strerror(-r));
         return SRT_EXIT_ERROR;
@@ -419,7 +418,7 @@ int srt_exec_main(int argc, char **argv)
     char *text = NULL, *cwd = getcwd(NULL, 0);
     size_t len = 0;
     bool regular = false;
-    struct moat_srt_settings s = {0};
+    struct moat_srt_settings *s = NULL;
     int status = SRT_EXIT_ERROR;
     if (!path || !cwd) {
         status = error_exit("%s%s", "cannot find the settings file or the working directory",
@@ -434,9 +433,9 @@ int srt_exec_main(int argc, char **argv)
                                                       ? NULL
                                                       : source);
     struct moat_error err = {0};
-    r = text ? moat_srt_load(&s, text, len, path, cwd, source, &err)
-             : moat_srt_load(&s, MOAT_SRT_DEFAULT_SETTINGS, strlen(MOAT_SRT_DEFAULT_SETTINGS),
-                             "srt's built-in settings", cwd, NULL, &err);
+    r = text ? moat_srt_load(text, len, path, cwd, source, &s, &err)
+             : moat_srt_load(MOAT_SRT_DEFAULT_SETTINGS, strlen(MOAT_SRT_DEFAULT_SETTINGS),
+                             "srt's built-in settings", cwd, NULL, &s, &err);
     free(source);
     if (r < 0) {
         status = refuse_settings(err.msg, FILE_RULES);
@@ -448,7 +447,7 @@ int srt_exec_main(int argc, char **argv)
                             "control channel it asks for.%s", a.control_fd, "");
         goto out;
     }
-    show_warnings(s.policy);
+    show_warnings(moat_srt_settings_policy(s));
     char *quoted = NULL;
     const char *command = a.command && *a.command ? a.command : NULL;
     if (!command && a.n_words)
@@ -459,10 +458,10 @@ int srt_exec_main(int argc, char **argv)
                                                 "provide command arguments.", "");
         goto out;
     }
-    status = run(&s, command, a.debug);
+    status = run(s, command, a.debug);
     free(quoted);
 out:
-    moat_srt_settings_free(&s);
+    moat_srt_settings_free(s);
     free(text);
     free(cwd);
     free(def);
@@ -490,24 +489,24 @@ int srt_check_main(const char *path, bool force)
         return -1;
     }
     char *cwd = getcwd(NULL, 0);
-    struct moat_srt_settings s;
-    int r = moat_srt_load(&s, text, len, path, cwd ? cwd : "/", NULL, &err);
+    struct moat_srt_settings *s;
+    int r = moat_srt_load(text, len, path, cwd ? cwd : "/", NULL, &s, &err);
     free(text);
     free(cwd);
     if (r < 0) {
         fprintf(stderr, "moat: %s\n", err.msg);
         return MOAT_EXIT_FAILURE;
     }
-    show_warnings(s.policy);
-    show("note", &s.notes);
+    show_warnings(moat_srt_settings_policy(s));
+    show_notes(s);
     fprintf(stderr, "moat: srt %s settings: the command runs with bash -c, in the caller's "
             "environment%s\n", MOAT_SRT_VERSION,
-            s.unset_env.n ? " less the credentials.envVars it denies" : "");
-    char *json = moat_policy_to_json(s.policy);
+            moat_srt_settings_unset_env_count(s) ? " less the credentials.envVars it denies" : "");
+    char *json = moat_policy_to_json(moat_srt_settings_policy(s));
     r = json ? 0 : MOAT_EXIT_FAILURE;
     if (json)
         puts(json);
     free(json);
-    moat_srt_settings_free(&s);
+    moat_srt_settings_free(s);
     return r;
 }

@@ -282,7 +282,7 @@ static int open_expose_listeners(struct net_services *ns, struct moat_error *err
 }
 
 int net_services_new(struct loop *l, const struct moat_policy *p,
-                     const struct moat_run_options *o, struct net_services **out,
+                     const struct net_services_config *cfg, struct net_services **out,
                      struct moat_error *err)
 {
     struct net_services *ns = calloc(1, sizeof *ns);
@@ -317,19 +317,17 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
     }
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(ns->token + 2 * i, 3, "%02x", raw[i]);
-    if (o && o->log_path && (r = vlog_open(o->log_path, p, &ns->log.file, err)) < 0)
+    if (cfg->log_path && (r = vlog_open(cfg->log_path, p, &ns->log.file, err)) < 0)
         goto fail;
-    if (o) {
-        ns->log.fn = o->on_violation;
-        ns->log.ctx = o->ctx;
-        ns->proxy_style = o->proxy_style;
-    }
+    ns->log.fn = cfg->fn;
+    ns->log.ctx = cfg->ctx;
+    ns->proxy_style = cfg->proxy_style;
     snprintf(ns->proxy_user, sizeof ns->proxy_user, "%s",
-             o && o->proxy_user && *o->proxy_user ? o->proxy_user : PROXY_USER);
+             cfg->proxy_user && *cfg->proxy_user ? cfg->proxy_user : PROXY_USER);
     /* It goes into URLs and a shell-quoted ProxyCommand: letters, digits and base64's. */
     if (strspn(ns->proxy_user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                "0123456789._~+/=-") != strlen(ns->proxy_user) ||
-        ns->proxy_user[0] == '.' || (o && o->proxy_user && strlen(o->proxy_user) > 255)) {
+        ns->proxy_user[0] == '.' || (cfg->proxy_user && strlen(cfg->proxy_user) > 255)) {
         r = error_set(err, -EINVAL, "proxy user name \"%s\": only letters, digits and "
                       "\"._~+/=-\", at most 255 bytes, not starting with '.'", ns->proxy_user);
         goto fail;

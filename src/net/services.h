@@ -80,10 +80,20 @@ void net_services_release(struct net_services *ns, enum conn_class c);
 /* A relay's done callback (ctx = ns) for a connection that left its class. */
 void net_services_relay_done(void *ns);
 
+/* Where violations go and how the proxies present themselves (the parts of
+ * moat_run_options the services need). */
+struct net_services_config {
+    const char *log_path;    /* NULL: no log */
+    moat_violation_fn fn;    /* NULL: no callback */
+    void *ctx;
+    const char *proxy_user;  /* NULL or "": PROXY_USER */
+    enum moat_proxy_style proxy_style;
+};
+
 /* Before the clone: compile the policy, read the host's resolvers, bind the
  * host-side exposure listeners (so a busy port fails before anything runs). */
 int net_services_new(struct loop *l, const struct moat_policy *p,
-                     const struct moat_run_options *o, struct net_services **out,
+                     const struct net_services_config *cfg, struct net_services **out,
                      struct moat_error *err);
 /* After the clone: take the channel to the init; the in-sandbox listeners
  * arrive over it. */

@@ -468,8 +468,9 @@ static int load_checked(struct mxc_ctx *c)
     return 0;
 }
 
-int moat_mxc_load(struct moat_mxc_request *req, const char *json, size_t len, const char *name,
-                  const char *base_dir, enum moat_mxc_code *code, struct moat_error *err)
+int mxc_request_load(struct moat_mxc_request *req, const char *json, size_t len,
+                     const char *name, const char *base_dir, enum moat_mxc_code *code,
+                     struct moat_error *err)
 {
     *req = (struct moat_mxc_request){0};
     if (!(req->policy = moat_policy_new()))
@@ -506,12 +507,12 @@ int moat_mxc_load(struct moat_mxc_request *req, const char *json, size_t len, co
     if (code)
         *code = r < 0 ? c.code : MOAT_MXC_OK;
     if (r < 0)
-        moat_mxc_request_free(req);
+        mxc_request_release(req);
     return r;
 }
 
-int moat_mxc_load_file(struct moat_mxc_request *req, const char *path, enum moat_mxc_code *code,
-                       struct moat_error *err)
+int mxc_request_load_file(struct moat_mxc_request *req, const char *path,
+                          enum moat_mxc_code *code, struct moat_error *err)
 {
     *req = (struct moat_mxc_request){0};
     if (code)
@@ -526,10 +527,64 @@ int moat_mxc_load_file(struct moat_mxc_request *req, const char *path, enum moat
         return r;
     if (!cwd)
         return error_set_errno(err, -errno, "%s: cannot get the current directory", path);
-    return moat_mxc_load(req, text, len, path, cwd, code, err);
+    return mxc_request_load(req, text, len, path, cwd, code, err);
 }
 
-void moat_mxc_request_free(struct moat_mxc_request *req)
+/* A new request filled by load (which leaves it empty on failure). */
+static int request_new(struct moat_mxc_request **out, enum moat_mxc_code *code,
+                       struct moat_error *err, int (*load)(struct moat_mxc_request *, void *),
+                       void *arg)
+{
+    struct moat_mxc_request *req = calloc(1, sizeof *req);
+    if (!req) {
+        if (code)
+            *code = MOAT_MXC_BACKEND_ERROR;
+        return error_set(err, -ENOMEM, "out of memory");
+    }
+    int r = load(req, arg);
+    if (r < 0) {
+        free(req);
+        return r;
+    }
+    *out = req;
+    return 0;
+}
+
+struct load_args {
+    const char *json, *name, *base_dir, *path;
+    size_t len;
+    enum moat_mxc_code *code;
+    struct moat_error *err;
+};
+
+static int load_text(struct moat_mxc_request *req, void *arg)
+{
+    const struct load_args *a = arg;
+    return mxc_request_load(req, a->json, a->len, a->name, a->base_dir, a->code, a->err);
+}
+
+static int load_file(struct moat_mxc_request *req, void *arg)
+{
+    const struct load_args *a = arg;
+    return mxc_request_load_file(req, a->path, a->code, a->err);
+}
+
+int moat_mxc_load(const char *json, size_t len, const char *name, const char *base_dir,
+                  struct moat_mxc_request **out, enum moat_mxc_code *code, struct moat_error *err)
+{
+    struct load_args a = { .json = json, .len = len, .name = name, .base_dir = base_dir,
+                           .code = code, .err = err };
+    return request_new(out, code, err, load_text, &a);
+}
+
+int moat_mxc_load_file(const char *path, struct moat_mxc_request **out, enum moat_mxc_code *code,
+                       struct moat_error *err)
+{
+    struct load_args a = { .path = path, .code = code, .err = err };
+    return request_new(out, code, err, load_file, &a);
+}
+
+void mxc_request_release(struct moat_mxc_request *req)
 {
     moat_policy_free(req->policy);
     if (req->argv)
@@ -539,6 +594,48 @@ void moat_mxc_request_free(struct moat_mxc_request *req)
     free(req->container_id);
     free(req->containment);
     *req = (struct moat_mxc_request){0};
+}
+
+void moat_mxc_request_free(struct moat_mxc_request *req)
+{
+    if (req)
+        mxc_request_release(req);
+    free(req);
+}
+
+const struct moat_policy *moat_mxc_request_policy(const struct moat_mxc_request *req)
+{
+    return req->policy;
+}
+
+char *const *moat_mxc_request_argv(const struct moat_mxc_request *req)
+{
+    return req->argv;
+}
+
+const char *moat_mxc_request_version(const struct moat_mxc_request *req)
+{
+    return req->version;
+}
+
+bool moat_mxc_request_default_env(const struct moat_mxc_request *req)
+{
+    return req->default_env;
+}
+
+uint32_t moat_mxc_request_timeout_ms(const struct moat_mxc_request *req)
+{
+    return req->timeout_ms;
+}
+
+const char *moat_mxc_request_container_id(const struct moat_mxc_request *req)
+{
+    return req->container_id;
+}
+
+const char *moat_mxc_request_containment(const struct moat_mxc_request *req)
+{
+    return req->containment;
 }
 
 bool moat_mxc_detect(const char *json, size_t len)

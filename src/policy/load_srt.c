@@ -553,8 +553,9 @@ static int load_checked(struct srt_ctx *c)
     return 0;
 }
 
-int moat_srt_load(struct moat_srt_settings *s, const char *json, size_t len, const char *name,
-                  const char *cwd, const char *source, struct moat_error *err)
+int srt_settings_load(struct moat_srt_settings *s, const char *json, size_t len,
+                      const char *name, const char *cwd, const char *source,
+                      struct moat_error *err)
 {
     *s = (struct moat_srt_settings){0};
     if (!(s->policy = moat_policy_new()))
@@ -587,16 +588,63 @@ int moat_srt_load(struct moat_srt_settings *s, const char *json, size_t len, con
     }
     json_decref(root);
     if (r < 0)
-        moat_srt_settings_free(s);
+        srt_settings_release(s);
     return r;
 }
 
-void moat_srt_settings_free(struct moat_srt_settings *s)
+int moat_srt_load(const char *json, size_t len, const char *name, const char *cwd,
+                  const char *source, struct moat_srt_settings **out, struct moat_error *err)
+{
+    struct moat_srt_settings *s = calloc(1, sizeof *s);
+    if (!s)
+        return error_set(err, -ENOMEM, "out of memory");
+    int r = srt_settings_load(s, json, len, name, cwd, source, err);
+    if (r < 0) {
+        free(s);
+        return r;
+    }
+    *out = s;
+    return 0;
+}
+
+void srt_settings_release(struct moat_srt_settings *s)
 {
     moat_policy_free(s->policy);
     strv_free(&s->unset_env);
     strv_free(&s->notes);
     *s = (struct moat_srt_settings){0};
+}
+
+void moat_srt_settings_free(struct moat_srt_settings *s)
+{
+    if (s)
+        srt_settings_release(s);
+    free(s);
+}
+
+const struct moat_policy *moat_srt_settings_policy(const struct moat_srt_settings *s)
+{
+    return s->policy;
+}
+
+size_t moat_srt_settings_unset_env_count(const struct moat_srt_settings *s)
+{
+    return s->unset_env.n;
+}
+
+const char *moat_srt_settings_unset_env(const struct moat_srt_settings *s, size_t i)
+{
+    return i < s->unset_env.n ? s->unset_env.v[i] : NULL;
+}
+
+size_t moat_srt_settings_note_count(const struct moat_srt_settings *s)
+{
+    return s->notes.n;
+}
+
+const char *moat_srt_settings_note(const struct moat_srt_settings *s, size_t i)
+{
+    return i < s->notes.n ? s->notes.v[i] : NULL;
 }
 
 bool moat_srt_detect(const char *json, size_t len)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "moat.h"
+#include "util/strv.h"
 
 /* One resource limit; RLIM_INFINITY for "unlimited". */
 struct moat_rlimit {

@@ -15,6 +15,26 @@
 #include "moat_mxc.h"
 #include "policy/json_where.h"
 
+/* Behind the opaque handle of include/moat_mxc.h (the accessors say what
+ * each field holds). */
+struct moat_mxc_request {
+    char version[16];
+    struct moat_policy *policy;
+    char **argv;
+    bool default_env;
+    uint32_t timeout_ms;
+    char *container_id;
+    char *containment;
+};
+
+/* Fill a caller's request; on failure it is left empty (safe to release). */
+int mxc_request_load(struct moat_mxc_request *req, const char *json, size_t len,
+                     const char *name, const char *base_dir, enum moat_mxc_code *code,
+                     struct moat_error *err);
+int mxc_request_load_file(struct moat_mxc_request *req, const char *path,
+                          enum moat_mxc_code *code, struct moat_error *err);
+void mxc_request_release(struct moat_mxc_request *req);
+
 /* One bit per contract. */
 enum {
     MXC_V06 = 1u << 0, /* 0.6.0-alpha */

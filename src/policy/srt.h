@@ -15,6 +15,20 @@
 #include "policy/model.h"
 #include "moat_srt.h"
 #include "policy/json_where.h"
+#include "util/strv.h"
+
+/* Behind the opaque handle of include/moat_srt.h. */
+struct moat_srt_settings {
+    struct moat_policy *policy; /* finalised once loaded */
+    struct moat_strv unset_env; /* credentials.envVars with mode "deny" */
+    struct moat_strv notes;     /* mapped, or without effect on Linux */
+};
+
+/* Fill a caller's (zeroed) settings; on failure they are left empty. */
+int srt_settings_load(struct moat_srt_settings *s, const char *json, size_t len,
+                      const char *name, const char *cwd, const char *source,
+                      struct moat_error *err);
+void srt_settings_release(struct moat_srt_settings *s);
 
 struct srt_ctx {
     struct json_where w;

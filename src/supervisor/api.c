@@ -9,16 +9,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "supervisor/run_options.h"
 #include "supervisor/sandbox.h"
 #include "supervisor/supervised.h"
 #include "util/error.h"
-
-void moat_run_options_init(struct moat_run_options *o)
-{
-    *o = (struct moat_run_options){ .stdin_fd = MOAT_STDIO_INHERIT,
-                                    .stdout_fd = MOAT_STDIO_INHERIT,
-                                    .stderr_fd = MOAT_STDIO_INHERIT };
-}
 
 static struct moat_sandbox *sandbox_alloc(const struct moat_policy *p)
 {
@@ -59,7 +53,7 @@ int moat_spawn(const struct moat_policy *p, char *const argv[], const struct moa
 {
     struct moat_run_options defaults;
     if (!o) {
-        moat_run_options_init(&defaults);
+        run_options_defaults(&defaults);
         o = &defaults;
     }
     if (!p || !argv || !out)

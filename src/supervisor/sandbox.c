@@ -420,7 +420,11 @@ int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *con
         return error_set_errno(err, r, "cannot create the event loop");
     s->timeout = (struct loop_timer){ .cb = on_timeout, .data = s };
     if (sandbox_sockets_needed(p)) {
-        if ((r = net_services_new(s->loop, p, o, &s->net, err)) < 0)
+        const struct net_services_config cfg = {
+            .log_path = o->log_path, .fn = o->on_violation, .ctx = o->ctx,
+            .proxy_user = o->proxy_user, .proxy_style = o->proxy_style,
+        };
+        if ((r = net_services_new(s->loop, p, &cfg, &s->net, err)) < 0)
             return r;
     } else if (o->log_path && (r = vlog_open(o->log_path, p, &s->fslog.file, err)) < 0) {
         /* Without network services the log is still opened, with the same

@@ -13,6 +13,7 @@
 #include "net/vlog.h"
 #include "sandbox/context.h"
 #include "sandbox/process/report.h"
+#include "supervisor/run_options.h"
 
 #define MOAT_FD_COUNT (MOAT_FD_EVENTS + 1)
 

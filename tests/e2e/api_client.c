@@ -6,6 +6,7 @@
  * sandbox from a single-threaded helper (supervised.c), and the same
  * scenario must still hold. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -67,12 +68,13 @@ static void read_all(int fd, const char *label)
 
 static int scenario_pipes(void)
 {
-    struct moat_run_options o;
-    moat_run_options_init(&o);
-    o.stdin_fd = o.stdout_fd = o.stderr_fd = MOAT_STDIO_PIPE;
+    struct moat_run_options *o = moat_run_options_new();
+    moat_run_options_set_stdio(o, MOAT_STDIO_PIPE, MOAT_STDIO_PIPE, MOAT_STDIO_PIPE);
     char *argv[] = { "/bin/sh", "-c", "read x; echo out:$x; echo err:$x >&2; exit 3", NULL };
     struct moat_sandbox *s;
-    if (spawn(policy(NULL), argv, &o, &s) < 0)
+    int r = spawn(policy(NULL), argv, o, &s);
+    moat_run_options_free(o);
+    if (r < 0)
         return 1;
     int in = moat_sandbox_take_fd(s, MOAT_FD_STDIN);
     if (write(in, "hello\n", 6) != 6)
@@ -129,14 +131,15 @@ static int scenario_violation(const char *dir)
 {
     char json[512];
     snprintf(json, sizeof json, "{\"filesystem\": {\"allowWrite\": [\"%s\"]}}", dir);
-    struct moat_run_options o;
-    moat_run_options_init(&o);
-    o.on_violation = on_violation;
+    struct moat_run_options *o = moat_run_options_new();
+    moat_run_options_set_violation_callback(o, on_violation, NULL);
     char path[512];
     snprintf(path, sizeof path, "echo x > %s/.bashrc; exit 0", dir);
     char *argv[] = { "/bin/sh", "-c", path, NULL };
     struct moat_sandbox *s;
-    if (spawn(policy(json), argv, &o, &s) < 0)
+    int r = spawn(policy(json), argv, o, &s);
+    moat_run_options_free(o);
+    if (r < 0)
         return 1;
     struct moat_error err = { 0 };
     printf("status %d\n", moat_sandbox_wait(s, &err));
@@ -147,14 +150,13 @@ static int scenario_violation(const char *dir)
 
 static int scenario_pty(void)
 {
-    struct moat_run_options o;
-    moat_run_options_init(&o);
-    o.pty = true;
-    o.pty_rows = 33;
-    o.pty_cols = 99;
+    struct moat_run_options *o = moat_run_options_new();
+    moat_run_options_set_pty(o, true, 33, 99);
     char *argv[] = { "/bin/sh", "-c", "tty; stty size", NULL };
     struct moat_sandbox *s;
-    if (spawn(policy(NULL), argv, &o, &s) < 0)
+    int r = spawn(policy(NULL), argv, o, &s);
+    moat_run_options_free(o);
+    if (r < 0)
         return 1;
     int master = moat_sandbox_fd(s, MOAT_FD_PTY);
     printf("master %s\n", master >= 0 ? "yes" : "no");
@@ -167,6 +169,43 @@ static int scenario_pty(void)
         if (*c == '\r')
             *c = ' ';
     printf("pty %s", buf);
+    printf("status %d\n", status);
+    moat_sandbox_free(s);
+    return 0;
+}
+
+/* The setters copy: the caller's strings and arrays are changed after they
+ * were set, the options freed before the command runs, and it still sees
+ * what was set.  Bad stdio values are refused. */
+static int scenario_options(void)
+{
+    struct moat_run_options *o = moat_run_options_new();
+    char var[] = "MOAT_API_TEST=from-options";
+    char *env[] = { var, NULL };
+    int devnull = open("/dev/null", O_RDONLY);
+    int fds[] = { devnull };
+    int pipefd[2];
+    if (!o || devnull < 3 || pipe(pipefd) < 0)
+        return 1;
+    printf("bad stdio %d\n", moat_run_options_set_stdio(o, -7, MOAT_STDIO_PIPE, MOAT_STDIO_PIPE));
+    if (moat_run_options_set_environ(o, env) < 0 || moat_run_options_set_pass_fds(o, fds, 1) < 0 ||
+        moat_run_options_set_stdio(o, MOAT_STDIO_NULL, pipefd[1], MOAT_STDIO_INHERIT) < 0)
+        return 1;
+    strcpy(var, "MOAT_API_TEST=changed!!!!!");
+    fds[0] = 0;
+    char script[128];
+    snprintf(script, sizeof script, "echo \"$MOAT_API_TEST\"; [ -e /proc/self/fd/%d ] && echo "
+             "passed fd; read x || echo stdin empty", devnull);
+    char *argv[] = { "/bin/sh", "-c", script, NULL };
+    struct moat_sandbox *s;
+    int r = spawn(policy("{\"process\": {\"passEnv\": [\"MOAT_API_TEST\"]}}"), argv, o, &s);
+    moat_run_options_free(o);
+    close(pipefd[1]);
+    if (r < 0)
+        return 1;
+    struct moat_error err = { 0 };
+    int status = moat_sandbox_wait(s, &err);
+    read_all(pipefd[0], "stdout");
     printf("status %d\n", status);
     moat_sandbox_free(s);
     return 0;
@@ -204,6 +243,7 @@ int main(int argc, char **argv)
     else if (!strcmp(mode, "violation") && a + 1 < argc) r = scenario_violation(argv[a + 1]);
     else if (!strcmp(mode, "pty")) r = scenario_pty();
     else if (!strcmp(mode, "setup-error")) r = scenario_setup_error();
+    else if (!strcmp(mode, "options")) r = scenario_options();
     stop_thread = 1;
     return r;
 }

@@ -50,6 +50,11 @@ test_api_pty_with_a_window_size() {
     expect_contains "$OUT" "33 99"
 }
 
+test_api_options_are_copied_when_set() {
+    api_both options
+    expect_eq "$OUT" "$(printf 'bad stdio -22\nstdout from-options\npassed fd\nstdin empty\nstatus 0')"
+}
+
 test_api_exec_failure_is_127_with_a_message() {
     api_both setup-error
     expect_eq "$OUT" "status 127: cannot execute /nonexistent/command: No such file or directory"

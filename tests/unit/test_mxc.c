@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "policy/model.h"
-#include "moat_mxc.h"
+#include "policy/mxc.h"
 #include "policy/mxc_cidr.h"
 #include "unit.h"
 
@@ -24,9 +24,9 @@ static enum moat_mxc_code code;
 /* Load `json` as "c.json" with the caller in /home/u/proj; 0 or the error. */
 static int load(const char *json)
 {
-    moat_mxc_request_free(&req);
+    mxc_request_release(&req);
     err = (struct moat_error){0};
-    return moat_mxc_load(&req, json, strlen(json), "c.json", "/home/u/proj", &code, &err);
+    return mxc_request_load(&req, json, strlen(json), "c.json", "/home/u/proj", &code, &err);
 }
 
 /* The error message, or "OK". */
@@ -173,9 +173,9 @@ static void check_fixture(const char *rel, bool valid)
 {
     char path[1200];
     snprintf(path, sizeof path, FIXTURES "/%s", rel);
-    moat_mxc_request_free(&req);
+    mxc_request_release(&req);
     err = (struct moat_error){0};
-    int r = moat_mxc_load_file(&req, path, &code, &err);
+    int r = mxc_request_load_file(&req, path, &code, &err);
     if (valid) {
         n_valid++;
         if (r != 0) {
@@ -774,6 +774,6 @@ int main(void)
     RUN(detect);
     RUN(codes_have_wire_names);
     RUN(cidr_subtraction);
-    moat_mxc_request_free(&req);
+    mxc_request_release(&req);
     return UNIT_DONE();
 }

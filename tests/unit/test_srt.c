@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "policy/model.h"
-#include "moat_srt.h"
+#include "policy/srt.h"
 #include "unit.h"
 
 static struct moat_srt_settings st;
@@ -25,9 +25,9 @@ static char home[64];
 /* Load `json` as "s.json" from /home/u/proj; 0 or the error. */
 static int load(const char *json)
 {
-    moat_srt_settings_free(&st);
+    srt_settings_release(&st);
     err = (struct moat_error){0};
-    return moat_srt_load(&st, json, strlen(json), "s.json", "/home/u/proj", NULL, &err);
+    return srt_settings_load(&st, json, strlen(json), "s.json", "/home/u/proj", NULL, &err);
 }
 
 static const char *load_msg(const char *json)
@@ -548,14 +548,14 @@ TEST(nested_namespaces_and_the_settings_file_itself)
 {
     CHECK_INT(load(WITH_TOP("\"allowNestedUserNamespaces\":true")), 0);
     CHECK(st.policy->proc.allow_nested_namespaces);
-    moat_srt_settings_free(&st);
+    srt_settings_release(&st);
     const char *json = MOAT_SRT_DEFAULT_SETTINGS;
-    CHECK_INT(moat_srt_load(&st, json, strlen(json), "s", "/w", "/home/u/.srt-settings.json",
+    CHECK_INT(srt_settings_load(&st, json, strlen(json), "s", "/w", "/home/u/.srt-settings.json",
                             &err), 0);
     CHECK_INT(st.policy->sources.n, 1);
     CHECK_STR(st.policy->sources.v[0], "/home/u/.srt-settings.json"); /* kept read-only */
-    moat_srt_settings_free(&st);
-    CHECK_INT(moat_srt_load(&st, json, strlen(json), "s", "rel", NULL, &err), -EINVAL);
+    srt_settings_release(&st);
+    CHECK_INT(srt_settings_load(&st, json, strlen(json), "s", "rel", NULL, &err), -EINVAL);
 }
 
 TEST(detect)
@@ -656,7 +656,7 @@ int main(void)
     RUN(detect);
     RUN(quoting_keeps_each_argument_intact);
     RUN(proxy_user_names_the_command_as_srt_does);
-    moat_srt_settings_free(&st);
+    srt_settings_release(&st);
     rmdir(home);
     return UNIT_DONE();
 }
