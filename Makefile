@@ -34,8 +34,8 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 # libmoat.so: the release objects again as position-independent code, every
 # symbol hidden but the MOAT_API ones of include/*.h.  The soname's number
 # changes when an exported function goes or changes (tests/abi_check.py).
-SO_MAJOR    := 0
-SO_VERSION  := $(SO_MAJOR).1.0
+SO_MAJOR    := 1
+SO_VERSION  := $(SO_MAJOR).0.0
 SO_CFLAGS   := $(BASEFLAGS) -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC \
                -fvisibility=hidden
 SO_LDLIBS   := $(shell pkg-config --libs jansson libnftnl libmnl libnghttp2 2>/dev/null || \

@@ -31,11 +31,15 @@ expect_file include/moat.h 644
 expect_file include/moat_mxc.h 644
 expect_file include/moat_srt.h 644
 expect_file lib/libmoat.a 644
-expect_file lib/libmoat.so.0.1.0 755
+# The soname's number and the library's version, as the Makefile sets them.
+major=$(sed -n 's/^SO_MAJOR *:= *//p' Makefile)
+so_version=$major$(sed -n 's/^SO_VERSION *:= *\$(SO_MAJOR)//p' Makefile)
+expect_file "lib/libmoat.so.$so_version" 755
 expect_file lib/pkgconfig/moat.pc 644
-[ "$(readlink "$dest$prefix/lib/libmoat.so")" = libmoat.so.0 ] &&
-    [ "$(readlink "$dest$prefix/lib/libmoat.so.0")" = libmoat.so.0.1.0 ] &&
-    ok "libmoat.so -> libmoat.so.0 -> libmoat.so.0.1.0" || not_ok "the library's links are wrong"
+[ "$(readlink "$dest$prefix/lib/libmoat.so")" = "libmoat.so.$major" ] &&
+    [ "$(readlink "$dest$prefix/lib/libmoat.so.$major")" = "libmoat.so.$so_version" ] &&
+    ok "libmoat.so -> libmoat.so.$major -> libmoat.so.$so_version" ||
+    not_ok "the library's links are wrong"
 expect_file share/moat/policy.schema.json 644
 cmp -s schema/policy.schema.json "$dest$prefix/share/moat/policy.schema.json" &&
     ok "the schema is the checkout's" || not_ok "the installed schema differs"
@@ -86,8 +90,8 @@ if flags=$(PKG_CONFIG_PATH="$dest$prefix/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="
                pkg-config --cflags --libs moat 2>"$work/pc.log") &&
    cc -std=c17 -o "$work/use-so" "$work/use.c" $flags >"$work/cc.log" 2>&1 &&
    [ "$(LD_LIBRARY_PATH="$dest$prefix/lib" "$work/use-so")" = "proxy ok" ] &&
-   readelf -d "$work/use-so" | grep -q 'NEEDED.*\[libmoat\.so\.0\]'; then
-    ok "a program builds with pkg-config's flags and runs against libmoat.so.0"
+   readelf -d "$work/use-so" | grep -q "NEEDED.*\[libmoat\.so\.$major\]"; then
+    ok "a program builds with pkg-config's flags and runs against libmoat.so.$major"
 else
     not_ok "building against libmoat.so: $flags $(cat "$work/pc.log" "$work/cc.log")"
 fi

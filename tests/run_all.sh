@@ -51,7 +51,7 @@ stage=$(mktemp -d /var/tmp/moat-stage.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 mkdir -p "$stage/e2e" "$stage/examples"
-cp build/tests/e2e/attack build/tests/e2e/api_client build/libmoat.so.0 "$stage/"
+cp build/tests/e2e/attack build/tests/e2e/api_client build/libmoat.so.[0-9]* "$stage/"
 cp build-asan/moat "$stage/moat-asan"
 cp build/moat "$stage/moat"
 cp tests/e2e/*.sh tests/e2e/*.py "$stage/e2e/"
