@@ -28,10 +28,9 @@
 #endif
 
 /* Refused with EPERM whatever the options.  Each is either a large, recently
- * exploited kernel surface (io_uring, bpf, perf, userfaultfd, keyrings), a
- * way to change the mount tree the sandbox was built on (mount family,
- * chroot), or host administration needing a capability the workload should
- * never hold (refused so that a leaked capability is useless).  Names
+ * exploited kernel surface (io_uring, bpf, perf, userfaultfd, keyrings) or
+ * host administration needing a capability the workload should never hold
+ * (refused so that a leaked capability is useless).  Names
  * libseccomp does not know, or that do not exist on this architecture, are
  * skipped (see rule_add). */
 static const char *const refused_syscalls[] = {
@@ -51,12 +50,6 @@ static const char *const refused_syscalls[] = {
     /* "Shocker" (2014): with CAP_DAC_READ_SEARCH, opens any inode on the
      * filesystem by handle, bypassing the mount tree. */
     "open_by_handle_at",
-    /* The mount tree is the sandbox's filesystem policy.  The workload runs
-     * without capabilities, but any user namespace (a nested one, when
-     * allowed) grants CAP_SYS_ADMIN over a mount namespace: every way of
-     * changing a mount tree is refused, old API and new. */
-    "mount", "umount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen",
-    "fsconfig", "fsmount", "fspick", "mount_setattr", "chroot",
     /* Host administration. */
     "swapon", "swapoff", "reboot", "acct", "iopl", "ioperm", "lookup_dcookie", "quotactl",
     "quotactl_fd", "nfsservctl",
@@ -70,7 +63,7 @@ struct late_syscall {
     const char *name;
     int nr;
 };
-static const struct late_syscall refused_late_syscalls[] = {
+static const struct late_syscall mount_late_syscalls[] = {
     {"open_tree_attr", 467}, /* Linux 6.15: open_tree() with mount attributes */
 };
 
@@ -78,6 +71,18 @@ static const struct late_syscall refused_late_syscalls[] = {
  * namespaces (notably user namespaces) exposes code otherwise reachable only
  * by root, e.g. CVE-2022-0185 (fsconfig), CVE-2024-1086 (nf_tables). */
 static const char *const namespace_syscalls[] = {"unshare", "setns"};
+
+/* Changing a mount tree, old API and new, refused with the namespaces: the
+ * workload holds no capability over the sandbox's own mount namespace, and
+ * only a nested user namespace gives it one over a mount namespace of its
+ * own.  There the kernel locks every mount copied from the sandbox's (they
+ * cannot be unmounted, made writable or bound without what lies on them),
+ * which is what tools like bwrap need; docs/security.md says what still
+ * holds. */
+static const char *const mount_syscalls[] = {
+    "mount", "umount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen",
+    "fsconfig", "fsmount", "fspick", "mount_setattr", "chroot",
+};
 
 /* clone(2) flags that create a namespace.  CLONE_NEWTIME (0x80) shares its
  * bit with the CSIGNAL exit-signal byte of clone(2), so there it only
@@ -243,6 +248,16 @@ static int refuse_namespaces(scmp_filter_ctx ctx, struct moat_error *err)
         if (r < 0)
             return r;
     }
+    for (size_t i = 0; i < sizeof mount_syscalls / sizeof *mount_syscalls; i++) {
+        int r = rule_add(ctx, SCMP_ACT_ERRNO(EPERM), mount_syscalls[i], 0, NULL, err);
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; i < sizeof mount_late_syscalls / sizeof *mount_late_syscalls; i++) {
+        int r = rule_add_late(ctx, &mount_late_syscalls[i], err);
+        if (r < 0)
+            return r;
+    }
     for (size_t i = 0; i < sizeof clone_namespace_flags / sizeof *clone_namespace_flags; i++) {
         uint64_t f = clone_namespace_flags[i];
         const struct scmp_arg_cmp has_flag = SCMP_A0(SCMP_CMP_MASKED_EQ, f, f);
@@ -322,11 +337,6 @@ static int filter_build(scmp_filter_ctx ctx, const struct seccomp_options *o,
         return error_set_errno(err, r, "seccomp: cannot set the foreign-architecture action");
     for (size_t i = 0; i < sizeof refused_syscalls / sizeof *refused_syscalls; i++) {
         r = rule_add(ctx, SCMP_ACT_ERRNO(EPERM), refused_syscalls[i], 0, NULL, err);
-        if (r < 0)
-            return r;
-    }
-    for (size_t i = 0; i < sizeof refused_late_syscalls / sizeof *refused_late_syscalls; i++) {
-        r = rule_add_late(ctx, &refused_late_syscalls[i], err);
         if (r < 0)
             return r;
     }

@@ -161,19 +161,6 @@ bool guard_call_valid(struct guard_call *c)
     return ioctl(c->g->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-int guard_fd_path(int fd, char *buf, size_t size)
-{
-    char link[64];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, buf, size - 1);
-    if (n < 0)
-        return -errno;
-    if ((size_t)n >= size - 1)
-        return -ENAMETOOLONG;
-    buf[n] = '\0';
-    return 0;
-}
-
 void guard_report(struct guard_call *c, const char *op, const char *path, const char *why)
 {
     if (c->g->events_fd < 0)
@@ -198,13 +185,29 @@ int guard_judge(struct guard_call *c, const char *op, const char *path, enum gua
     return -EROFS;
 }
 
+int guard_locate(struct guard_call *c, const char *op, int fd, char *buf, size_t size)
+{
+    int r = guard_place(&c->task, fd, buf, size);
+    if (r != -EACCES)
+        return r;
+    char link[64], name[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, name, sizeof name - 1);
+    name[n > 0 ? n : 0] = '\0';
+    guard_report(c, op, name, "moat cannot place it in the sandbox's tree (a filesystem mounted "
+                 "in a nested namespace, such as overlayfs, or a name that changed meanwhile)");
+    return -EROFS;
+}
+
 int guard_judge_at(struct guard_call *c, const char *op, int parent, const char *last,
                    enum guard_access a, bool is_dir)
 {
     if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
         return 0; /* never a new name: the kernel refuses every such call */
     char dir[4096], path[4352];
-    int r = guard_fd_path(parent, dir, sizeof dir);
+    int r = guard_locate(c, op, parent, dir, sizeof dir);
+    if (r == -EXDEV)
+        return 0; /* a nested namespace's own filesystem: nothing shared */
     if (r < 0)
         return r;
     snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") ? dir : "", last);
@@ -243,10 +246,13 @@ static void handle(struct guard *g, const struct seccomp_notif *req)
     long result;
     int inject = -1;
     bool cloexec = false;
-    guard_task_open(&c.task, (pid_t)req->pid, g->root);
-    result = guard_fs_call(&c, &inject, &cloexec);
-    if (result == -ENOSYS)
-        result = guard_net_call(&c);
+    result = guard_task_open(&c.task, (pid_t)req->pid, g->root,
+                             g->p->proc.allow_nested_namespaces);
+    if (result == 0) {
+        result = guard_fs_call(&c, &inject, &cloexec);
+        if (result == -ENOSYS)
+            result = guard_net_call(&c);
+    }
     guard_task_close(&c.task);
     if (!c.answered)
         answer(g, req, result, inject, cloexec);

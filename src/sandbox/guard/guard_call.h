@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "sandbox/guard/guard.h"
+#include "sandbox/guard/guard_place.h"
 #include "sandbox/guard/guard_rules.h"
 #include "sandbox/guard/guard_walk.h"
 
@@ -54,8 +55,9 @@ int guard_read_string(struct guard_call *c, uint64_t addr, char *buf, size_t siz
  * after everything read from the caller and before acting. */
 bool guard_call_valid(struct guard_call *c);
 
-/* The path fd names, in the guard's view ("/proc/self/fd/N"). */
-int guard_fd_path(int fd, char *buf, size_t size);
+/* guard_place for judging: a file that cannot be placed is reported and
+ * refused (-EROFS); -EXDEV (not shared) and other errors pass through. */
+int guard_locate(struct guard_call *c, const char *op, int fd, char *buf, size_t size);
 
 /* Judge path for access a; on refusal report it and return -EROFS. */
 int guard_judge(struct guard_call *c, const char *op, const char *path, enum guard_access a,

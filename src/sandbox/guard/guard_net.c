@@ -73,8 +73,9 @@ static int fetch_socket(struct guard_call *c, int fd)
     return sock;
 }
 
-static bool socket_allowed(struct guard *g, int target)
+static bool socket_allowed(struct guard_call *c, int target)
 {
+    struct guard *g = c->g;
     struct stat st;
     if (fstat(target, &st) < 0 || !S_ISSOCK(st.st_mode))
         return false;
@@ -82,7 +83,7 @@ static bool socket_allowed(struct guard *g, int target)
         if (g->sockets[i].dev == st.st_dev && g->sockets[i].ino == st.st_ino)
             return true;
     char path[4096];
-    if (guard_fd_path(target, path, sizeof path) < 0)
+    if (guard_place(&c->task, target, path, sizeof path) < 0)
         return false;
     const struct moat_strv *list = &g->p->net.unix_sockets;
     for (size_t i = 0; i < list->n; i++)
@@ -191,9 +192,9 @@ static long op_connect(struct guard_call *c, int fd, uint64_t addr, uint64_t add
         return r;
     if (!guard_call_valid(c))
         return -ESRCH;
-    if (!socket_allowed(c->g, target)) {
+    if (!socket_allowed(c, target)) {
         char where[4096];
-        guard_report(c, "connect", guard_fd_path(target, where, sizeof where) == 0 ? where : path,
+        guard_report(c, "connect", guard_place(&c->task, target, where, sizeof where) == 0 ? where : path,
                      "not in allowUnixSockets");
         return -EACCES;
     }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,9 +69,13 @@ static int reopen(int target, int flags, mode_t mode)
     return fd < 0 ? -errno : fd;
 }
 
-/* Opening a FIFO for reading or writing alone waits for the other end: a
- * child does it and answers, so the guard keeps serving meanwhile. */
-static int open_fifo_in_child(struct guard_call *c, int target, int flags)
+/* Open target in a child that answers the call itself.  Opening a FIFO for
+ * reading or writing alone waits for the other end: the guard keeps serving
+ * meanwhile.  With userns >= 0 the child first joins that user namespace (the
+ * caller's, a nested one): the kernel lets only a process of a namespace or
+ * of its parent write its id maps, so an id map opened by the guard, further
+ * up, could not be written. */
+static int open_in_child(struct guard_call *c, int target, int flags, int userns)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -79,7 +84,7 @@ static int open_fifo_in_child(struct guard_call *c, int target, int flags)
         c->answered = true;
         return 0;
     }
-    int fd = reopen(target, flags, 0);
+    int fd = userns >= 0 && setns(userns, CLONE_NEWUSER) < 0 ? -errno : reopen(target, flags, 0);
     if (fd >= 0) {
         struct seccomp_notif_addfd add = { .id = c->req->id, .flags = SECCOMP_ADDFD_FLAG_SEND,
                                            .srcfd = (__u32)fd,
@@ -93,6 +98,40 @@ static int open_fifo_in_child(struct guard_call *c, int target, int flags)
     _exit(0);
 }
 
+/* The caller's user namespace, when it is not the guard's (only with nested
+ * namespaces): a descriptor of /proc/TID/ns/user, or -1. */
+static int caller_userns(struct guard_call *c)
+{
+    if (!c->task.nested)
+        return -1;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)c->task.tid);
+    int fd = guard_task_proc_open(path, O_RDONLY);
+    struct stat theirs, ours;
+    if (fd < 0 || fstat(fd, &theirs) < 0 || stat("/proc/self/ns/user", &ours) < 0 ||
+        (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Judge writing to what fd refers to, by where it lies in the sandbox's
+ * tree (path gets that place); never the guard's own /proc entries.  A
+ * nested namespace's own filesystem is not judged. */
+static int judge_placed(struct guard_call *c, const char *op, int fd, char *path, size_t size)
+{
+    int r = guard_locate(c, op, fd, path, size);
+    if (r == -EXDEV)
+        return 0;
+    if (r < 0)
+        return r;
+    if (guard_on_procfs(fd) && guard_is_own_proc(path))
+        return -EACCES;
+    return guard_judge(c, op, path, GUARD_WRITE, false);
+}
+
 /* An existing object, opened for writing or truncating: judged by where it
  * is, then reopened. */
 static int open_existing(struct guard_call *c, int target, int flags, bool trailing, int *out)
@@ -104,17 +143,22 @@ static int open_existing(struct guard_call *c, int target, int flags, bool trail
         return -ENOTDIR;
     int acc = flags & O_ACCMODE;
     char path[4096];
-    int r = guard_fd_path(target, path, sizeof path);
-    if (r < 0)
+    int r = guard_locate(c, "write", target, path, sizeof path);
+    if (r < 0 && r != -EXDEV) /* -EXDEV: a nested namespace's own filesystem */
         return r;
-    if (guard_on_procfs(target) && guard_is_own_proc(path))
+    if (r == 0 && guard_on_procfs(target) && guard_is_own_proc(path))
         return -EACCES;
-    if ((acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC)) &&
+    if (r == 0 && (acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC)) &&
         (r = guard_judge(c, "write", path, GUARD_WRITE, S_ISDIR(st.st_mode))) < 0)
         return r;
     if (S_ISFIFO(st.st_mode) && !(flags & O_NONBLOCK) && acc != O_RDWR) {
         *out = -1;
-        return open_fifo_in_child(c, target, flags);
+        return open_in_child(c, target, flags, -1);
+    }
+    _cleanup_close_ int userns = guard_on_procfs(target) ? caller_userns(c) : -1;
+    if (userns >= 0) {
+        *out = -1;
+        return open_in_child(c, target, flags, userns);
     }
     int fd = reopen(target, flags, 0);
     if (fd < 0)
@@ -465,8 +509,7 @@ static long op_link(struct guard_call *c, int olddirfd, uint64_t old_addr, int n
         r = -ESRCH;
     /* A second name for a protected file would be a writable one. */
     char srcpath[4096];
-    if (r == 0 && (r = guard_fd_path(source, srcpath, sizeof srcpath)) == 0 &&
-        (r = guard_judge(c, "link", srcpath, GUARD_WRITE, false)) == 0 &&
+    if (r == 0 && (r = judge_placed(c, "link", source, srcpath, sizeof srcpath)) == 0 &&
         (r = guard_judge_at(c, "link", newparent, newlast, GUARD_CREATE, false)) == 0) {
         char link[64];
         snprintf(link, sizeof link, "/proc/self/fd/%d", source);
@@ -544,11 +587,7 @@ static long op_truncate(struct guard_call *c, uint64_t path_addr, uint64_t lengt
         return r;
     if (!guard_call_valid(c))
         return -ESRCH;
-    if ((r = guard_fd_path(target, where, sizeof where)) < 0)
-        return r;
-    if (guard_on_procfs(target) && guard_is_own_proc(where))
-        return -EACCES;
-    if ((r = guard_judge(c, "write", where, GUARD_WRITE, false)) < 0)
+    if ((r = judge_placed(c, "write", target, where, sizeof where)) < 0)
         return r;
     char link[64];
     snprintf(link, sizeof link, "/proc/self/fd/%d", target);

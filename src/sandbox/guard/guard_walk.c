@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sandbox/guard/guard_call.h"
+#include "sandbox/guard/guard_place.h"
 #include "util/cleanup.h"
 
 bool guard_on_procfs(int fd)
@@ -38,7 +39,7 @@ static int identity(int fd, unsigned long long *mnt, unsigned long long *ino)
     return 0;
 }
 
-void guard_task_open(struct guard_task *t, pid_t tid, int root)
+int guard_task_open(struct guard_task *t, pid_t tid, int root, bool nested)
 {
     /* The root's identity, for ".." at the top: the guard's root never
      * changes, so it is looked up once. */
@@ -49,7 +50,28 @@ void guard_task_open(struct guard_task *t, pid_t tid, int root)
         root_known = root;
     }
     *t = (struct guard_task){ .tid = tid, .umask = -1, .root = root, .cwd = -1,
-                              .root_mnt = root_mnt, .root_ino = root_ino };
+                              .nested = nested, .guard_root = root, .root_mnt = root_mnt,
+                              .root_ino = root_ino };
+    if (!nested)
+        return 0;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/root", (int)tid);
+    int fd = guard_task_proc_open(path, O_PATH | O_DIRECTORY);
+    unsigned long long mnt, ino;
+    if (fd < 0 || identity(fd, &mnt, &ino) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return fd < 0 ? fd : -ESRCH;
+    }
+    if (mnt == root_mnt && ino == root_ino) {
+        close(fd);
+        return 0;
+    }
+    t->root = fd;
+    t->own_root = true;
+    t->root_mnt = mnt;
+    t->root_ino = ino;
+    return 0;
 }
 
 int guard_task_status(struct guard_task *t)
@@ -88,6 +110,10 @@ void guard_task_close(struct guard_task *t)
     if (t->cwd >= 0)
         close(t->cwd);
     t->cwd = -1;
+    if (t->own_root)
+        close(t->root);
+    t->root = t->guard_root;
+    t->own_root = false;
 }
 
 int guard_task_dirfd(struct guard_task *t, int dirfd)
@@ -113,14 +139,9 @@ int guard_task_dirfd(struct guard_task *t, int dirfd)
 /* Is dir (on procfs) inside /proc/PID of the caller's thread group? */
 static bool in_own_proc(struct guard_task *t, int dir)
 {
-    if (guard_task_status(t) < 0)
+    char path[256];
+    if (guard_task_status(t) < 0 || guard_place(t, dir, path, sizeof path) < 0)
         return false;
-    char link[64], path[256];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", dir);
-    ssize_t n = readlink(link, path, sizeof path - 1);
-    if (n <= 0)
-        return false;
-    path[n] = '\0';
     if (strncmp(path, "/proc/", 6) != 0)
         return false;
     char *end;
@@ -145,8 +166,9 @@ int guard_walk_magic(struct guard_task *t, int dir, const char *name)
     /* The guard may always look into its own /proc entry, the caller never
      * (the guard is non-dumpable): never follow a link from there. */
     char path[256];
-    if (guard_fd_path(dir, path, sizeof path) < 0 || guard_is_own_proc(path))
-        return -EACCES;
+    int r = guard_place(t, dir, path, sizeof path);
+    if ((r < 0 && r != -EXDEV) || (r == 0 && guard_is_own_proc(path)))
+        return -EACCES; /* -EXDEV: a procfs of a nested pid namespace, which the guard is not in */
     int fd = openat(dir, name, O_PATH | O_CLOEXEC);
     if (fd >= 0)
         return fd;
@@ -157,6 +179,17 @@ int guard_walk_magic(struct guard_task *t, int dir, const char *name)
     int e = errno;
     guard_ptrace_cap(false);
     return fd < 0 ? -e : fd;
+}
+
+/* Is fd on the sandbox's own procfs (the guard's /proc), rather than one a
+ * nested pid namespace mounted? */
+static bool on_sandbox_procfs(int fd)
+{
+    static dev_t proc_dev;
+    struct stat st;
+    if (!proc_dev && stat("/proc", &st) == 0)
+        proc_dev = st.st_dev;
+    return fstat(fd, &st) == 0 && proc_dev && st.st_dev == proc_dev;
 }
 
 static bool is_task_root(const struct guard_task *t, int fd)
@@ -235,6 +268,13 @@ static int walk_slow(struct guard_task *t, int start, const char *path, bool par
             goto out;
         }
         if (is_proc_root(cur) && (strcmp(comp, "self") == 0 || strcmp(comp, "thread-self") == 0)) {
+            /* The guard knows the thread's pid in the sandbox's pid
+             * namespace only; in a procfs of a nested one "self" is
+             * another number, and guessing it could name another process. */
+            if (!on_sandbox_procfs(cur)) {
+                r = -EACCES;
+                goto out;
+            }
             if ((r = guard_task_status(t)) < 0)
                 goto out;
             char who[64];
@@ -303,10 +343,13 @@ out:
 }
 
 /* The kernel's walk, trusted when it succeeds outside procfs.  (An
- * absolute path starts at the guard's root, which is the caller's.) */
+ * absolute path starts at the guard's root, which must be the caller's:
+ * a thread with a root of its own is walked by walk_slow, which stops ".."
+ * at that root as the kernel would for the thread.) */
 static int walk_fast(struct guard_task *t, int start, const char *path, bool follow)
 {
-    (void)t;
+    if (t->own_root)
+        return -EAGAIN;
     struct open_how how = { .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
                             .resolve = RESOLVE_NO_MAGICLINKS };
     int fd = (int)syscall(SYS_openat2, start, path, &how, sizeof how);

@@ -13,21 +13,28 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The thread a call came from.  Its root is the guard's: the workload can
- * neither mount, chroot nor pivot_root (seccomp), so every mount namespace
- * it can make is an unchanged copy of the guard's, and "/" names the same
- * tree for both.  What differs is read from /proc/TID on demand. */
+/* The thread a call came from.  Without nested namespaces its root is the
+ * guard's: the workload can neither mount, chroot nor pivot_root (seccomp),
+ * so every mount namespace it can make is an unchanged copy of the guard's,
+ * and "/" names the same tree for both.  With them (allowNestedNamespaces)
+ * a thread may have a root and mounts of its own (bwrap), and its paths are
+ * walked from its own root.  What differs is read from /proc/TID on demand. */
 struct guard_task {
     pid_t tid;
     pid_t tgid;       /* 0 until read from /proc/TID/status */
     int umask;        /* -1 until read */
-    int root;         /* O_PATH: the tree's root (the guard's own; not owned) */
+    int root;         /* O_PATH: the thread's root (the guard's unless own_root) */
+    bool own_root;    /* root is the thread's own, opened here (and closed) */
+    bool nested;      /* nested namespaces are allowed: see guard_place.h */
+    int guard_root;   /* O_PATH: the guard's root, the sandbox's tree (not owned) */
     int cwd;          /* O_PATH: its working directory, opened on demand, or -1 */
     unsigned long long root_mnt, root_ino;
 };
 
-/* Start on a call from tid; root is the guard's root fd.  No syscall. */
-void guard_task_open(struct guard_task *t, pid_t tid, int root);
+/* Start on a call from tid; root is the guard's root fd.  With nested
+ * namespaces, the thread's own root is opened when it differs.  0, or
+ * -errno (-ESRCH: the thread is gone). */
+int guard_task_open(struct guard_task *t, pid_t tid, int root, bool nested);
 void guard_task_close(struct guard_task *t);
 
 /* The thread group and umask (one read of /proc/TID/status); 0 or -errno. */
@@ -65,8 +72,9 @@ bool guard_on_procfs(int fd);
  * call (a non-dumpable caller still reaches its own fds).  fd or -errno. */
 int guard_walk_magic(struct guard_task *t, int dir, const char *name);
 
-/* Is path inside the guard's own /proc/PID?  The guard reaches its own
- * memory, fds and settings there; the caller must not, through the guard. */
+/* Is path (a sandbox path, guard_place) inside the guard's own /proc/PID?
+ * The guard reaches its own memory, fds and settings there; the caller must
+ * not, through the guard. */
 bool guard_is_own_proc(const char *path);
 
 #define GUARD_MAX_LINKS 40

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -33,20 +34,29 @@ void mount_system_tmp_size(const struct moat_policy *p, char *buf, size_t size)
         snprintf(buf, size, "25%%");
 }
 
+/* A fresh procfs for the sandbox's pid namespace (only sandbox pids exist),
+ * mounted on dir. */
+static int procfs_at(int dir)
+{
+    _cleanup_close_ int fs = fsopen("proc", FSOPEN_CLOEXEC);
+    if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return -errno;
+    _cleanup_close_ int mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+                                      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    if (mnt < 0 ||
+        move_mount(mnt, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return -errno;
+    return 0;
+}
+
 static int mount_proc(const struct mount_system *s, struct moat_error *err)
 {
     _cleanup_close_ int procdir = mnt_open_path(s->newroot, "/proc", false);
     if (procdir < 0)
         return error_set_errno(err, procdir, "no /proc directory in the sandbox root");
-    /* A fresh procfs for the new pid namespace: only sandbox pids exist. */
-    _cleanup_close_ int fs = fsopen("proc", FSOPEN_CLOEXEC);
-    if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-        return error_set_errno(err, -errno, "cannot create procfs");
-    _cleanup_close_ int mnt = fsmount(fs, FSMOUNT_CLOEXEC,
-                                      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-    if (mnt < 0 || move_mount(mnt, "", procdir, "", MOVE_MOUNT_F_EMPTY_PATH |
-                                                        MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return error_set_errno(err, -errno, "cannot mount /proc");
+    int r = procfs_at(procdir);
+    if (r < 0)
+        return error_set_errno(err, r, "cannot mount /proc");
     _cleanup_close_ int proc = mnt_open_path(s->newroot, "/proc", false);
     if (proc < 0)
         return error_set_errno(err, proc, "cannot open /proc");
@@ -54,8 +64,7 @@ static int mount_proc(const struct mount_system *s, struct moat_error *err)
         _cleanup_close_ int fd = openat(proc, *n, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
             continue; /* not every kernel has every entry */
-        int r = mnt_bind(fd, fd, RO_ATTRS | MOUNT_ATTR_NOEXEC, 0);
-        if (r < 0)
+        if ((r = mnt_bind(fd, fd, RO_ATTRS | MOUNT_ATTR_NOEXEC, 0)) < 0)
             return error_set_errno(err, r, "cannot make /proc/%s read-only", *n);
     }
     _cleanup_close_ int empty = openat(s->newroot, "../empty", O_PATH | O_CLOEXEC);
@@ -63,11 +72,48 @@ static int mount_proc(const struct mount_system *s, struct moat_error *err)
         _cleanup_close_ int fd = openat(proc, *n, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
             continue;
-        int r = mnt_bind(empty, fd, RO_ATTRS | MOUNT_ATTR_NOEXEC, 0);
-        if (r < 0)
+        if ((r = mnt_bind(empty, fd, RO_ATTRS | MOUNT_ATTR_NOEXEC, 0)) < 0)
             return error_set_errno(err, r, "cannot hide /proc/%s", *n);
     }
     return 0;
+}
+
+/* The kernel lets a nested pid namespace mount a procfs of its own (bwrap
+ * --unshare-pid --proc, as srt runs it) only if a procfs with nothing
+ * mounted on it is already in the mount namespace: /proc is not one (its
+ * knobs are read-only, some entries hidden).  So a second procfs is mounted
+ * in a small tmpfs under /dev, and that tmpfs is covered by an empty one
+ * (mode 0, read-only): nothing can reach the second procfs, and the
+ * kernel's check, which looks at every procfs mount, finds it.  Only when
+ * the workload is not the host's root: a procfs it mounts carries no
+ * read-only /proc/sys, and uid 0's write to a global sysctl there would
+ * reach the host. */
+static int mount_visible_proc(int newroot, struct moat_error *err)
+{
+    const char *what = "cannot mount the covered procfs under /dev/.moat-proc";
+    _cleanup_close_ int dev = mnt_open_path(newroot, "/dev", false);
+    if (dev < 0)
+        return error_set_errno(err, dev, "%s", what);
+    if (mkdirat(dev, ".moat-proc", 0) < 0)
+        return error_set_errno(err, -errno, "%s", what);
+    _cleanup_close_ int at = openat(dev, ".moat-proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int r = at < 0 ? -errno : mnt_tmpfs(at, "0700", "64k", RO_ATTRS & ~MOUNT_ATTR_RDONLY);
+    /* Opened again: the name now leads into the tmpfs. */
+    _cleanup_close_ int holder = r < 0 ? -1 : openat(dev, ".moat-proc", O_RDONLY | O_DIRECTORY |
+                                                                         O_CLOEXEC);
+    if (r == 0 && (holder < 0 || mkdirat(holder, "proc", 0555) < 0))
+        r = -errno;
+    _cleanup_close_ int procdir = r < 0 ? -1 : openat(holder, "proc", O_PATH | O_DIRECTORY |
+                                                                         O_CLOEXEC);
+    if (r == 0)
+        r = procdir < 0 ? -errno : procfs_at(procdir);
+    if (r == 0)
+        r = mnt_setattr(holder, MOUNT_ATTR_RDONLY, 0, false);
+    _cleanup_close_ int top = r < 0 ? -1 : openat(dev, ".moat-proc", O_PATH | O_DIRECTORY |
+                                                                        O_CLOEXEC);
+    if (r == 0)
+        r = top < 0 ? -errno : mnt_tmpfs(top, "0000", "4k", RO_ATTRS | MOUNT_ATTR_NOEXEC);
+    return r < 0 ? error_set_errno(err, r, "%s", what) : 0;
 }
 
 /* A sysfs of the sandbox's own network namespace: /sys/class/net lists its
@@ -102,6 +148,8 @@ int mount_system_build(const struct mount_system *s, struct moat_error *err)
     if (oldroot < 0)
         return error_set_errno(err, -errno, "cannot open the host tree");
     if ((r = devfs_build(oldroot, s->newroot, s->tmp_size, err)) < 0)
+        return r;
+    if (s->visible_proc && (r = mount_visible_proc(s->newroot, err)) < 0)
         return r;
     if ((r = strv_push(s->own_tmpfs, "/dev")) < 0 || (r = strv_push(s->make_ro, "/dev")) < 0 ||
         (r = strv_push(s->own_tmpfs, "/dev/shm")) < 0)

@@ -15,6 +15,7 @@ struct mount_system {
     int newroot;               /* the root being assembled */
     bool own_netns;            /* a fresh sysfs needs a network namespace of our own */
     bool private_tmp;
+    bool visible_proc;         /* a covered procfs for nested pid namespaces (see .c) */
     const char *tmp_size;      /* tmpfs "size=" for /tmp and /dev/shm */
     struct moat_strv *own_tmpfs; /* appended: tmpfs mounts moat made (paths in newroot) */
     struct moat_strv *make_ro;   /* appended: those to make read-only at the end */

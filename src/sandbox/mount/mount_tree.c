@@ -593,6 +593,8 @@ int mount_tree_build(const struct moat_policy *p, const char *home, const char *
     mount_system_tmp_size(p, tmp_size, sizeof tmp_size);
     struct mount_system sys = { .newroot = t.newroot, .own_netns = p->net.mode != MOAT_NET_HOST,
                                 .private_tmp = p->fs.private_tmp, .tmp_size = tmp_size,
+                                /* Not for the host's root: see mount_visible_proc. */
+                                .visible_proc = p->proc.allow_nested_namespaces && getuid() != 0,
                                 .own_tmpfs = &t.own_tmpfs, .make_ro = &t.make_ro };
     if ((r = mount_system_build(&sys, err)) < 0 || (r = resolve_home(&t, home)) < 0 ||
         (r = prepare_plan(&t, home, &plan)) < 0)

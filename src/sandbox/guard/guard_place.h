@@ -1,0 +1,23 @@
+/* Where a file the workload reached lies in the sandbox's tree: the path the
+ * write guard judges.  In the sandbox's own mount namespace that is the
+ * kernel's name for it.  With nested namespaces allowed, a thread may work
+ * in a mount namespace of its own where the sandbox's files are mounted
+ * anywhere (`bwrap --bind ~ /x`): there the name is found through the
+ * mount the file is on and proven by opening it in the sandbox's tree and
+ * finding the same file.  Never decides anything (guard_rules.c does). */
+#ifndef MOAT_SANDBOX_GUARD_PLACE_H
+#define MOAT_SANDBOX_GUARD_PLACE_H
+
+#include <stddef.h>
+
+#include "sandbox/guard/guard_walk.h"
+
+/* The sandbox path of what fd (any fd the guard holds) refers to.  0; or
+ * -EXDEV: it lies on a filesystem a nested namespace made for itself, which
+ * the host never sees (tmpfs, procfs of its own pid namespace, ...): not
+ * shared, nothing to judge; or -EACCES: it cannot be placed (a filesystem
+ * that writes elsewhere, such as overlayfs; a name that changed while it
+ * was being placed): refuse. */
+int guard_place(const struct guard_task *t, int fd, char *buf, size_t size);
+
+#endif
