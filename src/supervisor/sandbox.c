@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -56,6 +57,19 @@ static int check_supported(const struct moat_policy *p, const struct moat_run_op
         if (stdio[i] < MOAT_STDIO_NULL || (stdio[i] >= 0 && fcntl(stdio[i], F_GETFD) < 0))
             return error_set(err, -EBADF, "the command's descriptor %d: %d is not a descriptor "
                              "or MOAT_STDIO_* value", i, stdio[i]);
+    /* Without Landlock (nested namespaces) a directory of the host's handed
+     * in as a descriptor could be changed through it (unlinkat, renameat,
+     * fchmodat): the mounts that make the host read-only are not on its
+     * path.  Refused rather than silently weaker. */
+    for (size_t i = 0; p->proc.allow_nested_namespaces && i < o->n_pass_fds + 3; i++) {
+        int fd = i < 3 ? (o->pty ? -1 : stdio[i] == MOAT_STDIO_INHERIT ? (int)i : stdio[i])
+                       : o->pass_fds[i - 3];
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+            return error_set(err, -EINVAL, "descriptor %d is a directory: with "
+                             "allowNestedNamespaces (no Landlock) the command could change it "
+                             "through that descriptor; pass a path with allowWrite instead", fd);
+    }
     return limits_check(p, err);
 }
 

@@ -32,6 +32,11 @@ struct guard_options guard_options_for(const struct moat_policy *p, const struct
     struct guard_options o = { 0 };
     /* Names matter only where the host shares a tree with the sandbox. */
     o.fs = rules->writable.n > 0 && !p->debug_no_guard;
+    /* Without Landlock (nested namespaces) the guard also stands between the
+     * command and a descriptor it inherited from the host: reopened for
+     * writing through /proc/self/fd, it would meet the host's mount, not
+     * the sandbox's read-only one (guard_place.h, `view`). */
+    o.fs |= p->proc.allow_nested_namespaces && !p->debug_no_guard;
     o.connect = p->net.unix_sockets.n > 0;
     /* allowLocalBinding false with exposed ports: listening only on those
      * ports (a socket that listens without bind(2) gets an ephemeral port
@@ -185,21 +190,27 @@ int guard_judge(struct guard_call *c, const char *op, const char *path, enum gua
     return -EROFS;
 }
 
-int guard_locate(struct guard_call *c, const char *op, int fd, char *buf, size_t size)
+int guard_locate(struct guard_call *c, const char *op, int *fd, char *buf, size_t size)
 {
-    int r = guard_place(&c->task, fd, buf, size);
+    int view = -1;
+    int r = guard_place(&c->task, *fd, buf, size, &view);
+    if (view >= 0) { /* act through the sandbox's own mounts from now on */
+        close(*fd);
+        *fd = view;
+    }
     if (r != -EACCES)
         return r;
     char link[64], name[4096];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    snprintf(link, sizeof link, "/proc/self/fd/%d", *fd);
     ssize_t n = readlink(link, name, sizeof name - 1);
     name[n > 0 ? n : 0] = '\0';
-    guard_report(c, op, name, "moat cannot place it in the sandbox's tree (a filesystem mounted "
-                 "in a nested namespace, such as overlayfs, or a name that changed meanwhile)");
+    guard_report(c, op, name, "it is not in the sandbox's tree (a file of the host's the command "
+                 "holds a descriptor of, a filesystem a nested namespace mounted such as "
+                 "overlayfs, or a name that changed meanwhile)");
     return -EROFS;
 }
 
-int guard_judge_at(struct guard_call *c, const char *op, int parent, const char *last,
+int guard_judge_at(struct guard_call *c, const char *op, int *parent, const char *last,
                    enum guard_access a, bool is_dir)
 {
     if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)

@@ -55,16 +55,20 @@ int guard_read_string(struct guard_call *c, uint64_t addr, char *buf, size_t siz
  * after everything read from the caller and before acting. */
 bool guard_call_valid(struct guard_call *c);
 
-/* guard_place for judging: a file that cannot be placed is reported and
- * refused (-EROFS); -EXDEV (not shared) and other errors pass through. */
-int guard_locate(struct guard_call *c, const char *op, int fd, char *buf, size_t size);
+/* guard_place for judging and acting: *fd is replaced by the fd of the same
+ * file through the sandbox's own mounts when it was reached through another
+ * (guard_place.h, `view`), so that what follows acts there.  A file that
+ * cannot be placed is reported and refused (-EROFS); -EXDEV (not shared)
+ * and other errors pass through. */
+int guard_locate(struct guard_call *c, const char *op, int *fd, char *buf, size_t size);
 
 /* Judge path for access a; on refusal report it and return -EROFS. */
 int guard_judge(struct guard_call *c, const char *op, const char *path, enum guard_access a,
                 bool is_dir);
 
-/* Judge the name `last` in the directory parent. */
-int guard_judge_at(struct guard_call *c, const char *op, int parent, const char *last,
+/* Judge the name `last` in the directory *parent (which guard_locate may
+ * replace: the caller acts on *parent afterwards). */
+int guard_judge_at(struct guard_call *c, const char *op, int *parent, const char *last,
                    enum guard_access a, bool is_dir);
 
 void guard_report(struct guard_call *c, const char *op, const char *path, const char *why);

@@ -83,7 +83,7 @@ static bool socket_allowed(struct guard_call *c, int target)
         if (g->sockets[i].dev == st.st_dev && g->sockets[i].ino == st.st_ino)
             return true;
     char path[4096];
-    if (guard_place(&c->task, target, path, sizeof path) < 0)
+    if (guard_place(&c->task, target, path, sizeof path, NULL) < 0)
         return false;
     const struct moat_strv *list = &g->p->net.unix_sockets;
     for (size_t i = 0; i < list->n; i++)
@@ -194,7 +194,7 @@ static long op_connect(struct guard_call *c, int fd, uint64_t addr, uint64_t add
         return -ESRCH;
     if (!socket_allowed(c, target)) {
         char where[4096];
-        guard_report(c, "connect", guard_place(&c->task, target, where, sizeof where) == 0 ? where : path,
+        guard_report(c, "connect", guard_place(&c->task, target, where, sizeof where, NULL) == 0 ? where : path,
                      "not in allowUnixSockets");
         return -EACCES;
     }

@@ -120,30 +120,32 @@ static int caller_userns(struct guard_call *c)
 /* Judge writing to what fd refers to, by where it lies in the sandbox's
  * tree (path gets that place); never the guard's own /proc entries.  A
  * nested namespace's own filesystem is not judged. */
-static int judge_placed(struct guard_call *c, const char *op, int fd, char *path, size_t size)
+static int judge_placed(struct guard_call *c, const char *op, int *fd, char *path, size_t size)
 {
     int r = guard_locate(c, op, fd, path, size);
     if (r == -EXDEV)
         return 0;
     if (r < 0)
         return r;
-    if (guard_on_procfs(fd) && guard_is_own_proc(path))
+    if (guard_on_procfs(*fd) && guard_is_own_proc(path))
         return -EACCES;
     return guard_judge(c, op, path, GUARD_WRITE, false);
 }
 
 /* An existing object, opened for writing or truncating: judged by where it
- * is, then reopened. */
-static int open_existing(struct guard_call *c, int target, int flags, bool trailing, int *out)
+ * is, then reopened (through the sandbox's own mounts: *target may be
+ * replaced, see guard_locate). */
+static int open_existing(struct guard_call *c, int *targetp, int flags, bool trailing, int *out)
 {
     struct stat st;
-    if (fstat(target, &st) < 0)
+    if (fstat(*targetp, &st) < 0)
         return -errno;
     if (trailing && !S_ISDIR(st.st_mode))
         return -ENOTDIR;
     int acc = flags & O_ACCMODE;
     char path[4096];
-    int r = guard_locate(c, "write", target, path, sizeof path);
+    int r = guard_locate(c, "write", targetp, path, sizeof path);
+    int target = *targetp;
     if (r < 0 && r != -EXDEV) /* -EXDEV: a nested namespace's own filesystem */
         return r;
     if (r == 0 && guard_on_procfs(target) && guard_is_own_proc(path))
@@ -220,7 +222,7 @@ static int open_emulated(struct guard_call *c, int start, const char *path, int 
                 break;
             }
             _cleanup_close_ int target = openat(parent, last, O_PATH | O_DIRECTORY | O_CLOEXEC);
-            r = target < 0 ? -errno : open_existing(c, target, flags, trailing, out);
+            r = target < 0 ? -errno : open_existing(c, &target, flags, trailing, out);
             break;
         }
         if (fstatat(parent, last, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -232,7 +234,7 @@ static int open_emulated(struct guard_call *c, int start, const char *path, int 
                 r = -EISDIR;
                 break;
             }
-            if ((r = guard_judge_at(c, "create", parent, last, GUARD_CREATE, false)) < 0)
+            if ((r = guard_judge_at(c, "create", &parent, last, GUARD_CREATE, false)) < 0)
                 break;
             take_umask(c);
             /* O_NOFOLLOW: a symlink raced in since the check is walked
@@ -259,7 +261,7 @@ static int open_emulated(struct guard_call *c, int start, const char *path, int 
             }
             if (guard_on_procfs(parent)) { /* /dev/stdout -> /proc/self/fd/1 */
                 int target = guard_walk_magic(&c->task, parent, last);
-                r = target < 0 ? target : open_existing(c, target, flags, trailing, out);
+                r = target < 0 ? target : open_existing(c, &target, flags, trailing, out);
                 if (target >= 0)
                     close(target);
                 break;
@@ -292,7 +294,7 @@ static int open_emulated(struct guard_call *c, int start, const char *path, int 
             r = -errno;
             break;
         }
-        r = open_existing(c, target, flags, trailing, out);
+        r = open_existing(c, &target, flags, trailing, out);
         close(target);
         break;
     }
@@ -341,7 +343,7 @@ static int open_restricted(struct guard_call *c, int start, const char *path, in
                 close(target);
                 return -EEXIST;
             }
-            int r = open_existing(c, target, flags, false, out);
+            int r = open_existing(c, &target, flags, false, out);
             close(target);
             return r;
         }
@@ -358,7 +360,7 @@ static int open_restricted(struct guard_call *c, int start, const char *path, in
             return -errno;
         if (!*last || is_dot(last))
             return -EISDIR;
-        int r = guard_judge_at(c, "create", parent, last, GUARD_CREATE, false);
+        int r = guard_judge_at(c, "create", &parent, last, GUARD_CREATE, false);
         if (r < 0)
             return r;
         take_umask(c);
@@ -448,7 +450,7 @@ static long op_mknod(struct guard_call *c, int dirfd, uint64_t path_addr, uint64
         r = -ESRCH;
     else if (!dir && trailing)
         r = -ENOENT;
-    else if ((r = guard_judge_at(c, "create", parent, last, GUARD_CREATE, dir)) == 0) {
+    else if ((r = guard_judge_at(c, "create", &parent, last, GUARD_CREATE, dir)) == 0) {
         take_umask(c);
         if (dir)
             r = mkdirat(parent, last, (mode_t)(mode & 07777)) < 0 ? -errno : 0;
@@ -475,7 +477,7 @@ static long op_symlink(struct guard_call *c, uint64_t target_addr, int dirfd, ui
         return r;
     if (!guard_call_valid(c))
         r = -ESRCH;
-    else if ((r = guard_judge_at(c, "symlink", parent, last, GUARD_REPLACE, true)) == 0)
+    else if ((r = guard_judge_at(c, "symlink", &parent, last, GUARD_REPLACE, true)) == 0)
         r = symlinkat(target, parent, last) < 0 ? -errno : 0;
     close(parent);
     return r;
@@ -509,11 +511,14 @@ static long op_link(struct guard_call *c, int olddirfd, uint64_t old_addr, int n
         r = -ESRCH;
     /* A second name for a protected file would be a writable one. */
     char srcpath[4096];
-    if (r == 0 && (r = judge_placed(c, "link", source, srcpath, sizeof srcpath)) == 0 &&
-        (r = guard_judge_at(c, "link", newparent, newlast, GUARD_CREATE, false)) == 0) {
+    int placed = source;
+    if (r == 0 && (r = judge_placed(c, "link", &source, srcpath, sizeof srcpath)) == 0 &&
+        (r = guard_judge_at(c, "link", &newparent, newlast, GUARD_CREATE, false)) == 0) {
         char link[64];
         snprintf(link, sizeof link, "/proc/self/fd/%d", source);
-        if (oldparent >= 0 && !(flags & AT_SYMLINK_FOLLOW))
+        /* A source seen through another mount (nested namespaces) is linked
+         * through the sandbox's view of it, where newparent now is too. */
+        if (oldparent >= 0 && !(flags & AT_SYMLINK_FOLLOW) && source == placed)
             r = linkat(oldparent, oldlast, newparent, newlast, 0) < 0 ? -errno : 0;
         else if (!*oldp)
             r = linkat(source, "", newparent, newlast, AT_EMPTY_PATH) < 0 ? -errno : 0;
@@ -549,13 +554,13 @@ static long op_rename(struct guard_call *c, int olddirfd, uint64_t old_addr, int
         r = -ESRCH;
     if (r == 0) {
         bool old_dir = name_is_dir(oldparent, oldlast), new_dir = name_is_dir(newparent, newlast);
-        r = guard_judge_at(c, "rename", oldparent, oldlast, GUARD_REMOVE, old_dir);
+        r = guard_judge_at(c, "rename", &oldparent, oldlast, GUARD_REMOVE, old_dir);
         if (r == 0)
-            r = guard_judge_at(c, "rename", newparent, newlast, GUARD_REPLACE, old_dir);
+            r = guard_judge_at(c, "rename", &newparent, newlast, GUARD_REPLACE, old_dir);
         if (r == 0 && (flags & RENAME_EXCHANGE)) {
-            r = guard_judge_at(c, "rename", newparent, newlast, GUARD_REMOVE, new_dir);
+            r = guard_judge_at(c, "rename", &newparent, newlast, GUARD_REMOVE, new_dir);
             if (r == 0)
-                r = guard_judge_at(c, "rename", oldparent, oldlast, GUARD_REPLACE, new_dir);
+                r = guard_judge_at(c, "rename", &oldparent, oldlast, GUARD_REPLACE, new_dir);
         }
         if (r == 0)
             r = syscall(SYS_renameat2, oldparent, oldlast, newparent, newlast, (unsigned)flags) < 0
@@ -587,7 +592,7 @@ static long op_truncate(struct guard_call *c, uint64_t path_addr, uint64_t lengt
         return r;
     if (!guard_call_valid(c))
         return -ESRCH;
-    if ((r = judge_placed(c, "write", target, where, sizeof where)) < 0)
+    if ((r = judge_placed(c, "write", &target, where, sizeof where)) < 0)
         return r;
     char link[64];
     snprintf(link, sizeof link, "/proc/self/fd/%d", target);

@@ -147,19 +147,22 @@ static int kernel_name(int fd, char *buf, size_t size)
 
 /* Is path, in the sandbox's tree, the file sx describes?  Walked by the
  * kernel from the guard's root without following any link, so a name that
- * passes is the file's own. */
-static bool names_file(int root, const char *path, const struct statx *want)
+ * passes is the file's own.  The O_PATH fd of it, or -1. */
+static int names_file(int root, const char *path, const struct statx *want)
 {
     if (path[0] != '/')
-        return false;
+        return -1;
     struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
                             .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
-    _cleanup_close_ int fd = (int)syscall(SYS_openat2, root, path[1] ? path + 1 : ".", &how,
-                                          sizeof how);
+    int fd = (int)syscall(SYS_openat2, root, path[1] ? path + 1 : ".", &how, sizeof how);
     struct statx sx;
-    return fd >= 0 && statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) == 0 &&
-           sx.stx_dev_major == want->stx_dev_major && sx.stx_dev_minor == want->stx_dev_minor &&
-           sx.stx_ino == want->stx_ino;
+    if (fd >= 0 && statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) == 0 &&
+        sx.stx_dev_major == want->stx_dev_major && sx.stx_dev_minor == want->stx_dev_minor &&
+        sx.stx_ino == want->stx_ino)
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    return -1;
 }
 
 /* The rest of path after the directory dir ("" when equal), or NULL when
@@ -174,9 +177,10 @@ static const char *inside(const char *path, const char *dir)
     return path + n;
 }
 
-/* Filesystems a nested namespace makes for itself and the host never sees:
- * writing there changes nothing shared.  Anything else new (overlayfs,
- * whose upper layer is a host directory) cannot be placed. */
+/* Filesystems a nested namespace makes for itself and the host never sees,
+ * and the kernel's own for pipes, sockets and terminals (a descriptor the
+ * command was given): writing there changes nothing shared.  Anything else
+ * new (overlayfs, whose upper layer is a host directory) cannot be placed. */
 static bool private_filesystem(int fd)
 {
     struct statfs sf;
@@ -185,6 +189,7 @@ static bool private_filesystem(int fd)
     switch ((unsigned long)sf.f_type) {
     case TMPFS_MAGIC: case RAMFS_MAGIC: case DEVPTS_SUPER_MAGIC: case MQUEUE_MAGIC:
     case PROC_SUPER_MAGIC: case SYSFS_MAGIC: case BINFMTFS_MAGIC:
+    case PIPEFS_MAGIC: case SOCKFS_MAGIC: case ANON_INODE_FS_MAGIC:
         return true;
     default:
         return false;
@@ -194,7 +199,8 @@ static bool private_filesystem(int fd)
 /* The fd is on a mount of a nested namespace: translate the kernel's name
  * for it (in buf, from that namespace's root) through the mount it is on
  * to the sandbox's tree. */
-static int translate(const struct guard_task *t, const struct statx *sx, char *buf, size_t size)
+static int translate(const struct guard_task *t, const struct statx *sx, char *buf, size_t size,
+                     int *view)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/mountinfo", (int)t->tid);
@@ -229,14 +235,18 @@ static int translate(const struct guard_task *t, const struct statx *sx, char *b
                           *best_rest ? best_rest : (strcmp(best->point, "/") ? "" : "/")) >=
                      (int)sizeof cand)
         return -EACCES;
-    if (!names_file(t->guard_root, cand, sx) || strlen(cand) >= size)
+    if (strlen(cand) >= size || (*view = names_file(t->guard_root, cand, sx)) < 0)
         return -EACCES;
     memcpy(buf, cand, strlen(cand) + 1);
     return 0;
 }
 
-int guard_place(const struct guard_task *t, int fd, char *buf, size_t size)
+int guard_place(const struct guard_task *t, int fd, char *buf, size_t size, int *view)
 {
+    int unused;
+    if (!view)
+        view = &unused;
+    *view = -1;
     if (!t->nested)
         return kernel_name(fd, buf, size);
     struct statx sx;
@@ -255,7 +265,11 @@ int guard_place(const struct guard_task *t, int fd, char *buf, size_t size)
     if (!own_device)
         return private_filesystem(fd) ? -EXDEV : -EACCES;
     /* Mounted where the sandbox has it (bwrap --bind X X): the name proves itself. */
-    if (names_file(t->guard_root, buf, &sx))
-        return 0;
-    return translate(t, &sx, buf, size);
+    if ((*view = names_file(t->guard_root, buf, &sx)) >= 0)
+        r = 0;
+    else
+        r = translate(t, &sx, buf, size, view);
+    if (view == &unused && unused >= 0)
+        close(unused);
+    return r;
 }

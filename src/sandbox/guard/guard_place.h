@@ -17,7 +17,14 @@
  * the host never sees (tmpfs, procfs of its own pid namespace, ...): not
  * shared, nothing to judge; or -EACCES: it cannot be placed (a filesystem
  * that writes elsewhere, such as overlayfs; a name that changed while it
- * was being placed): refuse. */
-int guard_place(const struct guard_task *t, int fd, char *buf, size_t size);
+ * was being placed): refuse.
+ *
+ * *view (when view is not NULL) is -1, or, when fd was reached through a
+ * mount that is not the sandbox's, a new O_PATH fd of the same file through
+ * the sandbox's own mounts at that path: acting through it, the guard meets
+ * the sandbox's mount flags (read-only outside the write paths), not those
+ * of a mount the file was reached by (a descriptor inherited from the host,
+ * whose mount is writable). */
+int guard_place(const struct guard_task *t, int fd, char *buf, size_t size, int *view);
 
 #endif

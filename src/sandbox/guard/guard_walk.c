@@ -140,7 +140,7 @@ int guard_task_dirfd(struct guard_task *t, int dirfd)
 static bool in_own_proc(struct guard_task *t, int dir)
 {
     char path[256];
-    if (guard_task_status(t) < 0 || guard_place(t, dir, path, sizeof path) < 0)
+    if (guard_task_status(t) < 0 || guard_place(t, dir, path, sizeof path, NULL) < 0)
         return false;
     if (strncmp(path, "/proc/", 6) != 0)
         return false;
@@ -166,7 +166,7 @@ int guard_walk_magic(struct guard_task *t, int dir, const char *name)
     /* The guard may always look into its own /proc entry, the caller never
      * (the guard is non-dumpable): never follow a link from there. */
     char path[256];
-    int r = guard_place(t, dir, path, sizeof path);
+    int r = guard_place(t, dir, path, sizeof path, NULL);
     if ((r < 0 && r != -EXDEV) || (r == 0 && guard_is_own_proc(path)))
         return -EACCES; /* -EXDEV: a procfs of a nested pid namespace, which the guard is not in */
     int fd = openat(dir, name, O_PATH | O_CLOEXEC);
