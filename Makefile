@@ -3,7 +3,11 @@
 # programs, from tools/seccomp_gen.c), nothing downloaded.
 #   make            build/moat (release, hardened)
 #   make asan       build-asan/moat and unit tests with ASan+UBSan
-#   make check      deps check, both builds, unit tests (sanitized), e2e (root + unprivileged)
+#   make check      deps check, both builds, unit tests (sanitized), fuzz corpora, e2e (root +
+#                   unprivileged)
+#   make fuzz       FUZZ_SECONDS=60 FUZZ_TARGETS="addr ..." runs each libFuzzer target (clang,
+#                   ASan+UBSan) for that long and prints executions, coverage and crashes per
+#                   target (tests/fuzz/README.md; fuzz-merge, fuzz-regress)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -94,7 +98,7 @@ unit-list:
 # as an unprivileged user, and prints one "N passed, N failed" line.
 check:
 	scripts/deps.sh
-	$(MAKE) tests asan
+	$(MAKE) tests asan fuzz-build
 	tests/run_all.sh
 
 install: build/moat
@@ -105,8 +109,10 @@ tests: build/moat build/tests/e2e/attack
 	install -D -m 0644 build/libmoat.a $(DESTDIR)$(PREFIX)/lib/libmoat.a
 	install -D -m 0644 schema/policy.schema.json $(DESTDIR)$(PREFIX)/share/moat/policy.schema.json
 
+include tests/fuzz/fuzz.mk
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 .PHONY: all tests asan unit unit-list check install clean
 .SECONDARY:
