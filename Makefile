@@ -112,7 +112,7 @@ tests: build/moat build/tests/e2e/attack
 include tests/fuzz/fuzz.mk
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-fuzz-cov
 
 .PHONY: all tests asan unit unit-list check install clean
 .SECONDARY:
