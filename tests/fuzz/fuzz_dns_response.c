@@ -1,12 +1,13 @@
 /* Fuzz target: upstream DNS answers (src/net/dns/dns_msg.c, dns_filter.c).  The input is
  * one response message as an upstream resolver (or someone spoofing one) sends it.  The
- * query it answers is taken from its own question, and three header bits the filter never
- * reads choose the variant: CD = the sandbox's query had EDNS, AD = IPv6 is available,
- * AA = pinning the addresses (found()) fails; only questions the query filter would have
- * forwarded are answered.  Checks that what reaches the sandbox parses,
- * answers exactly its question, carries no denied name or address and no AAAA without IPv6,
- * that every delivered address was pinned first and only those, and that a response for
- * another id or question is dropped. */
+ * query it answers is taken from its own question, and what the filter never reads of it
+ * chooses the variant: CD = the sandbox's query had EDNS, AD = IPv6 is available, AA =
+ * pinning the addresses (found()) fails, the id doubles as the client's EDNS size.  Only
+ * questions the query filter would have forwarded are answered.  Checks that what reaches
+ * the sandbox parses, answers exactly its question, carries no denied name or address and
+ * no AAAA without IPv6, fits what the client accepts, that every delivered address was
+ * pinned first and only those, and that a response for another id or question is
+ * dropped. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -150,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* The sandbox's query, as the filter kept it: the question as spelled by the client. */
     struct dns_query q = {.id = in.id, .flags = DNS_FLAG_RD, .q = in.q,
-                          .has_edns = in.flags & DNS_FLAG_CD, .edns_udp_size = 1232};
+                          .has_edns = in.flags & DNS_FLAG_CD, .edns_udp_size = in.id};
     FUZZ_CHECK(strcasecmp(q.q.spelled, q.q.name) == 0);
     /* Only a query the filter forwards is ever answered by upstream: A, AAAA or CNAME for
      * an allowed name, class IN, not the root, not localhost. */
@@ -164,7 +165,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (dns_filter_query(&qops, qbuf, qlen, &kept, out, DNS_UDP_MIN, &fwd_len, &action, NULL) < 0 ||
         action != DNS_FORWARD)
         return 0;
-    check_filter(data, size, &q, &in, DNS_UDP_MIN);
+    /* Over UDP, what the client said it accepts (its EDNS size: the id, for variety);
+     * over TCP, a whole message. */
+    size_t udp = dns_query_udp_limit(&q);
+    FUZZ_CHECK(udp >= DNS_UDP_MIN && (!q.has_edns || udp >= q.edns_udp_size));
+    check_filter(data, size, &q, &in, udp);
     check_filter(data, size, &q, &in, DNS_TCP_MAX);
     return 0;
 }

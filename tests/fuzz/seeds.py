@@ -142,6 +142,27 @@ for label, msg in {
     seed("dns_response", label, msg)
 
 
+def pointer_chain(hops):
+    """An answer whose owner is reached through `hops` compression pointers (32 allowed)."""
+    head = dns_response(15, "a.test", 1, [])
+    body, offsets = b"", []
+    for i in range(hops):
+        at = len(head) + 12 + len(body)  # after the NULL record's owner and fixed fields
+        body += b"\x01x" + (struct.pack(">H", 0xc000 | offsets[-1]) if offsets else Q)
+        offsets.append(at)
+    owner = struct.pack(">H", 0xc000 | offsets[-1])
+    # The chain sits in an RR's data (type NULL) so the message stays well-formed.
+    msg = head[:6] + struct.pack(">H", 2) + head[8:]
+    return msg + rr(Q, 10, 60, body) + rr(owner, 1, 60, bytes([192, 0, 2, 1]))
+
+
+seed("dns_response", "pointers-32", pointer_chain(31))
+seed("dns_response", "pointers-33", pointer_chain(33))
+seed("dns_response", "cname-chain-17", dns_response(16, "c0.test", 1, [
+    rr(dns_name(f"c{i}.test"), 5, 60, dns_name(f"c{i + 1}.test")) for i in range(17)] +
+    [rr(dns_name("c17.test"), 1, 60, bytes([192, 0, 2, 1]))]))
+
+
 # ---- HTTP -----------------------------------------------------------------------------
 
 for label, text in {
