@@ -129,16 +129,33 @@ static size_t separator_len(const char *s)
     return 0;
 }
 
-/* Every "xn--" label that the encoder made (its input label was not ASCII already: ASCII
- * passes through unvalidated) decodes to code points that map to themselves: the U-label
- * written back in UTF-8 gives the same A-label. */
+/* Whether the code point at s (valid UTF-8) stays non-ASCII once mapped: fullwidth ASCII
+ * (U+FF01-U+FF5E) and the Kelvin sign (U+212A, lower-cased to 'k') become ASCII.  Sets
+ * *len to its length in bytes. */
+static bool maps_to_non_ascii(const unsigned char *s, size_t *len)
+{
+    uint32_t c;
+    if (s[0] < 0x80)
+        return *len = 1, false;
+    if (s[0] < 0xE0)
+        *len = 2, c = (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+    else if (s[0] < 0xF0)
+        *len = 3, c = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    else
+        *len = 4, c = 0x10000;
+    return !((c >= 0xFF01 && c <= 0xFF5E) || c == 0x212A);
+}
+
+/* Every "xn--" label that the encoder made (its input label had a code point that stays
+ * non-ASCII; ASCII, however spelled, passes through unvalidated) decodes to code points
+ * that map to themselves: the U-label written back in UTF-8 gives the same A-label. */
 static void check_a_labels(const char *in, const char *ascii)
 {
     for (const char *l = ascii; l && *l;) {
         bool non_ascii = false;
-        size_t sep = 0;
-        for (; *in && !(sep = separator_len(in)); in++)
-            non_ascii |= (unsigned char)*in >= 0x80;
+        size_t sep = 0, step;
+        for (; *in && !(sep = separator_len(in)); in += step)
+            non_ascii |= maps_to_non_ascii((const unsigned char *)in, &step);
         in += *in ? sep : 0;
         const char *dot = strchr(l, '.');
         size_t n = dot ? (size_t)(dot - l) : strlen(l);

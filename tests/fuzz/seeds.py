@@ -49,6 +49,10 @@ seed("punycode", "greek", "\u03b5\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac.\u03
 seed("punycode", "cjk", "\u4f8b\u3048.\u30c6\u30b9\u30c8")
 seed("punycode", "emoji", "\U0001f600.test")
 seed("punycode", "reserved-hyphens", "ab--\u00e9.test")
+# ASCII spelled in fullwidth forms or with the Kelvin sign passes through like ASCII: an
+# "xn--" label made so is not the encoder's (found by the first long run).
+seed("punycode", "fullwidth-a-label", "\uff47\u3002xn--\uff4f")
+seed("punycode", "kelvin-a-label", "xn--\u212a.test")
 seed("punycode", "codepoints", bytes([0x00, 0x00, 0x61, 0x00, 0x00, 0xe9, 0x01, 0xf6, 0x00]))
 
 for label, text in {
