@@ -2,11 +2,14 @@
 # Install what moat needs to build, test and benchmark, from Debian's
 # packages only.  Idempotent: installs nothing when everything is present.
 set -eu
-PKGS="gcc make pkg-config clang libclang-rt-14-dev llvm-14 libseccomp-dev libjansson-dev libnftnl-dev libmnl-dev nftables util-linux bsdutils procps iproute2 python3 bubblewrap hyperfine time dnsmasq-base curl dnsutils openssl netcat-openbsd wget git openjdk-17-jdk-headless"
+PKGS="gcc make pkg-config clang libclang-rt-14-dev llvm-14 libseccomp-dev libjansson-dev libnftnl-dev libmnl-dev nftables util-linux bsdutils procps iproute2 python3 python3-pip bubblewrap hyperfine time dnsmasq-base curl dnsutils openssl netcat-openbsd wget git openjdk-17-jdk-headless nodejs libnghttp2-dev socat ripgrep"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# npm (for the mxc SDK tests, tests/mxc/sdk_install.sh) comes with some builds of nodejs and
+# is its own package in Debian's.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "deps: missing Debian packages:$missing (run this script as root)" >&2

@@ -42,6 +42,9 @@ dirs_before=$(test_dirs)
 run_suite "unit tests (ASan+UBSan)" tests/unit/run.sh $(make -s unit-list)
 # shellcheck disable=SC2046
 run_suite "fuzz corpora, each input once (ASan+UBSan)" tests/fuzz/regress.sh $(make -s fuzz-list)
+run_suite "libmoat.so's ABI" python3 tests/abi_check.py build/libmoat.so
+run_suite "make install into a DESTDIR" tests/install.sh
+run_suite "docs agree with the program" python3 tests/docs_agree.py build/moat
 
 # Stage the binaries and tests in a fresh world-readable directory outside
 # /tmp: the sandbox's private /tmp would hide a checkout under /tmp, and
@@ -50,13 +53,15 @@ stage=$(mktemp -d /var/tmp/moat-stage.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 mkdir -p "$stage/e2e" "$stage/examples"
-cp build/tests/e2e/attack "$stage/"
+cp build/tests/e2e/attack build/tests/e2e/api_client build/libmoat.so.[0-9]* "$stage/"
 cp build-asan/moat "$stage/moat-asan"
 cp build/moat "$stage/moat"
-cp tests/e2e/*.sh "$stage/e2e/"
+cp tests/e2e/*.sh tests/e2e/*.py "$stage/e2e/"
+mkdir -p "$stage/srt" && cp -r tests/srt/. "$stage/srt/"
 cp -r examples/. "$stage/examples/"
 chmod -R a+rX "$stage"
-e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" EXAMPLES="$stage/examples")
+e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" API_CLIENT="$stage/api_client"
+         EXAMPLES="$stage/examples")
 
 run_suite "e2e as $(id -un)" env "${e2e_env[@]}" bash "$stage/e2e/run.sh"
 

@@ -16,6 +16,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +30,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sandbox/landlock.h"
-#include "sandbox/landlock_abi.h"
-#include "sandbox/seccomp.h"
+#include "sandbox/confine/landlock.h"
+#include "sandbox/confine/landlock_abi.h"
+#include "sandbox/confine/seccomp.h"
 #include "util/cleanup.h"
 
 enum doctor_level { DOCTOR_OK, DOCTOR_LIMITED, DOCTOR_MISSING, DOCTOR_INFO };
@@ -694,4 +695,42 @@ int doctor_run(FILE *out)
     fflush(out);
     /* moat's default mode: user + mount + pid namespaces and seccomp. */
     return userns && mountns && pidns && seccomp ? 0 : MOAT_EXIT_FAILURE;
+}
+
+/* The facts behind the report, for callers that format their own. */
+void doctor_summarize(struct doctor_summary *s)
+{
+    *s = (struct doctor_summary){0};
+    struct probe p;
+    char hint[512];
+    probe_run(probe_userns, &p);
+    s->userns = p.err == 0;
+    if (!s->userns) {
+        if (!userns_known_cause(hint, sizeof hint))
+            snprintf(hint, sizeof hint, "check that the kernel has CONFIG_USER_NS");
+        snprintf(s->problem, sizeof s->problem, "user namespaces: %s: %s; %s", p.step,
+                 strerror(p.err), hint);
+        return;
+    }
+    static const struct {
+        int (*fn)(struct probe *);
+        const char *name;
+        size_t off;
+    } probes[] = {
+        {probe_mountns, "mount namespaces", offsetof(struct doctor_summary, mountns)},
+        {probe_pidns, "pid namespaces", offsetof(struct doctor_summary, pidns)},
+        {probe_netns, "network namespaces", offsetof(struct doctor_summary, netns)},
+        {probe_seccomp, "seccomp", offsetof(struct doctor_summary, seccomp)},
+        {probe_nftables, "nftables", offsetof(struct doctor_summary, nftables)},
+        {probe_ipv6, "IPv6", offsetof(struct doctor_summary, ipv6)},
+    };
+    for (size_t i = 0; i < sizeof probes / sizeof *probes; i++) {
+        probe_run(probes[i].fn, &p);
+        *(bool *)((char *)s + probes[i].off) = p.err == 0;
+        /* The default mode needs mount and pid namespaces and seccomp. */
+        if (p.err != 0 && !s->problem[0] && i != 2 && i < 4)
+            snprintf(s->problem, sizeof s->problem, "%s: %s: %s; %s", probes[i].name, p.step,
+                     strerror(p.err), p.advice[0] ? p.advice : "run `moat doctor`");
+    }
+    s->landlock_abi = landlock_abi();
 }

@@ -3,10 +3,20 @@
 #ifndef MOAT_CLI_DOCTOR_H
 #define MOAT_CLI_DOCTOR_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Print the report; returns 0 when everything moat needs for its default
  * mode works, 125 otherwise. */
 int doctor_run(FILE *out);
+
+/* The same probes, as facts for other reports (`lxc-exec
+ * --available-backends`), without printing. */
+struct doctor_summary {
+    bool userns, mountns, pidns, netns, seccomp, nftables, ipv6;
+    int landlock_abi;   /* 0: no Landlock */
+    char problem[1600]; /* when moat's default mode cannot run: the first reason, with advice */
+};
+void doctor_summarize(struct doctor_summary *s);
 
 #endif

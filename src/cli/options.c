@@ -19,6 +19,8 @@ enum {
     OPT_TIMEOUT, OPT_RLIMIT, OPT_NETWORK, OPT_ALLOW_UNIX, OPT_ALLOW_NESTED, OPT_DEBUG_DISABLE,
     OPT_DEBUG_FAKEIP,
     OPT_ALLOW_NET, OPT_DENY_NET, OPT_ALLOW_LOCAL_BINDING, OPT_EXPOSE, OPT_HOST_PORT, OPT_LOG,
+    OPT_PASS_FD, OPT_PROTECT, OPT_ALLOW_UNIX_SOCKET, OPT_TMP_SIZE, OPT_PTY, OPT_NO_PTY,
+    OPT_QUIET,
 };
 
 static const struct option run_longopts[] = {
@@ -45,11 +47,19 @@ static const struct option run_longopts[] = {
     { "expose", required_argument, NULL, OPT_EXPOSE },
     { "host-port", required_argument, NULL, OPT_HOST_PORT },
     { "log", required_argument, NULL, OPT_LOG },
+    { "pass-fd", required_argument, NULL, OPT_PASS_FD },
+    { "pty", no_argument, NULL, OPT_PTY },
+    { "no-pty", no_argument, NULL, OPT_NO_PTY },
+    { "protect", required_argument, NULL, OPT_PROTECT },
+    { "allow-unix-socket", required_argument, NULL, OPT_ALLOW_UNIX_SOCKET },
+    { "tmp-size", required_argument, NULL, OPT_TMP_SIZE },
+    { "quiet", no_argument, NULL, OPT_QUIET },
     { "allow-unix-sockets", no_argument, NULL, OPT_ALLOW_UNIX },
     { "allow-nested-namespaces", no_argument, NULL, OPT_ALLOW_NESTED },
     { "debug-disable-layer", required_argument, NULL, OPT_DEBUG_DISABLE },
     { "debug-fakeip-lifetime", required_argument, NULL, OPT_DEBUG_FAKEIP },
     { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -60,7 +70,8 @@ void options_print_run_help(void)
           "\n"
           "Run COMMAND in a sandbox.  Flags extend the policy file (lists are appended).\n"
           "\n"
-          "  -p, --policy FILE          load a JSON policy (see docs/policy.md)\n"
+          "  -p, --policy FILE          load a JSON policy (see docs/policy.md); several\n"
+          "                             files merge in the order given\n"
           "  -c, --command STRING       run STRING with /bin/sh -c\n"
           "      --allow-write PATH     make PATH writable (repeatable)\n"
           "      --deny-write PATH      keep PATH read-only inside writable trees\n"
@@ -72,14 +83,19 @@ void options_print_run_help(void)
           "      --no-private-tmp       use the host's /tmp (per the rules) instead of a fresh one\n"
           "      --no-default-protections  lift all built-in protections (.git/hooks, .bashrc, ...)\n"
           "      --unprotect NAME       lift one built-in protection, e.g. .git/config\n"
+          "      --protect NAME         keep NAME read-only wherever it appears in writable\n"
+          "                             trees, e.g. .envrc or config/secrets.yml\n"
+          "      --tmp-size SIZE        bound the private /tmp and /dev/shm (each), e.g. 2G\n"
           "      --setenv NAME=VALUE    set a variable; --setenv NAME takes moat's own value\n"
           "      --pass-env NAME        pass a variable (or PREFIX_*) through from moat's environment\n"
-          "      --cwd DIR              working directory inside the sandbox\n"
+          "      --cwd DIR, --chdir DIR  working directory inside the sandbox\n"
           "      --timeout SECONDS      kill the whole sandbox after SECONDS (exit 124)\n"
           "      --rlimit NAME=SOFT[:HARD]  e.g. nofile=1024 or core=0; values in the\n"
           "                             rlimit's unit (bytes, seconds) or unlimited\n"
           "      --network MODE         none (default, loopback only), proxy (filtering\n"
-          "                             HTTP/SOCKS5 proxies and DNS) or host (no isolation)\n"
+          "                             HTTP/SOCKS5 proxies and DNS), firewall (the same\n"
+          "                             rules enforced in the kernel for programs that ignore\n"
+          "                             proxies) or host (no isolation)\n"
           "      --allow-net RULE       allow a destination: host, *.domain, IP, CIDR, each\n"
           "                             optionally :PORT, e.g. example.com:443, [2001:db8::1]:22\n"
           "      --deny-net RULE        deny a destination (deny wins)\n"
@@ -87,9 +103,25 @@ void options_print_run_help(void)
           "      --expose PORT          make the sandbox's PORT reachable on the host's loopback\n"
           "      --host-port PORT       let the command reach the host's loopback PORT\n"
           "      --log FILE             append one JSON line per denied connection or name\n"
-          "      --allow-unix-sockets   permit AF_UNIX sockets (refused by default)\n"
+          "                             (- for stderr; never through a symlink, never inside\n"
+          "                             an --allow-write tree)\n"
+          "      --quiet                no \"moat: blocked ...\" line on stderr per refusal\n"
+          "      --allow-unix-sockets   permit every AF_UNIX socket (socket(AF_UNIX) is refused\n"
+          "                             by default; socketpair is allowed)\n"
+          "      --allow-unix-socket PATH  permit connecting to the Unix socket at PATH only\n"
+          "                             (repeatable; e.g. $SSH_AUTH_SOCK)\n"
+          "      --pass-fd N            keep descriptor N open in the command (all but 0, 1, 2\n"
+          "                             are closed otherwise)\n"
+          "      --pty, --no-pty        give the command a terminal of its own inside the\n"
+          "                             sandbox, relayed to moat's (default: when stdin and\n"
+          "                             stdout are terminals)\n"
           "      --allow-nested-namespaces  permit unshare/setns/clone(CLONE_NEW*)\n"
           "  -h, --help                 this text\n"
+          "  -V, --version              moat's version\n"
+          "\n"
+          "Testing aids (they weaken the sandbox; for moat's own tests):\n"
+          "      --debug-disable-layer landlock|mounts|guard  turn one layer off\n"
+          "      --debug-fakeip-lifetime SECONDS  firewall mode's pool addresses expire sooner\n"
           "\n"
           "Exit status: the command's own; 128+N if it was killed by signal N; 124 on\n"
           "timeout; 125 if moat itself failed; 126 not executable; 127 not found.\n",
@@ -196,7 +228,8 @@ static int add_port(struct run_options *o, const char *option, const char *key, 
 static int parse_one(struct run_options *o, int opt, const char *arg, struct moat_error *err)
 {
     switch (opt) {
-    case 'p': o->policy_file = arg; return 0;
+    case 'p':
+        return strv_push(&o->policy_files, arg) < 0 ? error_set(err, -ENOMEM, "out of memory") : 0;
     case 'c': o->shell_command = arg; return 0;
     case OPT_ALLOW_WRITE: return add_list_item(o, "allow-write", "filesystem", "allowWrite", arg, err);
     case OPT_DENY_WRITE: return add_list_item(o, "deny-write", "filesystem", "denyWrite", arg, err);
@@ -218,6 +251,26 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
     case OPT_EXPOSE: return add_port(o, "expose", "expose", arg, err);
     case OPT_HOST_PORT: return add_port(o, "host-port", "hostPorts", arg, err);
     case OPT_LOG: o->log_path = arg; return 0;
+    case OPT_PASS_FD: {
+        char *end;
+        long fd = strtol(arg, &end, 10);
+        if (end == arg || *end || fd < 3 || fd > 65535)
+            return error_set(err, -EINVAL, "option --pass-fd %s: expected a descriptor number "
+                             "of 3 or more (0, 1 and 2 are always passed)", arg);
+        if (o->n_pass_fds == sizeof o->pass_fds / sizeof *o->pass_fds)
+            return error_set(err, -EINVAL, "option --pass-fd: at most %zu descriptors",
+                             sizeof o->pass_fds / sizeof *o->pass_fds);
+        o->pass_fds[o->n_pass_fds++] = (int)fd;
+        return 0;
+    }
+    case OPT_PTY: o->pty = 1; return 0;
+    case OPT_NO_PTY: o->pty = 0; return 0;
+    case OPT_PROTECT: return add_list_item(o, "protect", "filesystem", "protect", arg, err);
+    case OPT_ALLOW_UNIX_SOCKET:
+        return add_list_item(o, "allow-unix-socket", "network", "allowUnixSockets", arg, err);
+    case OPT_TMP_SIZE:
+        return add_fragment(o, "tmp-size", "filesystem", "tmpSize", json_string(arg), err);
+    case OPT_QUIET: o->quiet = true; return 0;
     case OPT_ALLOW_UNIX: return add_fragment(o, "allow-unix-sockets", "network", "allowUnixSockets", json_true(), err);
     case OPT_ALLOW_NESTED: return add_fragment(o, "allow-nested-namespaces", "process", "allowNestedNamespaces", json_true(), err);
     case OPT_DEBUG_DISABLE:
@@ -225,8 +278,11 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
             o->no_landlock = true;
         else if (strcmp(arg, "mounts") == 0)
             o->no_mount_protection = true;
+        else if (strcmp(arg, "guard") == 0)
+            o->no_guard = true;
         else
-            return error_set(err, -EINVAL, "option --debug-disable-layer: expected landlock or mounts");
+            return error_set(err, -EINVAL,
+                             "option --debug-disable-layer: expected landlock, mounts or guard");
         return 0;
     case OPT_DEBUG_FAKEIP: {
         char *end;
@@ -244,14 +300,18 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
 
 int options_parse_run(int argc, char **argv, struct run_options *o, struct moat_error *err)
 {
-    *o = (struct run_options){ 0 };
+    *o = (struct run_options){ .pty = -1 };
     optind = 1;
     opterr = 0;
     int opt;
     /* "+": stop at the first non-option, which starts the command. */
-    while ((opt = getopt_long(argc, argv, "+p:c:h", run_longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+p:c:hV", run_longopts, NULL)) != -1) {
         if (opt == 'h') {
             options_print_run_help();
+            return 1;
+        }
+        if (opt == 'V') {
+            printf("moat %s\n", MOAT_VERSION);
             return 1;
         }
         if (opt == '?' || opt == ':') {
@@ -274,6 +334,7 @@ int options_parse_run(int argc, char **argv, struct run_options *o, struct moat_
 
 void options_free(struct run_options *o)
 {
+    strv_free(&o->policy_files);
     strv_free(&o->fragments);
     strv_free(&o->fragment_names);
 }

@@ -31,10 +31,12 @@ static void host_fwd_dialed(void *ctx, int fd, int err)
 {
     struct host_fwd *f = ctx;
     (void)err;
-    if (fd < 0)
+    if (fd < 0) {
         close(f->client);
-    else
-        relay_start(f->ns->loop, f->client, fd, NULL, 0, NULL, NULL);
+        net_services_release(f->ns, CONN_RELAYED);
+    } else {
+        relay_start(f->ns->loop, f->client, fd, NULL, 0, net_services_relay_done, f->ns);
+    }
     free(f);
 }
 
@@ -44,9 +46,10 @@ int forward_host_port_accept(struct net_services *ns, int listen_fd, int family,
     if (client < 0)
         return -errno;
     struct host_fwd *f = malloc(sizeof *f);
-    if (!f) {
+    if (!f || !net_services_admit(ns, CONN_RELAYED)) {
+        free(f);
         close(client);
-        return -ENOMEM;
+        return f ? 0 : -ENOMEM;
     }
     *f = (struct host_fwd){ .ns = ns, .client = client };
     /* The family the workload used first, then the other one: a host server
@@ -58,6 +61,7 @@ int forward_host_port_accept(struct net_services *ns, int listen_fd, int family,
     if (r < 0) {
         close(client);
         free(f);
+        net_services_release(ns, CONN_RELAYED);
     }
     return r;
 }
@@ -73,12 +77,19 @@ struct expose_wait {
     struct loop_watch w; /* the in-sandbox socket connecting */
 };
 
+/* Give up on an exposure connection that was never relayed. */
+static void expose_drop(struct expose_wait *e)
+{
+    close(e->client);
+    net_services_release(e->ns, CONN_RELAYED);
+    free(e);
+}
+
 static void expose_request(struct net_services *ns, struct expose_wait *e)
 {
     e->next = NULL;
     if (sandbox_socket_request(ns->chan, e->family) < 0) {
-        close(e->client);
-        free(e);
+        expose_drop(e);
         return;
     }
     if (ns->waiting_tail)
@@ -95,8 +106,7 @@ static void expose_retry_or_drop(struct expose_wait *e)
         expose_request(e->ns, e);
         return;
     }
-    close(e->client);
-    free(e);
+    expose_drop(e);
 }
 
 static void expose_connected(struct loop_watch *w, uint32_t events)
@@ -111,7 +121,7 @@ static void expose_connected(struct loop_watch *w, uint32_t events)
         expose_retry_or_drop(e);
         return;
     }
-    relay_start(e->ns->loop, e->client, w->fd, NULL, 0, NULL, NULL);
+    relay_start(e->ns->loop, e->client, w->fd, NULL, 0, net_services_relay_done, e->ns);
     /* The watch is gone from epoll, but may still sit in this round's
      * batch: free after the round. */
     loop_defer_free(e->ns->loop, e, free);
@@ -129,8 +139,7 @@ void forward_expose_socket_ready(struct net_services *ns, int fd, int err)
     if (!ns->waiting_head)
         ns->waiting_tail = NULL;
     if (fd < 0 || err < 0) {
-        close(e->client);
-        free(e);
+        expose_drop(e);
         return;
     }
     struct sockaddr_storage ss;
@@ -143,8 +152,7 @@ void forward_expose_socket_ready(struct net_services *ns, int fd, int err)
     e->w = (struct loop_watch){ .fd = fd, .cb = expose_connected, .data = e };
     if (loop_add(ns->loop, &e->w, EPOLLOUT) < 0) {
         close(fd);
-        close(e->client);
-        free(e);
+        expose_drop(e);
     }
 }
 
@@ -158,9 +166,10 @@ int forward_expose_accept(struct net_services *ns, int listen_fd, uint16_t port)
         return -ENOTCONN;
     }
     struct expose_wait *e = calloc(1, sizeof *e);
-    if (!e) {
+    if (!e || !net_services_admit(ns, CONN_RELAYED)) {
+        free(e);
         close(client);
-        return -ENOMEM;
+        return e ? 0 : -ENOMEM;
     }
     *e = (struct expose_wait){ .ns = ns, .client = client, .port = port, .family = AF_INET };
     expose_request(ns, e);

@@ -92,6 +92,9 @@ int sandbox_sockets_send(const struct moat_policy *p, bool udp_relay, int chan,
                                   MOAT_UDP_TPROXY_PORT, err)) < 0 ||
              (r = add_each_family(&s, SVC_UDP_RAW, open_udp_raw, SOCK_RAW, 0, err)) < 0))
             goto out;
+    }
+    if (p->net.mode == MOAT_NET_PROXY || p->net.mode == MOAT_NET_FIREWALL) {
+        /* What the ruleset rejects (firewall.h; in proxy mode, direct connections). */
         int fd = nflog_open();
         if (fd < 0) {
             r = error_set_errno(err, fd, "firewall: cannot open the NFLOG socket");

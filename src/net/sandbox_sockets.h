@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 #define MOAT_HTTP_PROXY_PORT 3128
 /* The same proxy without the credential, for JVMs: they send none on

@@ -29,6 +29,7 @@ struct listener {
     struct loop_timer resume;
     struct svc_desc d;
     bool host_side; /* an exposure listener on the host's loopback */
+    bool full;      /* not accepting: its class or the total is full */
     struct net_services *ns;
     struct listener *next;
 };
@@ -43,7 +44,11 @@ static void log_rejected(void *ctx, const struct nflog_event *e)
     addr_canonical(&e->dst, &c);
     addr_format(&c, text, sizeof text);
     const char *kind = e->proto == IPPROTO_TCP ? "connect" : e->proto == IPPROTO_UDP ? "udp" : "packet";
-    vlog_denial(&ns->log, kind, text, text, e->port, "rejected by the firewall ruleset");
+    vlog_denial(&ns->log, kind, text, text, e->port,
+                ns->p->net.mode == MOAT_NET_PROXY
+                    ? "direct connection: proxy mode serves only programs that use the proxy "
+                      "variables (--network firewall serves the others)"
+                    : "rejected by the firewall ruleset");
 }
 
 static int read_nflog(struct net_services *ns, int fd)
@@ -62,6 +67,80 @@ static void on_resume(struct loop_timer *t)
 {
     struct listener *li = t->data;
     loop_mod(li->ns->loop, &li->w, EPOLLIN);
+}
+
+/* --- what one sandbox can make the supervisor hold ------------------------ */
+
+static const unsigned class_max[CONN_CLASSES] = {
+    [CONN_DNS_TCP] = NET_DNS_TCP_MAX, [CONN_HTTP] = NET_HTTP_MAX,
+    [CONN_SOCKS] = NET_SOCKS_MAX, [CONN_RELAYED] = NET_CONNS_MAX,
+};
+
+/* The class a listener's connections start in; -1 for datagram and log sockets. */
+static int listener_class(const struct listener *li)
+{
+    if (li->host_side)
+        return CONN_RELAYED;
+    switch ((enum svc_kind)li->d.kind) {
+    case SVC_DNS_TCP: return CONN_DNS_TCP;
+    case SVC_HTTP_PROXY:
+    case SVC_JVM_PROXY: return CONN_HTTP;
+    case SVC_SOCKS_PROXY: return CONN_SOCKS;
+    case SVC_INTERCEPT:
+    case SVC_HOST_PORT: return CONN_RELAYED;
+    case SVC_DNS_UDP:
+    case SVC_NFLOG:
+    case SVC_UDP_TPROXY:
+    case SVC_UDP_RAW: break;
+    }
+    return -1;
+}
+
+static bool has_room(const struct net_services *ns, int c)
+{
+    return c < 0 || (ns->conns < NET_CONNS_MAX && ns->in_class[c] < class_max[c]);
+}
+
+bool net_services_admit(struct net_services *ns, enum conn_class c)
+{
+    if (!has_room(ns, (int)c))
+        return false;
+    ns->conns++;
+    ns->in_class[c]++;
+    return true;
+}
+
+/* A slot came free: listeners that stopped for want of one accept again. */
+static void resume_listeners(struct net_services *ns)
+{
+    for (struct listener *li = ns->listeners; li; li = li->next)
+        if (li->full && has_room(ns, listener_class(li))) {
+            li->full = false;
+            loop_mod(ns->loop, &li->w, EPOLLIN);
+        }
+}
+
+void net_services_leave_class(struct net_services *ns, enum conn_class c)
+{
+    if (c != CONN_RELAYED && ns->in_class[c] > 0) {
+        ns->in_class[c]--;
+        ns->in_class[CONN_RELAYED]++;
+        resume_listeners(ns);
+    }
+}
+
+void net_services_release(struct net_services *ns, enum conn_class c)
+{
+    if (ns->in_class[c] > 0)
+        ns->in_class[c]--;
+    if (ns->conns > 0)
+        ns->conns--;
+    resume_listeners(ns);
+}
+
+void net_services_relay_done(void *ns)
+{
+    net_services_release(ns, CONN_RELAYED);
 }
 
 /* --- the DNS policy, for the filter and the resolver ---------------------- */
@@ -95,7 +174,12 @@ static void on_listener(struct loop_watch *w, uint32_t events)
     struct listener *li = w->data;
     struct net_services *ns = li->ns;
     (void)events;
-    int r = 0;
+    int r = 0, c = listener_class(li);
+    if (!has_room(ns, c)) { /* the connection waits in the backlog for a free slot */
+        li->full = true;
+        loop_mod(ns->loop, w, 0);
+        return;
+    }
     if (li->host_side) {
         r = forward_expose_accept(ns, w->fd, li->d.port);
     } else {
@@ -198,7 +282,7 @@ static int open_expose_listeners(struct net_services *ns, struct moat_error *err
 }
 
 int net_services_new(struct loop *l, const struct moat_policy *p,
-                     const struct moat_run_options *o, struct net_services **out,
+                     const struct net_services_config *cfg, struct net_services **out,
                      struct moat_error *err)
 {
     struct net_services *ns = calloc(1, sizeof *ns);
@@ -233,17 +317,23 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
     }
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(ns->token + 2 * i, 3, "%02x", raw[i]);
-    if (o && o->log_path) {
-        ns->log.file = fopen(o->log_path, "ae");
-        if (!ns->log.file) {
-            r = error_set_errno(err, -errno, "cannot open the log file %s", o->log_path);
-            goto fail;
-        }
+    if (cfg->log_path && (r = vlog_open(cfg->log_path, p, &ns->log.file, err)) < 0)
+        goto fail;
+    ns->log.fn = cfg->fn;
+    ns->log.ctx = cfg->ctx;
+    ns->proxy_style = cfg->proxy_style;
+    snprintf(ns->proxy_user, sizeof ns->proxy_user, "%s",
+             cfg->proxy_user && *cfg->proxy_user ? cfg->proxy_user : PROXY_USER);
+    /* It goes into URLs and a shell-quoted ProxyCommand: letters, digits and base64's. */
+    if (strspn(ns->proxy_user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789._~+/=-") != strlen(ns->proxy_user) ||
+        ns->proxy_user[0] == '.' || (cfg->proxy_user && strlen(cfg->proxy_user) > 255)) {
+        r = error_set(err, -EINVAL, "proxy user name \"%s\": only letters, digits and "
+                      "\"._~+/=-\", at most 255 bytes, not starting with '.'", ns->proxy_user);
+        goto fail;
     }
-    if (o) {
-        ns->log.fn = o->on_violation;
-        ns->log.ctx = o->ctx;
-    }
+    snprintf(ns->proxy_base, sizeof ns->proxy_base, "%.*s",
+             (int)strcspn(ns->proxy_user, "."), ns->proxy_user);
     if ((r = open_expose_listeners(ns, err)) < 0)
         goto fail;
     *out = ns;
@@ -303,5 +393,5 @@ int net_services_env(const struct net_services *ns, struct moat_strv *env)
 {
     if (ns->p->net.mode != MOAT_NET_PROXY && ns->p->net.mode != MOAT_NET_FIREWALL)
         return 0;
-    return proxy_env_add(env, PROXY_USER, ns->token);
+    return proxy_env_add(env, ns->proxy_user, ns->token);
 }

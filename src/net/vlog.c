@@ -2,14 +2,124 @@
  * escaped correctly whatever the workload wrote. */
 #include "net/vlog.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
-void vlog_denial(const struct vlog *v, const char *kind, const char *dest, const char *canonical,
+#include "util/error.h"
+
+/* FNV-1a over the fields that make two denials the same. */
+static uint32_t denial_hash(const char *kind, const char *dest, uint16_t port, const char *reason)
+{
+    uint32_t h = 2166136261u;
+    const char *parts[] = { kind, dest ? dest : "", reason ? reason : "" };
+    for (size_t i = 0; i < 3; i++) {
+        for (const char *c = parts[i]; *c; c++)
+            h = (h ^ (uint8_t)*c) * 16777619u;
+        h = (h ^ 0xff) * 16777619u;
+    }
+    return (h ^ port) * 16777619u;
+}
+
+static bool repeated(struct vlog *v, uint32_t hash)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    for (unsigned i = 0; i < VLOG_RECENT; i++)
+        if (v->recent[i].at_ms && v->recent[i].hash == hash &&
+            now - v->recent[i].at_ms < VLOG_REPEAT_MS)
+            return true;
+    v->recent[v->next_recent].hash = hash;
+    v->recent[v->next_recent].at_ms = now;
+    v->next_recent = (v->next_recent + 1) % VLOG_RECENT;
+    return false;
+}
+
+/* Is path (absolute, normalised) tree itself or inside it? */
+static bool path_within(const char *path, const char *tree)
+{
+    size_t n = strlen(tree);
+    while (n > 1 && tree[n - 1] == '/')
+        n--;
+    return strncmp(path, tree, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1);
+}
+
+int vlog_open(const char *path, const struct moat_policy *p, FILE **out, struct moat_error *err)
+{
+    *out = NULL;
+    char abs[4096];
+    if (path[0] == '/') {
+        snprintf(abs, sizeof abs, "%s", path);
+    } else {
+        char *cwd = getcwd(NULL, 0);
+        if (!cwd)
+            return error_set_errno(err, -errno, "--log %s: cannot tell the working directory", path);
+        snprintf(abs, sizeof abs, "%s/%s", cwd, path);
+        free(cwd);
+    }
+    /* Lexically, as the policy's own paths are normalised: "." and ".." components would
+     * hide that the log lies in a writable tree. */
+    if (strstr(abs, "/../") || strstr(abs, "/./") ||
+        (strlen(abs) >= 3 && strcmp(abs + strlen(abs) - 3, "/..") == 0))
+        return error_set(err, -EINVAL, "--log %s: give the path without \".\" or \"..\"", path);
+    for (size_t i = 0; p && i < p->fs.allow_write.n; i++)
+        if (path_within(abs, p->fs.allow_write.v[i]))
+            return error_set(err, -EPERM,
+                             "--log %s: inside %s, which the sandbox may write: it could replace "
+                             "the log (with a link for the next run) or rewrite it; put the log "
+                             "outside it", path, p->fs.allow_write.v[i]);
+    struct open_how how = {
+        .flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+        .mode = 0600,
+        .resolve = RESOLVE_NO_SYMLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, abs, &how, sizeof how);
+    if (fd < 0 && errno == ENOSYS) /* before Linux 5.6: the last component at least */
+        fd = open(abs, (int)how.flags, 0600);
+    if (fd < 0) {
+        int e = -errno;
+        return error_set_errno(err, e, e == -ELOOP || e == -EXDEV
+                                           ? "--log %s: it, or a directory on its way, is a "
+                                             "symbolic link, which moat does not follow for its "
+                                             "log (a sandbox may have planted it); give the real "
+                                             "path"
+                                           : "--log %s: cannot open it",
+                               path);
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return error_set(err, -EINVAL, "--log %s: not a regular file", path);
+    }
+    fcntl(fd, F_SETFL, O_WRONLY | O_APPEND); /* blocking writes from here on */
+    FILE *f = fdopen(fd, "a");
+    if (!f) {
+        int e = -errno;
+        close(fd);
+        return error_set_errno(err, e, "--log %s: cannot open it", path);
+    }
+    *out = f;
+    return 0;
+}
+
+void vlog_denial(struct vlog *v, const char *kind, const char *dest, const char *canonical,
                  uint16_t port, const char *reason)
 {
-    if (!v || (!v->file && !v->fn))
+    vlog_denial_by(v, kind, dest, canonical, port, reason, NULL);
+}
+
+void vlog_denial_by(struct vlog *v, const char *kind, const char *dest, const char *canonical,
+                    uint16_t port, const char *reason, const char *attribution)
+{
+    if (!v || (!v->file && !v->fn) || repeated(v, denial_hash(kind, dest, port, reason)))
         return;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -26,6 +136,8 @@ void vlog_denial(const struct vlog *v, const char *kind, const char *dest, const
         return;
     if (!canonical)
         json_object_del(o, "canonical");
+    if (attribution && *attribution)
+        json_object_set_new(o, "attribution", json_string(attribution));
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (!line)

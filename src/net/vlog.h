@@ -4,11 +4,15 @@
 #ifndef MOAT_NET_VLOG_H
 #define MOAT_NET_VLOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "moat.h"
+#include "policy/model.h"
+
+#define VLOG_RECENT 16         /* denials remembered to drop repeats ... */
+#define VLOG_REPEAT_MS 1000    /* ... within this long (a name's A and AAAA queries) */
 
 struct vlog {
     FILE *file;
@@ -16,11 +20,29 @@ struct vlog {
     void *ctx;
     pid_t pid;          /* the sandbox init's pid, in the host's pid namespace */
     char command[256];  /* the workload's command line, shortened */
+    struct {
+        uint32_t hash;
+        uint64_t at_ms;
+    } recent[VLOG_RECENT];
+    unsigned next_recent;
 };
 
+/* Open the violation log file at path for appending, before the sandbox exists: never
+ * through a symbolic link, in any component (openat2 RESOLVE_NO_SYMLINKS; a sandbox that
+ * could write there may have planted one for the next run, e.g. to ~/.bashrc), never inside
+ * a tree the policy lets the sandbox write (it could replace or rewrite the log), created
+ * 0600, a regular file.  0 with *out, or -errno with err naming the path and the reason. */
+int vlog_open(const char *path, const struct moat_policy *p, FILE **out, struct moat_error *err);
+
 /* kind: "dns", "connect", "bind"; dest as the workload wrote it; canonical
- * may be NULL (a name that was never resolved); port 0 when none. */
-void vlog_denial(const struct vlog *v, const char *kind, const char *dest, const char *canonical,
+ * may be NULL (a name that was never resolved); port 0 when none.  The same denial (kind,
+ * destination, port, reason) again within VLOG_REPEAT_MS is not logged again. */
+void vlog_denial(struct vlog *v, const char *kind, const char *dest, const char *canonical,
                  uint16_t port, const char *reason);
+/* The same, with "attribution": the command a proxy credential's user label names (srt's
+ * per-command attribution; the workload's word, see net/proxy/attribution.h), or NULL. */
+void vlog_denial_by(struct vlog *v, const char *kind, const char *dest,
+                    const char *canonical, uint16_t port, const char *reason,
+                    const char *attribution);
 
 #endif

@@ -17,6 +17,7 @@
 #include "policy/paths.h"
 #include "policy/policy.h"
 #include "policy/protected.h"
+#include "policy/warnings.h"
 #include "util/error.h"
 #include "util/strv.h"
 
@@ -119,25 +120,46 @@ static void format_path(const struct load_ctx *c, char *buf, size_t size)
     }
 }
 
-/* FILE:LINE:COL: $.path: message.  The position is that of the current
- * value (or of its key, for key problems). */
-__attribute__((format(printf, 4, 5))) static int
-load_fail(struct load_ctx *c, int code, enum json_locate_target target, const char *fmt, ...)
+/* "FILE:LINE:COL: $.path: msg" into out.  The position is that of the
+ * current value (or of its key, for key problems). */
+static void located(const struct load_ctx *c, enum json_locate_target target, const char *msg,
+                    char *out, size_t size)
 {
-    char msg[640], path[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    char path[256];
     format_path(c, path, sizeof path);
-
     size_t off;
     if (json_locate(c->text, c->len, c->path, depth_known(c), target, &off) == 0) {
         unsigned line, col;
         json_locate_linecol(c->text, c->len, off, &line, &col);
-        return error_set(c->err, code, "%s:%u:%u: %s: %s", c->name, line, col, path, msg);
+        snprintf(out, size, "%s:%u:%u: %s: %s", c->name, line, col, path, msg);
+    } else {
+        snprintf(out, size, "%s: %s: %s", c->name, path, msg);
     }
-    return error_set(c->err, code, "%s: %s: %s", c->name, path, msg);
+}
+
+__attribute__((format(printf, 4, 5))) static int
+load_fail(struct load_ctx *c, int code, enum json_locate_target target, const char *fmt, ...)
+{
+    char msg[640], line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    located(c, target, msg, line, sizeof line);
+    return error_set(c->err, code, "%s", line);
+}
+
+/* The same, as a warning in the policy (kept only if the whole file loads). */
+__attribute__((format(printf, 2, 3))) static int load_warn(struct load_ctx *c, const char *fmt,
+                                                           ...)
+{
+    char msg[640], line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    located(c, JSON_LOCATE_VALUE, msg, line, sizeof line);
+    return policy_warn(c->p, "%s", line) < 0 ? error_set(c->err, -ENOMEM, "out of memory") : 0;
 }
 
 static int oom(struct load_ctx *c)
@@ -218,6 +240,8 @@ enum field_kind {
     FIELD_PATHS,      /* struct moat_strv at off, each entry a normalised path */
     FIELD_READ_MODEL, /* enum moat_read_model at off */
     FIELD_UNPROTECT,  /* struct moat_strv at off, each a protected_names entry */
+    FIELD_PROTECT,    /* struct moat_strv at off, each a relative name */
+    FIELD_UNIX,       /* allowUnixSockets: bool at off, or paths into strv at off2 */
     FIELD_NET_MODE,   /* enum moat_net_mode at off */
     FIELD_RULES,      /* struct moat_strv at off, host/address rules */
     FIELD_PORTS,      /* uint16_t * at off, size_t count at off2 */
@@ -248,6 +272,8 @@ static const struct field filesystem_fields[] = {
     F("privateTmp", FIELD_BOOL, fs.private_tmp),
     F("protectDefaults", FIELD_BOOL, fs.protect_defaults),
     F("unprotect", FIELD_UNPROTECT, fs.unprotect),
+    F("protect", FIELD_PROTECT, fs.protect),
+    F("tmpSize", FIELD_SIZE, fs.tmp_size),
     {0},
 };
 
@@ -256,7 +282,8 @@ static const struct field network_fields[] = {
     F("allow", FIELD_RULES, net.allow),
     F("deny", FIELD_RULES, net.deny),
     F("allowLocalBinding", FIELD_BOOL, net.allow_local_binding),
-    F("allowUnixSockets", FIELD_BOOL, net.allow_unix_sockets),
+    {"allowUnixSockets", FIELD_UNIX, offsetof(struct moat_policy, net.allow_unix_sockets),
+     offsetof(struct moat_policy, net.unix_sockets), NULL},
     {"expose", FIELD_PORTS, offsetof(struct moat_policy, net.expose),
      offsetof(struct moat_policy, net.n_expose), NULL},
     {"hostPorts", FIELD_PORTS, offsetof(struct moat_policy, net.host_ports),
@@ -306,11 +333,28 @@ static int load_array(struct load_ctx *c, const json_t *v, elem_fn elem, void *a
     return 0;
 }
 
+/* "$HOME/x": refused, "$Recycle.Bin": warned (path_find_variable). */
+static int check_dollar(struct load_ctx *c, const char *s)
+{
+    char var[72], q[128];
+    enum path_variable kind = path_find_variable(s, var, sizeof var);
+    if (kind == PATH_VAR_NONE)
+        return 0;
+    quote(q, sizeof q, s, 64);
+    if (kind == PATH_VAR_LITERAL)
+        return load_warn(c, "%s: \"$%s\" is taken literally (moat does not expand variables)",
+                         q, var);
+    return load_fail(c, -EINVAL, JSON_LOCATE_VALUE, "%s: moat does not expand variables "
+                     "(\"$%s\" would be a directory of that name); %s", q, var,
+                     strcmp(var, "HOME") == 0 || strcmp(var, "{HOME}") == 0
+                         ? "write \"~\" for your home directory" : "write the path out");
+}
+
 static int elem_path(struct load_ctx *c, const json_t *v, void *arg)
 {
     const char *s = NULL;
     int r = want_string(c, v, "path", &s);
-    if (r < 0)
+    if (r < 0 || (r = check_dollar(c, s)) < 0)
         return r;
     struct moat_error perr = {0};
     char *norm = NULL;
@@ -328,11 +372,32 @@ static int elem_unprotect(struct load_ctx *c, const json_t *v, void *arg)
     int r = want_string(c, v, "string", &s);
     if (r < 0)
         return r;
-    if (!protected_name_known(s)) {
-        char q[128], h[512];
+    if (!protected_name_find(s)) {
+        char q[128];
         quote(q, sizeof q, s, 64);
-        hint(h, sizeof h, s, protected_names);
-        return load_fail(c, -EINVAL, JSON_LOCATE_VALUE, "unknown protection %s%s", q, h);
+        const char *names[PROTECTED_NAMES_MAX];
+        protected_name_list(names, PROTECTED_NAMES_MAX);
+        const char *close = policy_suggest(s, names);
+        if (close)
+            return load_fail(c, -EINVAL, JSON_LOCATE_VALUE,
+                             "unknown protection %s (did you mean \"%s\"?)", q, close);
+        return load_fail(c, -EINVAL, JSON_LOCATE_VALUE,
+                         "unknown protection %s (docs/policy.md lists the names)", q);
+    }
+    return strv_push(arg, s) < 0 ? oom(c) : 0;
+}
+
+static int elem_protect(struct load_ctx *c, const json_t *v, void *arg)
+{
+    const char *s = NULL;
+    int r = want_string(c, v, "name", &s);
+    if (r < 0)
+        return r;
+    const char *why = protected_pattern_problem(s);
+    if (why) {
+        char q[128];
+        quote(q, sizeof q, s, 64);
+        return load_fail(c, -EINVAL, JSON_LOCATE_VALUE, "name %s: %s", q, why);
     }
     return strv_push(arg, s) < 0 ? oom(c) : 0;
 }
@@ -550,7 +615,7 @@ static int load_cwd(struct load_ctx *c, const json_t *v, char **cwd)
     }
     const char *s = NULL;
     int r = want_string(c, v, "path", &s);
-    if (r < 0)
+    if (r < 0 || (r = check_dollar(c, s)) < 0)
         return r;
     struct moat_error perr = {0};
     char *norm = NULL;
@@ -659,6 +724,18 @@ static int load_field(struct load_ctx *c, const struct field *f, const json_t *v
         return r;
     case FIELD_UNPROTECT:
         return load_array(c, v, elem_unprotect, AT(c, f->off, struct moat_strv));
+    case FIELD_PROTECT:
+        return load_array(c, v, elem_protect, AT(c, f->off, struct moat_strv));
+    case FIELD_UNIX:
+        /* true/false: every AF_UNIX socket or none; a list: only connecting
+         * to those socket paths (replacing false, as flags extend files). */
+        if (json_is_boolean(v)) {
+            *AT(c, f->off, bool) = json_is_true(v);
+            return 0;
+        }
+        if (!json_is_array(v))
+            return type_error(c, v, "a boolean or an array of socket paths");
+        return load_array(c, v, elem_path, AT(c, f->off2, struct moat_strv));
     case FIELD_NET_MODE:
         r = load_enum(c, v, net_modes, "mode", "none, proxy, firewall or host", &i);
         if (r == 0)

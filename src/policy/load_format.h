@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Merge `root` into p.  text/len is the document jansson parsed (to find
  * positions for messages), name the file name for messages, base_dir the

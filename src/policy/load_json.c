@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "policy/json_locate.h"
+#include "policy/load_json.h"
 #include "policy/load_format.h"
 #include "policy/paths.h"
 #include "policy/policy.h"
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/strv.h"
 
 /* A policy file is a few kilobytes; anything near this is a mistake (a log
  * file, /dev/zero) that should fail fast rather than eat memory. */
@@ -36,8 +38,8 @@ static void clean_text(char *out, size_t size, const char *in)
 /* jansson's error position is the byte offset just past the token it
  * stopped at; report the token's start instead (where a reader looks), or
  * the end of the text for "near end of file". */
-static int syntax_error(const char *text, size_t len, const char *name, const json_error_t *je,
-                        struct moat_error *err)
+int load_json_syntax_error(const char *text, size_t len, const char *name,
+                           const json_error_t *je, struct moat_error *err)
 {
     enum json_error_code code = json_error_code(je);
     if (code == json_error_out_of_memory)
@@ -109,24 +111,22 @@ static int load_text(struct moat_policy *p, const char *text, size_t len, const 
     json_auto_t *root =
         json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!root)
-        return syntax_error(text, len, name, &je, err);
+        return load_json_syntax_error(text, len, name, &je, err);
 
     /* Nothing is half-applied: merge into a copy, keep it only on success. */
     struct moat_policy scratch;
     if (policy_copy(&scratch, p) < 0)
         return error_set(err, -ENOMEM, "out of memory");
     int r = load_format_apply(&scratch, root, text, len, name, base_dir, err);
-    if (r == 0 && source) {
-        free(scratch.source);
-        scratch.source = strdup(source);
-        if (!scratch.source)
-            r = error_set(err, -ENOMEM, "out of memory");
-    }
+    /* Every file loaded is recorded (and protected), not only the last. */
+    if (r == 0 && source && !strv_contains(&scratch.sources, source) &&
+        strv_push(&scratch.sources, source) < 0)
+        r = error_set(err, -ENOMEM, "out of memory");
     if (r < 0) {
-        moat_policy_free(&scratch);
+        policy_release(&scratch);
         return r;
     }
-    moat_policy_free(p);
+    policy_release(p);
     *p = scratch;
     return 0;
 }
@@ -151,10 +151,8 @@ int moat_policy_load_string(struct moat_policy *p, const char *json, const char 
     return load_text(p, json, strlen(json), name, base_dir, NULL, err);
 }
 
-/* The whole file, NUL-terminated; *regular tells whether it is a regular
- * file (a pipe or /dev/stdin has no path worth protecting). */
-static int read_all(const char *path, char **out, size_t *len, bool *regular,
-                    struct moat_error *err)
+int load_json_read_file(const char *path, char **out, size_t *len, bool *regular,
+                        struct moat_error *err)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     struct stat st;
@@ -202,7 +200,7 @@ int moat_policy_load_file(struct moat_policy *p, const char *path, struct moat_e
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
     bool regular = false;
-    int r = read_all(path, &text, &len, &regular, err);
+    int r = load_json_read_file(path, &text, &len, &regular, err);
     if (r < 0)
         return r;
 

@@ -152,3 +152,25 @@ int path_normalize(const char *in, const char *base_dir, char **out, struct moat
     *out = steal_ptr(&joined);
     return 0;
 }
+
+enum path_variable path_find_variable(const char *s, char *var, size_t size)
+{
+    static const char upper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+    static const char lower[] = "abcdefghijklmnopqrstuvwxyz";
+    for (const char *d = strchr(s, '$'); d; d = strchr(d + 1, '$')) {
+        const char *n = d + 1;
+        if (*n == '{') {
+            snprintf(var, size, "%.*s", (int)strcspn(n, "}/") + (n[strcspn(n, "}/")] == '}'),
+                     n);
+            return PATH_VAR_EXPECTED;
+        }
+        if (!*n || (*n >= '0' && *n <= '9') || (!strchr(upper, *n) && !strchr(lower, *n)))
+            continue;
+        size_t up = strspn(n, upper), len = up;
+        while (n[len] && (strchr(upper, n[len]) || strchr(lower, n[len])))
+            len++;
+        snprintf(var, size, "%.*s", (int)len, n);
+        return up == len ? PATH_VAR_EXPECTED : PATH_VAR_LITERAL;
+    }
+    return PATH_VAR_NONE;
+}

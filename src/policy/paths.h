@@ -5,7 +5,7 @@
 #ifndef MOAT_POLICY_PATHS_H
 #define MOAT_POLICY_PATHS_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Normalise `in` into a malloc'd absolute path in *out:
  *   "~" and "~/x"  -> $HOME (or the passwd entry of getuid() when $HOME is
@@ -22,5 +22,17 @@ int path_normalize(const char *in, const char *base_dir, char **out, struct moat
  * above); returns false (and leaves the string alone) if it is not
  * absolute. */
 bool path_clean_absolute(char *path);
+
+/* moat expands "~" and nothing else.  The first "$" in `s` that starts a
+ * variable reference, if any:
+ *   PATH_VAR_EXPECTED  "${..." or "$" + an upper-case name ("$HOME",
+ *                      "$XDG_CONFIG_HOME"): the environment's convention,
+ *                      almost certainly meant to be expanded (refuse it);
+ *   PATH_VAR_LITERAL   "$" + another name ("$Recycle.Bin"): legal but odd
+ *                      (warn);
+ *   PATH_VAR_NONE      neither ("a$", "$1", "cost$").
+ * var gets what follows the "$" ("HOME", "{HOME}"). */
+enum path_variable { PATH_VAR_NONE, PATH_VAR_EXPECTED, PATH_VAR_LITERAL };
+enum path_variable path_find_variable(const char *s, char *var, size_t size);
 
 #endif

@@ -1,7 +1,9 @@
 /* The policy model: defaults, copy/free, names, the merge helpers every
- * loader uses, and moat_policy_finalize's cross-field checks.  Never reads
- * files or JSON (load_json.c does) and never touches the system beyond
- * getcwd/passwd for path expansion. */
+ * loader uses, and moat_policy_finalize's cross-field checks and warnings.
+ * Never reads files or JSON (load_json.c does) and never touches the system
+ * beyond getcwd/passwd for path expansion and stat(2) for the warnings
+ * about paths that do not exist (enforcement never depends on it: the
+ * mount builder resolves every path itself, through an fd). */
 #include "policy/policy.h"
 #include "net/rules/netrule.h"
 
@@ -16,11 +18,12 @@
 
 #include "policy/paths.h"
 #include "policy/protected.h"
+#include "policy/warnings.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/strv.h"
 
-void moat_policy_init(struct moat_policy *p)
+void policy_init(struct moat_policy *p)
 {
     *p = (struct moat_policy){0};
     p->fs.read_model = MOAT_READ_ALL;
@@ -29,14 +32,17 @@ void moat_policy_init(struct moat_policy *p)
     p->net.mode = MOAT_NET_NONE;
 }
 
-void moat_policy_free(struct moat_policy *p)
+void policy_release(struct moat_policy *p)
 {
-    free(p->source);
+    strv_free(&p->sources);
+    strv_free(&p->warnings);
     strv_free(&p->fs.deny_read);
     strv_free(&p->fs.allow_read);
     strv_free(&p->fs.allow_write);
     strv_free(&p->fs.deny_write);
     strv_free(&p->fs.unprotect);
+    strv_free(&p->fs.protect);
+    strv_free(&p->net.unix_sockets);
     strv_free(&p->net.allow);
     strv_free(&p->net.deny);
     free(p->net.expose);
@@ -44,7 +50,62 @@ void moat_policy_free(struct moat_policy *p)
     strv_free(&p->proc.pass_env);
     strv_free(&p->proc.set_env);
     free(p->proc.cwd);
-    moat_policy_init(p);
+    policy_init(p);
+}
+
+struct moat_policy *moat_policy_new(void)
+{
+    struct moat_policy *p = malloc(sizeof *p);
+    if (p)
+        policy_init(p);
+    return p;
+}
+
+void moat_policy_free(struct moat_policy *p)
+{
+    if (!p)
+        return;
+    policy_release(p);
+    free(p);
+}
+
+enum moat_net_mode moat_policy_network_mode(const struct moat_policy *p)
+{
+    return p->net.mode;
+}
+
+size_t moat_policy_warning_count(const struct moat_policy *p)
+{
+    return p->warnings.n;
+}
+
+const char *moat_policy_warning(const struct moat_policy *p, size_t i)
+{
+    return i < p->warnings.n ? p->warnings.v[i] : NULL;
+}
+
+int moat_policy_debug_disable(struct moat_policy *p, const char *layer, struct moat_error *err)
+{
+    if (strcmp(layer, "landlock") == 0)
+        p->debug_no_landlock = true;
+    else if (strcmp(layer, "mounts") == 0)
+        p->debug_no_mount_protection = true;
+    else if (strcmp(layer, "guard") == 0)
+        p->debug_no_guard = true;
+    else
+        return error_set(err, -EINVAL, "no layer \"%s\" (expected landlock, mounts or guard)",
+                         layer);
+    return 0;
+}
+
+int moat_policy_debug_fakeip_lifetime(struct moat_policy *p, unsigned seconds,
+                                      struct moat_error *err)
+{
+    if (seconds < 1 || seconds > 86400)
+        return error_set(err, -EINVAL, "pool address lifetime %u: expected 1 to 86400 seconds",
+                         seconds);
+    p->debug_fakeip_lifetime_s = seconds;
+    return 0;
 }
 
 const char *moat_net_mode_name(enum moat_net_mode m)
@@ -109,21 +170,24 @@ int policy_copy(struct moat_policy *dst, const struct moat_policy *src)
     /* Scalars (and the rlimit table, stored inline) come across by value;
      * then every owned pointer is replaced by a copy of its own. */
     *dst = *src;
-    dst->source = NULL;
+    dst->sources = dst->warnings = (struct moat_strv){0};
     dst->fs.deny_read = dst->fs.allow_read = dst->fs.allow_write = dst->fs.deny_write =
-        dst->fs.unprotect = (struct moat_strv){0};
-    dst->net.allow = dst->net.deny = (struct moat_strv){0};
+        dst->fs.unprotect = dst->fs.protect = (struct moat_strv){0};
+    dst->net.allow = dst->net.deny = dst->net.unix_sockets = (struct moat_strv){0};
     dst->net.expose = dst->net.host_ports = NULL;
     dst->net.n_expose = dst->net.n_host_ports = 0;
     dst->proc.pass_env = dst->proc.set_env = (struct moat_strv){0};
     dst->proc.cwd = NULL;
 
-    if (str_copy(&dst->source, src->source) < 0 ||
+    if (strv_copy(&dst->sources, &src->sources) < 0 ||
+        strv_copy(&dst->warnings, &src->warnings) < 0 ||
         strv_copy(&dst->fs.deny_read, &src->fs.deny_read) < 0 ||
         strv_copy(&dst->fs.allow_read, &src->fs.allow_read) < 0 ||
         strv_copy(&dst->fs.allow_write, &src->fs.allow_write) < 0 ||
         strv_copy(&dst->fs.deny_write, &src->fs.deny_write) < 0 ||
         strv_copy(&dst->fs.unprotect, &src->fs.unprotect) < 0 ||
+        strv_copy(&dst->fs.protect, &src->fs.protect) < 0 ||
+        strv_copy(&dst->net.unix_sockets, &src->net.unix_sockets) < 0 ||
         strv_copy(&dst->net.allow, &src->net.allow) < 0 ||
         strv_copy(&dst->net.deny, &src->net.deny) < 0 ||
         ports_copy(&dst->net.expose, &dst->net.n_expose, src->net.expose, src->net.n_expose) <
@@ -403,6 +467,41 @@ static int finalize_paths(struct moat_strv *sv, const char *field, struct moat_e
     return 0;
 }
 
+/* The sandbox's /proc, /sys and /dev are its own.  Sharing the host's would
+ * show every host process and, to a workload run by root, let it write host
+ * sysctls (/proc/sys) and devices; hiding parts of them is what moat
+ * already does (docs/security.md). */
+static int refuse_special(const struct moat_strv *sv, const char *field, struct moat_error *err)
+{
+    static const char *const special[] = {"/proc", "/sys", "/dev", NULL};
+    for (size_t i = 0; i < sv->n; i++)
+        for (const char *const *s = special; *s; s++) {
+            size_t n = strlen(*s);
+            if (strncmp(sv->v[i], *s, n) == 0 && (sv->v[i][n] == '\0' || sv->v[i][n] == '/'))
+                return error_set(err, -EINVAL, "%s: \"%s\": %s inside the sandbox is its own, "
+                                 "not the host's, and cannot be shared or changed by a rule",
+                                 field, sv->v[i], *s);
+        }
+    return 0;
+}
+
+static int finalize_protect(struct moat_policy *p, struct moat_error *err)
+{
+    for (size_t i = 0; i < p->fs.unprotect.n; i++)
+        if (!protected_name_find(p->fs.unprotect.v[i]))
+            return error_set(err, -EINVAL, "$.filesystem.unprotect: unknown protection \"%s\"",
+                             p->fs.unprotect.v[i]);
+    strv_dedup(&p->fs.unprotect);
+    for (size_t i = 0; i < p->fs.protect.n; i++) {
+        const char *why = protected_pattern_problem(p->fs.protect.v[i]);
+        if (why)
+            return error_set(err, -EINVAL, "$.filesystem.protect: \"%s\": %s",
+                             p->fs.protect.v[i], why);
+    }
+    strv_dedup(&p->fs.protect);
+    return 0;
+}
+
 static int finalize_fs(struct moat_policy *p, struct moat_error *err)
 {
     if (p->fs.read_model != MOAT_READ_ALL && p->fs.read_model != MOAT_READ_LISTED)
@@ -412,7 +511,11 @@ static int finalize_fs(struct moat_policy *p, struct moat_error *err)
     if ((r = finalize_paths(&p->fs.deny_read, "$.filesystem.denyRead", err)) < 0 ||
         (r = finalize_paths(&p->fs.allow_read, "$.filesystem.allowRead", err)) < 0 ||
         (r = finalize_paths(&p->fs.allow_write, "$.filesystem.allowWrite", err)) < 0 ||
-        (r = finalize_paths(&p->fs.deny_write, "$.filesystem.denyWrite", err)) < 0)
+        (r = finalize_paths(&p->fs.deny_write, "$.filesystem.denyWrite", err)) < 0 ||
+        (r = refuse_special(&p->fs.deny_read, "$.filesystem.denyRead", err)) < 0 ||
+        (r = refuse_special(&p->fs.allow_read, "$.filesystem.allowRead", err)) < 0 ||
+        (r = refuse_special(&p->fs.allow_write, "$.filesystem.allowWrite", err)) < 0 ||
+        (r = refuse_special(&p->fs.deny_write, "$.filesystem.denyWrite", err)) < 0)
         return r;
     /* Hiding "/" leaves nothing to run; the "listed" model is the way to
      * start from an empty view. */
@@ -422,12 +525,7 @@ static int finalize_fs(struct moat_policy *p, struct moat_error *err)
     if (strv_contains(&p->fs.allow_write, "/"))
         return error_set(err, -EINVAL, "$.filesystem.allowWrite: \"/\" would make the host "
                          "writable; list the directories instead");
-    for (size_t i = 0; i < p->fs.unprotect.n; i++)
-        if (!protected_name_known(p->fs.unprotect.v[i]))
-            return error_set(err, -EINVAL, "$.filesystem.unprotect: unknown protection \"%s\"",
-                             p->fs.unprotect.v[i]);
-    strv_dedup(&p->fs.unprotect);
-    return 0;
+    return finalize_protect(p, err);
 }
 
 static int finalize_rules(struct moat_strv *sv, const char *field, struct moat_error *err)
@@ -462,12 +560,29 @@ static int finalize_net(struct moat_policy *p, struct moat_error *err)
         return error_set(err, -EINVAL, "$.network.mode: invalid mode %d", (int)p->net.mode);
     }
     int r;
+    if ((r = finalize_paths(&p->net.unix_sockets, "$.network.allowUnixSockets", err)) < 0)
+        return r;
+    if (p->net.allow_unix_sockets && p->net.unix_sockets.n)
+        return error_set(err, -EINVAL, "$.network.allowUnixSockets: true (every socket) and a "
+                         "list of socket paths were both given; choose one");
     if ((r = finalize_rules(&p->net.allow, "$.network.allow", err)) < 0 ||
         (r = finalize_rules(&p->net.deny, "$.network.deny", err)) < 0 ||
         (r = finalize_ports(p->net.expose, &p->net.n_expose, "$.network.expose", err)) < 0 ||
         (r = finalize_ports(p->net.host_ports, &p->net.n_host_ports, "$.network.hostPorts",
                             err)) < 0)
         return r;
+    /* The host's network is unfiltered: a deny rule there would be a
+     * promise moat does not keep (allow rules only warn: everything is
+     * allowed already, see policy_warn_no_effect). */
+    if (p->net.mode == MOAT_NET_HOST && p->net.deny.n)
+        return error_set(err, -EINVAL, "$.network.deny: \"%s\" cannot be enforced in network "
+                         "mode \"host\" (the host's network, unfiltered); use mode \"firewall\" "
+                         "with allow [\"*\"] to refuse only the denied destinations",
+                         p->net.deny.v[0]);
+    if (p->net.mode == MOAT_NET_HOST && (p->net.n_expose || p->net.n_host_ports))
+        return error_set(err, -EINVAL, "$.network.%s: needs an isolated network; with mode "
+                         "\"host\" the sandbox shares the host's ports already",
+                         p->net.n_expose ? "expose" : "hostPorts");
     /* Parse every rule now, with the network module's own parser, so `moat
      * check` refuses what `moat run` would (errors name $.network.allow[i]). */
     struct netpolicy np;
@@ -535,14 +650,19 @@ static int finalize_proc(struct moat_policy *p, struct moat_error *err)
 
 int moat_policy_finalize(struct moat_policy *p, struct moat_error *err)
 {
-    /* The policy file is write-protected inside the sandbox by path: a
+    /* The policy files are write-protected inside the sandbox by path: a
      * relative one would protect the wrong file. */
-    if (p->source && !path_clean_absolute(p->source))
-        return error_set(err, -EINVAL, "policy source \"%s\" is not an absolute path",
-                         p->source);
+    for (size_t i = 0; i < p->sources.n; i++)
+        if (!path_clean_absolute(p->sources.v[i]))
+            return error_set(err, -EINVAL, "policy source \"%s\" is not an absolute path",
+                             p->sources.v[i]);
+    strv_dedup(&p->sources);
     int r;
     if ((r = finalize_fs(p, err)) < 0 || (r = finalize_net(p, err)) < 0 ||
         (r = finalize_proc(p, err)) < 0)
         return r;
+    if ((r = policy_warn_no_effect(p)) < 0)
+        return error_set(err, r, "out of memory");
+    strv_dedup(&p->warnings);
     return 0;
 }

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Deep copy of src into dst (dst is overwritten, not freed).  On -ENOMEM dst
  * is left initialised-empty (safe to moat_policy_free). */

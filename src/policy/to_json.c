@@ -116,7 +116,7 @@ static json_t *env(const struct moat_policy *p)
  * when any value is NULL, so allocation failures anywhere give NULL. */
 static json_t *filesystem(const struct moat_policy *p)
 {
-    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o}",
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o}",
                      "read", moat_read_model_name(p->fs.read_model),
                      "denyRead", strv(&p->fs.deny_read),
                      "allowRead", strv(&p->fs.allow_read),
@@ -124,17 +124,20 @@ static json_t *filesystem(const struct moat_policy *p)
                      "denyWrite", strv(&p->fs.deny_write),
                      "privateTmp", (int)p->fs.private_tmp,
                      "protectDefaults", (int)p->fs.protect_defaults,
-                     "unprotect", strv(&p->fs.unprotect));
+                     "unprotect", strv(&p->fs.unprotect),
+                     "protect", strv(&p->fs.protect),
+                     "tmpSize", count_or_null(p->fs.tmp_size));
 }
 
 static json_t *network(const struct moat_policy *p)
 {
-    return json_pack("{s:s, s:o, s:o, s:b, s:b, s:o, s:o}",
+    return json_pack("{s:s, s:o, s:o, s:b, s:o, s:o, s:o}",
                      "mode", moat_net_mode_name(p->net.mode),
                      "allow", strv(&p->net.allow),
                      "deny", strv(&p->net.deny),
                      "allowLocalBinding", (int)p->net.allow_local_binding,
-                     "allowUnixSockets", (int)p->net.allow_unix_sockets,
+                     "allowUnixSockets", p->net.unix_sockets.n ? strv(&p->net.unix_sockets)
+                                                               : json_boolean(p->net.allow_unix_sockets),
                      "expose", ports(p->net.expose, p->net.n_expose),
                      "hostPorts", ports(p->net.host_ports, p->net.n_host_ports));
 }

@@ -1,28 +1,38 @@
-/* The sandbox's pid 1.  The main sequence of DESIGN §2, one call per step:
- * die with the supervisor, map ids, network, mount tree, become
- * non-dumpable, blank our copy of moat's argv/environ, spawn the workload,
- * then reap and forward signals until the workload exits.  When pid 1 exits,
- * the kernel kills everything left in the pid namespace. */
+/* The sandbox's pid 1.  The main sequence of docs/architecture.md, one call
+ * per step: die with the supervisor, map ids, network, mount tree, become
+ * non-dumpable, blank our copy of moat's argv/environ, confine ourselves as
+ * the workload will be (bounding set, no_new_privs, Landlock, no
+ * capabilities but the write guard's), spawn the workload, then reap,
+ * forward signals and answer the write guard until the workload exits.
+ * When pid 1 exits, the kernel kills everything left in the pid namespace. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/capability.h>
 #include <sys/signalfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "net/firewall/firewall.h"
 #include "net/sandbox_sockets.h"
+#include "sandbox/confine/caps.h"
 #include "sandbox/context.h"
-#include "sandbox/mount_tree.h"
+#include "sandbox/guard/guard.h"
+#include "sandbox/mount/mount_tree.h"
 #include "sandbox/netns.h"
-#include "sandbox/process_args.h"
-#include "sandbox/report.h"
+#include "sandbox/process/process_args.h"
+#include "sandbox/process/report.h"
 #include "sandbox/userns.h"
 #include "util/error.h"
+#include "util/fdpass.h"
 
 const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
                                   SIGWINCH, SIGCONT, SIGALRM, SIGPIPE, 0 };
@@ -54,8 +64,8 @@ static int exit_code_of(int status)
 }
 
 /* chan: the supervisor's requests for sockets made in our network
- * namespace (port exposure), or -1. */
-static _Noreturn void reap_and_forward(pid_t workload, int chan)
+ * namespace (port exposure), or -1; g: the write guard, or NULL. */
+static _Noreturn void reap_and_forward(pid_t workload, int chan, struct guard *g)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -70,16 +80,89 @@ static _Noreturn void reap_and_forward(pid_t workload, int chan)
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
             if (pid == workload)
                 _exit(exit_code_of(status));
-        struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = chan, .events = POLLIN } };
-        if (poll(pfd, 2, sfd < 0 ? 100 : -1) < 0)
+        int listener = g ? guard_listener(g) : -1;
+        struct pollfd pfd[3] = { { .fd = sfd, .events = POLLIN }, { .fd = chan, .events = POLLIN },
+                                 { .fd = listener, .events = POLLIN } };
+        if (poll(pfd, 3, sfd < 0 ? 100 : -1) < 0)
             continue;
         if (pfd[1].revents && sandbox_socket_serve(chan) < 0)
             chan = -1; /* the supervisor is gone or confused: stop serving */
+        if ((pfd[2].revents & POLLIN) && guard_serve(g) < 0) {
+            guard_free(g); /* no task is left under the filter */
+            g = NULL;
+        } else if (pfd[2].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            guard_free(g);
+            g = NULL;
+        }
         struct signalfd_siginfo si;
         if ((pfd[0].revents & POLLIN) && read(sfd, &si, sizeof si) == sizeof si &&
             si.ssi_signo != SIGCHLD)
             kill(workload, (int)si.ssi_signo);
     }
+}
+
+/* Restrict ourselves as the workload will be, before we spawn it: it
+ * inherits the bounding set, no_new_privs and the Landlock domain, and the
+ * write guard, acting here on its behalf, acts inside the same domain.  We
+ * keep only CAP_SYS_PTRACE, not in effect, for the guard to reach into a
+ * caller that made itself non-dumpable. */
+static int confine(struct sandbox_ctx *c, struct moat_error *err)
+{
+    if (caps_clear_bounding(err) < 0)
+        return -1;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return error_set_errno(err, -errno, "cannot set no_new_privs");
+    if (!c->p->debug_no_landlock && workload_landlock(c, err) < 0)
+        return -1;
+    return caps_keep_only(CAP_SYS_PTRACE, err);
+}
+
+/* The command's terminal: a pseudo-terminal of the sandbox's own devpts
+ * instance (the host's terminal is never handed in, so TIOCSTI and friends
+ * have nothing of the host to reach).  The master goes to the supervisor,
+ * which relays it; the slave stays here for the workload to make its
+ * controlling terminal. */
+static int make_pty(struct sandbox_ctx *c, struct moat_error *err)
+{
+    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        return error_set_errno(err, -errno, "cannot open /dev/pts/ptmx in the sandbox");
+    int unlock = 0;
+    struct winsize ws = { .ws_row = c->pty_rows ? c->pty_rows : 24,
+                          .ws_col = c->pty_cols ? c->pty_cols : 80 };
+    int slave = -1;
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCSWINSZ, &ws) < 0 ||
+        (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+        int e = errno;
+        close(master);
+        return error_set_errno(err, -e, "cannot set up the sandbox's pseudo-terminal");
+    }
+    int r = fdpass_send(c->pty_sock, "p", 1, &master, 1);
+    close(master);
+    close(c->pty_sock);
+    c->pty_sock = -1;
+    if (r < 0) {
+        close(slave);
+        return error_set_errno(err, r, "cannot hand the pseudo-terminal to the supervisor");
+    }
+    c->pty_slave = slave;
+    return 0;
+}
+
+/* The listener the workload installed: sent before its exec (or never,
+ * when it failed first and closed its end). */
+static int receive_listener(struct guard *g, int pair[2])
+{
+    close(pair[1]);
+    int fd = -1;
+    size_t n = 0;
+    char tag;
+    long len = fdpass_recv(pair[0], &tag, 1, &fd, 1, &n);
+    close(pair[0]);
+    if (len <= 0 || n != 1)
+        return -EPIPE;
+    guard_set_listener(g, fd);
+    return 0;
 }
 
 #ifndef __SANITIZE_ADDRESS__
@@ -135,7 +218,8 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
         setup_failed(c, &err);
     if (c->firewall && firewall_install(c->firewall, &err) < 0)
         setup_failed(c, &err);
-    if (mount_tree_build(c->p, c->home, c->resolv_conf, &err) < 0)
+    struct fs_rules rules = { 0 };
+    if (mount_tree_build(c->p, c->home, c->resolv_conf, &rules, &err) < 0)
         setup_failed(c, &err);
     /* Non-dumpable: the workload (same uid, no capabilities) cannot ptrace
      * us or read /proc/1/{environ,mem,fd}. */
@@ -147,11 +231,43 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
      * --setenv secrets) and environ in our copy of the memory. */
     process_args_blank();
 
+    if (c->pty && make_pty(c, &err) < 0)
+        setup_failed(c, &err);
+    if (confine(c, &err) < 0)
+        setup_failed(c, &err);
+    struct guard *g = NULL;
+    int guard_pair[2] = { -1, -1 };
+    c->guard = guard_options_for(c->p, &rules);
+    if (guard_options_index(&c->guard) != 0) {
+        if (guard_new(c->p, &rules, c->events_fd, &g, &err) < 0)
+            setup_failed(c, &err);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, guard_pair) < 0) {
+            error_set_errno(&err, -errno, "cannot create the write guard's socket");
+            setup_failed(c, &err);
+        }
+        c->guard_sock = guard_pair[1];
+    }
+
     pid_t pid = spawn_workload(c);
     if (pid < 0) {
         error_set_errno(&err, pid, "cannot create the workload's process");
         setup_failed(c, &err);
     }
+    if (c->pty_slave >= 0) { /* the workload has its own; ours would keep the pty open */
+        close(c->pty_slave);
+        c->pty_slave = -1;
+    }
+    for (int i = 0; i < 3; i++)
+        if (c->stdio[i] >= 0) {
+            close(c->stdio[i]);
+            c->stdio[i] = -1;
+        }
+    if (g && receive_listener(g, guard_pair) < 0) {
+        /* The workload failed before it installed its filter, and reported
+         * why; nothing runs unguarded. */
+        guard_free(g);
+        g = NULL;
+    }
     close(c->report_fd);
-    reap_and_forward(pid, c->chan_fd);
+    reap_and_forward(pid, c->chan_fd, g);
 }

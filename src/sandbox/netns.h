@@ -3,7 +3,7 @@
 #ifndef MOAT_SANDBOX_NETNS_H
 #define MOAT_SANDBOX_NETNS_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 int netns_loopback_up(struct moat_error *err);
 

@@ -6,7 +6,7 @@
 
 #include <sys/types.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Called by the sandbox init right after clone(CLONE_NEWUSER); outer_uid and
  * outer_gid are the caller's ids, read before the clone. */

@@ -1,23 +1,29 @@
 /* The workload's last steps, in this order: new session (TIOCSTI, bwrap
- * CVE-2017-5226), limits, cwd, no bounding capabilities, no_new_privs,
- * Landlock, no capabilities, seccomp, exec.  Each step reports its failure
- * through the report pipe; nothing here returns. */
+ * CVE-2017-5226), limits, cwd, no capabilities (the bounding set,
+ * no_new_privs and Landlock come from the init), only the descriptors it
+ * is meant to have, seccomp and the write guard's filter (its listener
+ * handed to the init), exec.  Each step reports its failure through the
+ * report pipe; nothing here returns. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "sandbox/caps.h"
+#include "sandbox/confine/caps.h"
 #include "sandbox/context.h"
-#include "sandbox/env.h"
-#include "sandbox/exec.h"
-#include "sandbox/landlock.h"
-#include "sandbox/report.h"
-#include "sandbox/rlimits.h"
-#include "sandbox/seccomp.h"
+#include "sandbox/process/env.h"
+#include "sandbox/process/exec.h"
+#include "sandbox/confine/landlock.h"
+#include "sandbox/process/report.h"
+#include "sandbox/process/rlimits.h"
+#include "sandbox/confine/seccomp.h"
 #include "util/error.h"
+#include "util/fdpass.h"
 
 static _Noreturn void fail(struct sandbox_ctx *c, enum report_stage stage, struct moat_error *err)
 {
@@ -27,7 +33,7 @@ static _Noreturn void fail(struct sandbox_ctx *c, enum report_stage stage, struc
                                : MOAT_EXIT_FAILURE);
 }
 
-static int apply_landlock(const struct sandbox_ctx *c, struct moat_error *err)
+int workload_landlock(const struct sandbox_ctx *c, struct moat_error *err)
 {
     const struct moat_policy *p = c->p;
     const char *writes[p->fs.allow_write.n + 2];
@@ -57,6 +63,40 @@ static int apply_landlock(const struct sandbox_ctx *c, struct moat_error *err)
     return r < 0 ? r : 0;
 }
 
+/* The command's 0, 1, 2: the sandbox's pseudo-terminal (made the
+ * controlling terminal of the new session), or what the caller asked for. */
+static int place_stdio(const struct sandbox_ctx *c, struct moat_error *err)
+{
+    if (c->pty_slave >= 0) {
+        if (ioctl(c->pty_slave, TIOCSCTTY, 0) < 0)
+            return error_set_errno(err, -errno, "cannot make the pseudo-terminal the command's "
+                                   "controlling terminal");
+        for (int i = 0; i < 3; i++)
+            if (dup2(c->pty_slave, i) < 0)
+                return error_set_errno(err, -errno, "cannot place the pseudo-terminal on %d", i);
+        return 0;
+    }
+    for (int i = 0; i < 3; i++)
+        if (c->stdio[i] >= 0 && dup2(c->stdio[i], i) < 0)
+            return error_set_errno(err, -errno, "cannot place descriptor %d", i);
+    return 0;
+}
+
+/* Every descriptor but 0, 1, 2 and the ones the caller passes on closes at
+ * exec: one left open by whoever started moat (a directory, a socket) would
+ * reach past every rule (a directory fd opens anything below it). */
+static int keep_only_wanted_fds(const struct sandbox_ctx *c, struct moat_error *err)
+{
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+        return error_set_errno(err, -errno, "cannot mark descriptors close-on-exec");
+    for (size_t i = 0; i < c->n_pass_fds; i++) {
+        int fd = c->pass_fds[i];
+        if (fd > 2 && fcntl(fd, F_SETFD, 0) < 0)
+            return error_set_errno(err, -errno, "cannot pass descriptor %d to the command", fd);
+    }
+    return 0;
+}
+
 _Noreturn void workload_exec(struct sandbox_ctx *c)
 {
     struct moat_error err = { 0 };
@@ -70,25 +110,25 @@ _Noreturn void workload_exec(struct sandbox_ctx *c)
         error_set_errno(&err, -errno, "setsid");
         fail(c, REPORT_SETUP, &err);
     }
+    if (place_stdio(c, &err) < 0)
+        fail(c, REPORT_SETUP, &err);
     if (limits_apply(c->p, &err) < 0)
         fail(c, REPORT_SETUP, &err);
     if (chdir(c->cwd) < 0) {
-        error_set_errno(&err, -errno, "cannot change to the working directory %s in the sandbox",
-                        c->cwd);
+        int e = -errno;
+        error_set(&err, e, "cannot change to the working directory %s in the sandbox: %s%s",
+                  c->cwd, strerror(-e),
+                  c->cwd_given ? "" : " (start moat from a directory it shows, or give --cwd DIR)");
         fail(c, REPORT_SETUP, &err);
     }
-    if (caps_clear_bounding(&err) < 0)
-        fail(c, REPORT_SETUP, &err);
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-        error_set_errno(&err, -errno, "cannot set no_new_privs");
-        fail(c, REPORT_SETUP, &err);
-    }
-    if (!c->p->debug_no_landlock && apply_landlock(c, &err) < 0)
-        fail(c, REPORT_SETUP, &err);
     if (caps_drop_all(&err) < 0)
         fail(c, REPORT_SETUP, &err);
+    if (keep_only_wanted_fds(c, &err) < 0)
+        fail(c, REPORT_SETUP, &err);
     struct seccomp_options so = {
-        .allow_unix_sockets = c->p->net.allow_unix_sockets,
+        /* A list of socket paths: the write guard judges each connect(2)
+         * (and refuses datagram sockets), so the sockets may be made. */
+        .allow_unix_sockets = c->p->net.allow_unix_sockets || c->p->net.unix_sockets.n > 0,
         .allow_nested_namespaces = c->p->proc.allow_nested_namespaces,
         /* No local servers: listen(2) refused outright (Landlock leaves
          * ephemeral binds to clients and, from ABI 4, refuses every named
@@ -98,6 +138,17 @@ _Noreturn void workload_exec(struct sandbox_ctx *c)
     };
     if (seccomp_install(&so, &err) < 0)
         fail(c, REPORT_SETUP, &err);
+    int listener = -1;
+    if (seccomp_install_guard(&c->guard, &listener, &err) < 0)
+        fail(c, REPORT_SETUP, &err);
+    if (listener >= 0) {
+        int r = fdpass_send(c->guard_sock, "g", 1, &listener, 1);
+        close(listener); /* the workload must never hold its own guard's listener */
+        if (r < 0) {
+            error_set_errno(&err, r, "cannot hand the write guard's listener to the init");
+            fail(c, REPORT_SETUP, &err);
+        }
+    }
 
     int r = exec_command(c->argv.v, c->env.v, env_lookup(&c->env, "PATH"));
     error_set_errno(&err, r, "cannot execute %s", c->argv.v[0]);

@@ -3,7 +3,7 @@
 #ifndef MOAT_UTIL_ERROR_H
 #define MOAT_UTIL_ERROR_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Record `code` (a negative errno) with a printf-style message and return it,
  * so callers can write `return error_set(err, -EINVAL, "...")`.  When the

@@ -2,7 +2,13 @@
 #ifndef MOAT_UTIL_STRV_H
 #define MOAT_UTIL_STRV_H
 
-#include "moat.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+struct moat_strv {
+    char **v;
+    size_t n;
+};
 
 /* Append a copy of s; -ENOMEM on failure. */
 int strv_push(struct moat_strv *sv, const char *s);

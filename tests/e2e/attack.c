@@ -8,7 +8,14 @@
  *          read-environ PID | remount-root-rw | unshare-user | caps |
  *          count-pids | sleep-forever | bind ADDR PORT [v6only] |
  *          serve ADDR PORT (accept one client, send a line) |
- *          fetch ADDR PORT (connect, print the line received) */
+ *          fetch ADDR PORT (connect, print the line received) |
+ *          rename OLD NEW | exchange A B | append PATH | truncate PATH |
+ *          reopen-write PATH (O_PATH, then /proc/self/fd/N for writing) |
+ *          tmpfile-link DIR NAME | fd-write FD NAME | fd-read FD NAME |
+ *          chmod-setuid PATH | create-setuid PATH | listen-unbound |
+ *          race-create DIR SAFE PROTECTED N (a thread flips the path while
+ *          the main thread creates it N times) | connect-unix PATH |
+ *          socket FAMILY TYPE PROTO | fill PATH BYTES */
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -30,6 +37,8 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
+#include <pthread.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int result(long r)
@@ -150,6 +159,118 @@ static long do_fetch(const char *addr, const char *port)
     exit(0);
 }
 
+static long reopen_write(const char *path)
+{
+    int o = open(path, O_PATH | O_CLOEXEC);
+    if (o < 0)
+        return -1;
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", o);
+    int fd = open(link, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    long r = write(fd, "pwned\n", 6);
+    close(fd);
+    return r;
+}
+
+static long tmpfile_link(const char *dir, const char *name)
+{
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (write(fd, "pwned\n", 6) != 6)
+        return -1;
+    char link[64], dst[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    snprintf(dst, sizeof dst, "%s/%s", dir, name);
+    return linkat(AT_FDCWD, link, AT_FDCWD, dst, AT_SYMLINK_FOLLOW);
+}
+
+static long fd_open(const char *fd, const char *name, bool write_it)
+{
+    int f = openat(atoi(fd), name, (write_it ? O_WRONLY | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+    if (f < 0)
+        return -1;
+    char buf[256];
+    long r = write_it ? write(f, "pwned\n", 6) : read(f, buf, sizeof buf);
+    if (!write_it && r > 0)
+        fwrite(buf, 1, (size_t)r, stderr);
+    return r;
+}
+
+/* The TOCTOU attack on a checker that reads a path and lets the kernel read
+ * it again: a second thread flips the path between a harmless name and a
+ * protected one while the main thread creates it over and over. */
+static char race_path[4096];
+static const char *race_a, *race_b;
+static volatile int race_stop;
+
+static void *race_flip(void *unused)
+{
+    (void)unused;
+    size_t off = strlen(race_path);
+    while (!race_stop) {
+        strcpy(race_path + off, race_a);
+        strcpy(race_path + off, race_b);
+    }
+    return NULL;
+}
+
+static long race_create(const char *dir, const char *safe, const char *prot, const char *n)
+{
+    snprintf(race_path, sizeof race_path, "%s/", dir);
+    race_a = safe;
+    race_b = prot;
+    pthread_t t;
+    if (pthread_create(&t, NULL, race_flip, NULL) != 0)
+        return -1;
+    int created = 0;
+    for (int i = 0; i < atoi(n); i++) {
+        int fd = open(race_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            created++;
+            close(fd);
+        }
+    }
+    race_stop = 1;
+    pthread_join(t, NULL);
+    fprintf(stderr, "created %d times\n", created);
+    return 0;
+}
+
+static long connect_unix(const char *path)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    return connect(fd, (struct sockaddr *)&sa, sizeof sa);
+}
+
+static long listen_unbound(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    return fd < 0 ? -1 : listen(fd, 1);
+}
+
+static long fill(const char *path, const char *bytes)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    static char block[1 << 16];
+    long long want = atoll(bytes);
+    for (long long done = 0; done < want;) {
+        ssize_t w = write(fd, block, sizeof block);
+        if (w < 0)
+            return -1;
+        done += w;
+    }
+    return 0;
+}
+
 static long caps(void)
 {
     FILE *f = fopen("/proc/self/status", "re");
@@ -195,6 +316,21 @@ int main(int argc, char **argv)
     if (!strcmp(a, "bind")) return result(do_bind(x, y, argc > 4 && !strcmp(argv[4], "v6only"), false));
     if (!strcmp(a, "serve")) return result(do_bind(x, y, argc > 4 && !strcmp(argv[4], "v6only"), true));
     if (!strcmp(a, "fetch")) return result(do_fetch(x, y));
+    if (!strcmp(a, "rename")) return result(rename(x, y));
+    if (!strcmp(a, "exchange")) return result(syscall(SYS_renameat2, AT_FDCWD, x, AT_FDCWD, y, 2 /* RENAME_EXCHANGE */));
+    if (!strcmp(a, "append")) { int fd = open(x, O_WRONLY | O_APPEND | O_CLOEXEC); return result(fd < 0 ? -1 : write(fd, "pwned\n", 6)); }
+    if (!strcmp(a, "truncate")) return result(truncate(x, 0));
+    if (!strcmp(a, "reopen-write")) return result(reopen_write(x));
+    if (!strcmp(a, "tmpfile-link")) return result(tmpfile_link(x, y));
+    if (!strcmp(a, "fd-write")) return result(fd_open(x, y, true));
+    if (!strcmp(a, "fd-read")) return result(fd_open(x, y, false));
+    if (!strcmp(a, "chmod-setuid")) return result(chmod(x, 04755));
+    if (!strcmp(a, "create-setuid")) return result(open(x, O_WRONLY | O_CREAT | O_CLOEXEC, 04755));
+    if (!strcmp(a, "listen-unbound")) return result(listen_unbound());
+    if (!strcmp(a, "race-create")) return result(race_create(x, y, argv[4], argv[5]));
+    if (!strcmp(a, "connect-unix")) return result(connect_unix(x));
+    if (!strcmp(a, "socket")) return result(socket(atoi(x), atoi(y), atoi(argv[4])));
+    if (!strcmp(a, "fill")) return result(fill(x, y));
     if (!strcmp(a, "getuid")) { printf("uid=%d euid=%d\n", (int)getuid(), (int)geteuid()); return 0; }
     fprintf(stderr, "attack: unknown attack %s\n", a);
     return 2;

@@ -5,8 +5,8 @@
 #   MOAT=path/to/moat ATTACK=path/to/attack tests/e2e/run.sh [NAME_FILTER]
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-: "${MOAT:?set MOAT}" "${ATTACK:?set ATTACK}"
-export MOAT ATTACK
+: "${MOAT:?set MOAT}" "${ATTACK:?set ATTACK}" "${API_CLIENT:?set API_CLIENT}"
+export MOAT ATTACK API_CLIENT
 WHO=$(id -un 2>/dev/null || id -u)
 ROOT_RUN=$([ "$(id -u)" = 0 ] && echo 1 || echo 0)
 export WHO ROOT_RUN

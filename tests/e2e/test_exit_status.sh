@@ -44,6 +44,19 @@ test_exit_status_not_executable_is_126() {
     expect_contains "$ERR" "noexec.sh"
 }
 
+test_script_without_shebang_runs_through_sh() {
+    # As execvp, env(1) and bwrap do: ENOEXEC -> /bin/sh FILE ARG..., the
+    # script being $0; found through PATH as well as by path.
+    mkdir bin
+    printf 'echo "0=$0 1=$1 2=$2"\nexit 7\n' > bin/plain; chmod 755 bin/plain
+    moat_run -- "$WORK/bin/plain" a 'b c'
+    expect_eq "$RC" 7
+    expect_eq "$OUT" "0=$WORK/bin/plain 1=a 2=b c"
+    moat_run --setenv PATH="$WORK/bin:/usr/bin:/bin" -- plain x
+    expect_eq "$RC" 7
+    expect_eq "$OUT" "0=$WORK/bin/plain 1=x 2="
+}
+
 test_exit_status_not_found_is_127() {
     moat_run -- no-such-command-moat-test
     expect_eq "$RC" 127

@@ -131,12 +131,19 @@ test_deny_missing_path_under_read_only_parent_creates_nothing() {
     [ ! -e not-there ] || fail "moat created a ghost on the host"
 }
 
-test_deny_missing_path_under_writable_parent_is_refused() {
-    mkdir -p proj
-    moat_run --allow-write "$WORK/proj" --deny-write "$WORK/proj/later" -- true
-    expect_eq "$RC" 125
-    expect_contains "$ERR" "$WORK/proj/later"
-    [ ! -e proj/later ] || fail "moat created a ghost on the host"
+# A denyWrite path that does not exist yet inside a writable tree: moat
+# creates nothing on the host, and the write guard refuses to create the
+# name, by any call and through any parent spelling.
+test_deny_missing_path_under_writable_parent_cannot_be_created() {
+    mkdir -p proj/sub
+    MOAT_OPTS=(--allow-write "$WORK/proj" --deny-write "$WORK/proj/later")
+    attack write "$WORK/proj/later"; expect_eq "$OUT" EROFS
+    expect_contains "$ERR" "refused create $WORK/proj/later"
+    attack mkdir "$WORK/proj/later"; expect_eq "$OUT" EROFS
+    attack write "$WORK/proj/sub/../later"; expect_eq "$OUT" EROFS
+    attack symlink /etc "$WORK/proj/later"; expect_eq "$OUT" EROFS
+    attack write "$WORK/proj/other"; expect_eq "$OUT" ok
+    [ ! -e proj/later ] || fail "the denied name was created on the host"
 }
 
 test_fresh_proc_shows_only_sandbox_pids() {

@@ -34,6 +34,23 @@ test_environment_is_clean_by_default() {
     expect_contains "$OUT" HOME="$HOME"
 }
 
+test_ca_certificate_variables_pass_by_default() {
+    # Behind a TLS-inspecting proxy, Node, Python, curl and git need these
+    # to find the extra CA; the file they name must be readable inside.
+    printf 'not really a certificate\n' > ca.pem
+    export NODE_EXTRA_CA_CERTS="$WORK/ca.pem" SSL_CERT_FILE="$WORK/ca.pem" \
+        SSL_CERT_DIR=/etc/ssl/certs REQUESTS_CA_BUNDLE="$WORK/ca.pem" \
+        CURL_CA_BUNDLE="$WORK/ca.pem" GIT_SSL_CAINFO="$WORK/ca.pem" GIT_SSL_NO_VERIFY=1
+    moat_run -c 'env; cat "$NODE_EXTRA_CA_CERTS"'
+    expect_eq "$RC" 0
+    for v in NODE_EXTRA_CA_CERTS SSL_CERT_FILE REQUESTS_CA_BUNDLE CURL_CA_BUNDLE GIT_SSL_CAINFO; do
+        expect_contains "$OUT" "$v=$WORK/ca.pem"
+    done
+    expect_contains "$OUT" "SSL_CERT_DIR=/etc/ssl/certs"
+    expect_contains "$OUT" "not really a certificate"
+    expect_not_contains "$OUT" GIT_SSL_NO_VERIFY
+}
+
 test_rlimit_is_applied() {
     moat_run --rlimit nofile=64 -c 'ulimit -n'
     expect_eq "$OUT" 64

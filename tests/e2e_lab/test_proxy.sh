@@ -132,12 +132,63 @@ test_dual_proxy_without_credential_is_refused() {
     fi
 }
 
-test_dual_program_ignoring_the_proxy_cannot_connect() {
-    SB_OPTS=(--network proxy --allow-net dual.test)
+test_dual_program_ignoring_the_proxy_cannot_connect_and_leaves_a_trace() {
+    # Node 20's https.get and fetch ignore the proxy variables: they must
+    # fail at once, and the person must learn why (issue 10).
+    SB_OPTS=(--network proxy --allow-net dual.test --log "$WORK/violations.log")
     sb "${SB_OPTS[@]}" -- "$ATTACK" fetch "$LAB_W4" 80
-    case "$OUT" in ENETUNREACH|EHOSTUNREACH) ;; *) fail "direct connect: $OUT" ;; esac
-    sb "${SB_OPTS[@]}" -- "$ATTACK" fetch "$LAB_W6" 80
-    case "$OUT" in ENETUNREACH|EHOSTUNREACH) ;; *) fail "direct connect v6: $OUT" ;; esac
+    expect_eq "$OUT" ECONNREFUSED "direct connect"
+    sb "${SB_OPTS[@]}" -- "$ATTACK" fetch "$LAB_W6" 443
+    expect_eq "$OUT" ECONNREFUSED "direct connect over IPv6"
+    expect_contains "$ERR" "moat: blocked connection to [$LAB_W6]:443: direct connection: proxy mode serves only programs that use the proxy variables (--network firewall serves the others)"
+    grep -q "\"kind\":\"connect\",\"destination\":\"$LAB_W4\".*\"port\":80,\"reason\":\"direct connection: proxy mode" violations.log ||
+        fail "no log line for the direct IPv4 connection: $(cat violations.log)"
+    grep -q "\"destination\":\"$LAB_W6\".*\"port\":443" violations.log ||
+        fail "no log line for the direct IPv6 connection"
+    # A resolver of its own (UDP to another server's port 53) is refused and logged too.
+    sb "${SB_OPTS[@]}" -- dig +time=2 +tries=1 "@$LAB_DNS4" dual.test
+    grep -q "\"kind\":\"udp\",\"destination\":\"$LAB_DNS4\".*\"port\":53" violations.log ||
+        fail "no log line for DNS to another server"
+}
+
+test_dual_refusals_are_told_on_stderr_once_and_escaped() {
+    # A short line per distinct refusal, on moat's stderr; the workload's
+    # text cannot carry terminal escape sequences there, whichever way it
+    # tries to get its bytes into a refusal (tests/unit/test_tell.c escapes
+    # what a library caller could report).
+    SB_OPTS=(--network proxy --allow-net dual.test)
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 -c 'import base64, os, socket, struct, urllib.parse
+u = urllib.parse.urlsplit(os.environ["http_proxy"])
+cred = base64.b64encode(f"{u.username}:{u.password}".encode()).decode()
+evil = b"\x1b]0;pwned\x07\x1b[2J\xc2\x9b31m"
+for target in [b"denied.test:443", b"denied.test:443", evil + b"x.test:443"]:
+    s = socket.create_connection(("127.0.0.1", u.port))
+    s.sendall(b"CONNECT " + target + f" HTTP/1.1\r\nProxy-Authorization: Basic {cred}\r\n\r\n".encode())
+    print(s.recv(200).split(b"\r\n")[0].decode())
+s = socket.create_connection(("127.0.0.1", 1080))
+s.sendall(b"\x05\x01\x02"); s.recv(2)
+s.sendall(b"\x01" + bytes([len(u.username)]) + u.username.encode() + bytes([len(u.password)]) + u.password.encode()); s.recv(2)
+name = evil + b"y.test"
+s.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + b"\x01\xbb"); print(s.recv(10))
+q = struct.pack("!HHHHHH", 1, 0x100, 1, 0, 0, 0) + bytes([len(evil)]) + evil + b"\x04test\x00\x00\x01\x00\x01"
+d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); d.settimeout(3); d.sendto(q, ("127.0.0.1", 53)); print(d.recv(512)[3] & 15)'
+    expect_contains "$OUT" "403"
+    expect_eq "$(printf '%s\n' "$ERR" | grep -c 'moat: blocked connection to denied.test:443: not in allow list')" 1 \
+        "one line for two identical refusals"
+    case "$ERR" in *$'\e'*|*$'\a'*|*$'\xc2\x9b'*) fail "an escape sequence reached the terminal: $ERR" ;; esac
+    # --quiet: nothing; --log -: the JSON lines instead.
+    sb --quiet "${SB_OPTS[@]}" -- curl -s -o /dev/null -p http://denied.test/
+    expect_not_contains "$ERR" "moat: blocked"
+    sb --log - "${SB_OPTS[@]}" -- curl -s -o /dev/null -p http://denied.test/
+    expect_contains "$ERR" '"kind":"connect","destination":"denied.test:80"'
+    expect_not_contains "$ERR" "moat: blocked"
+}
+
+test_dual_a_refused_name_is_logged_once() {
+    SB_OPTS=(--network proxy --allow-net dual.test --log "$WORK/violations.log")
+    sb "${SB_OPTS[@]}" -c 'dig +short +time=2 x.denied.test A; dig +short +time=2 x.denied.test AAAA'
+    expect_eq "$(grep -c '"kind":"dns","destination":"x.denied.test"' violations.log)" 1 \
+        "log lines for the A and AAAA queries of one name"
 }
 
 test_dual_git_ssh_proxy_command_reaches_port_22() {
@@ -214,4 +265,54 @@ test_dual_large_answer_comes_through_whole() {
     sb "${SB_OPTS[@]}" -c 'dig +short +time=5 big.test AAAA | wc -l; dig +tcp +short +time=5 big.test AAAA | wc -l'
     expect_eq "$(echo "$OUT" | sed -n 1p)" 60 "over UDP, then TCP after TC"
     expect_eq "$(echo "$OUT" | sed -n 2p)" 60 "over TCP"
+}
+
+test_dual_a_tunnel_to_one_name_cannot_front_another() {
+    # A CONNECT or SOCKS5 tunnel to dual.test is judged as firewall mode
+    # judges dual.test's pool address: the same verdict in every mode.
+    cp "$LAB_CA" ca.pem; chmod 644 ca.pem
+    SB_OPTS=(--network proxy --allow-net dual.test --log "$WORK/violations.log")
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 -c 'import base64, os, socket, ssl, struct, sys, urllib.parse
+u = urllib.parse.urlsplit(os.environ["http_proxy"])
+cred = base64.b64encode(f"{u.username}:{u.password}".encode()).decode()
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", u.port), timeout=5)
+    s.sendall(f"CONNECT dual.test:{port} HTTP/1.1\r\nProxy-Authorization: Basic {cred}\r\n\r\n".encode())
+    assert b" 200 " in s.recv(4096)
+    return s
+def socks(port):
+    s = socket.create_connection(("127.0.0.1", 1080), timeout=5)
+    s.sendall(b"\x05\x01\x02"); s.recv(2)
+    s.sendall(b"\x01" + bytes([len(u.username)]) + u.username.encode() + bytes([len(u.password)]) + u.password.encode()); s.recv(2)
+    s.sendall(b"\x05\x01\x00\x03\x09dual.test" + struct.pack("!H", port)); s.recv(22)
+    return s
+def tls(s, name):
+    return ssl.create_default_context(cafile=sys.argv[1]).wrap_socket(s, server_hostname=name)
+def get(s, host):
+    s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    data = b""
+    while True:
+        c = s.recv(4096)
+        if not c:
+            return data
+        data += c
+for how, open_ in (("connect", connect), ("socks", socks)):
+    for what, f in (("https-dual", lambda: get(tls(open_(443), "dual.test"), "dual.test")),
+                    ("https-denied", lambda: get(tls(open_(443), "denied.test"), "denied.test")),
+                    ("http-dual", lambda: get(open_(80), "dual.test")),
+                    ("http-denied", lambda: get(open_(80), "denied.test"))):
+        try:
+            data = f()
+            print(how, what, "served" if b"hello from" in data else "nothing")
+        except Exception as e:
+            print(how, what, "refused", type(e).__name__)' "$WORK/ca.pem"
+    for how in connect socks; do
+        expect_contains "$OUT" "$how https-dual served"
+        expect_contains "$OUT" "$how http-dual served"
+        expect_contains "$OUT" "$how https-denied refused"
+        expect_contains "$OUT" "$how http-denied refused"
+    done
+    grep -q '"reason":"TLS server name denied.test, but the tunnel was opened to dual.test"' \
+        violations.log || fail "no log line for the fronted TLS name: $(cat violations.log)"
+    expect_contains "$ERR" "moat: blocked connection to denied.test:443: TLS server name denied.test, but the tunnel was opened to dual.test"
 }

@@ -3,23 +3,24 @@
  * bytes after the head (the proxy decides as bytes arrive: a prefix of an accepted head is
  * "need more", never an error, and bytes appended after a decision change nothing), that
  * the rewritten origin-form head is itself a well-formed head with exactly one Host naming
- * the URL's authority and none of our credentials, and that authentication succeeds only
- * when the credentials were really sent.
+ * the URL's authority and none of our credentials, and that authentication succeeds exactly
+ * when the credentials were sent (a reference reading of the Proxy-Authorization fields).
  * fuzz-flags: -max_len=17000 -dict=tests/fuzz/http.dict
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fuzz.h"
+#include "net/proxy/base64.h"
 #include "net/proxy/http_framing.h"
 #include "net/proxy/http_proxy_msg.h"
 #include "util/cleanup.h"
 
 #define USER "user"
 #define PASS "pass"
-#define CRED_B64 "dXNlcjpwYXNz" /* base64("user:pass") */
 
 static char fwd[HTTP_FORWARD_HEAD_MAX], fwd2[HTTP_FORWARD_HEAD_MAX];
 
@@ -45,11 +46,57 @@ static int parse(const uint8_t *buf, size_t len, struct http_proxy_request *req,
     return r;
 }
 
+/* Whether one of the head's Proxy-Authorization fields is "Basic" and the Base64 of
+ * USER ":" PASS or USER "." LABEL ":" PASS; *label_seen is set when one carries `label`. */
+static bool head_has_credentials(const char *head, size_t len, const char *label,
+                                 bool *label_seen)
+{
+    static const char field[] = "Proxy-Authorization:";
+    bool found = false;
+    for (const char *p = head; p < head + len;) {
+        const char *eol = memmem(p, (size_t)(head + len - p), "\r\n", 2);
+        size_t n = (size_t)(eol - p);
+        if (n > strlen(field) && strncasecmp(p, field, strlen(field)) == 0) {
+            const char *v = p + strlen(field), *end = eol;
+            while (v < end && (*v == ' ' || *v == '\t'))
+                v++;
+            while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+            if (end - v > 6 && strncasecmp(v, "Basic ", 6) == 0) {
+                v += 6;
+                while (v < end && *v == ' ')
+                    v++;
+                uint8_t dec[1025];
+                size_t dn;
+                if (base64_decode(v, (size_t)(end - v), dec, 1024, &dn) == 0) {
+                    dec[dn] = '\0';
+                    const char *c = memchr(dec, ':', dn), *d = (const char *)dec;
+                    size_t ulen = c ? (size_t)(c - d) : 0;
+                    bool user = c && ulen >= strlen(USER) && memcmp(d, USER, strlen(USER)) == 0 &&
+                                (ulen == strlen(USER) || d[strlen(USER)] == '.');
+                    bool pass = c && dn - ulen - 1 == strlen(PASS) && memcmp(c + 1, PASS, strlen(PASS)) == 0;
+                    if (user && pass) {
+                        found = true;
+                        /* The label as a C string: up to a NUL it may carry. */
+                        const char *l = d + strlen(USER) + 1;
+                        size_t ll = ulen > strlen(USER) ? strnlen(l, ulen - strlen(USER) - 1) : 0;
+                        if (ll > 0 && strlen(label) == ll && memcmp(label, l, ll) == 0)
+                            *label_seen = true;
+                    }
+                }
+            }
+        }
+        p = eol + 2;
+    }
+    return found;
+}
+
 static bool same_request(const struct http_proxy_request *a, const struct http_proxy_request *b)
 {
     return a->kind == b->kind && strcmp(a->method, b->method) == 0 &&
            strcmp(a->authority, b->authority) == 0 && a->http_minor == b->http_minor &&
            a->keep_alive == b->keep_alive && a->auth_ok == b->auth_ok &&
+           strcmp(a->user_label, b->user_label) == 0 &&
            a->body.kind == b->body.kind && a->body.length == b->body.length &&
            a->head_len == b->head_len && a->fwd_len == b->fwd_len;
 }
@@ -114,9 +161,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(req.body.length <= HTTP_LENGTH_MAX);
             check_forward(&req);
         }
-        /* Authenticated only by our credentials, present in this head. */
-        if (req.auth_ok)
-            FUZZ_CHECK(memmem(data, req.head_len, CRED_B64, strlen(CRED_B64)));
+        /* Authenticated exactly when a Proxy-Authorization field carries our credentials
+         * (user "user" or "user.LABEL", password "pass"), and the label is one of them. */
+        bool label_seen = !req.user_label[0];
+        bool creds = head_has_credentials((const char *)data, req.head_len, req.user_label,
+                                          &label_seen);
+        FUZZ_CHECKF(req.auth_ok == creds, "auth_ok %d, credentials in the head %d", req.auth_ok,
+                    creds);
+        FUZZ_CHECK(!req.auth_ok || label_seen);
         /* A prefix of the head is never judged: it needs more. */
         struct http_proxy_request part;
         FUZZ_CHECK(parse(data, req.head_len - 1, &part, fwd2) == -EAGAIN);

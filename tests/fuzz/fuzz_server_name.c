@@ -1,10 +1,11 @@
 /* Fuzz target: the server name a connection's first bytes claim, TLS ClientHello SNI or
- * HTTP Host (src/net/firewall/server_name.c).  The input is the first bytes a sandboxed
- * program sends on an intercepted connection.  Checks that a decision, once made on a
- * prefix, is the one made on the whole (interception stops reading when it has one), that
- * a found name is a valid normalised host name, never an IP literal, and that a short
- * output buffer is refused rather than overrun.
- * fuzz-flags: -max_len=20000 -dict=tests/fuzz/http.dict
+ * HTTP/1 Host and target (src/net/firewall/server_name.c).  The input is the first bytes a
+ * sandboxed program sends on an intercepted connection, and also an HTTP/2 :authority
+ * value.  Checks that a decision, once made on a prefix, is the one made on the whole (the
+ * gate stops reading when it has one), that a found name is a valid normalised host name,
+ * never an IP literal, that a short output buffer is refused rather than overrun, and that
+ * an HTTP/1 head's length and body framing are those of the bytes it was given.
+ * fuzz-flags: -max_len=33000 -dict=tests/fuzz/http.dict
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 
 #include "fuzz.h"
 #include "net/firewall/server_name.h"
+#include "net/proxy/http_framing.h"
 #include "net/rules/addr.h"
 #include "net/rules/hostpat.h"
 
@@ -25,6 +27,8 @@ static struct claim claimed(const uint8_t *p, size_t n)
 {
     struct claim c = {.why = "unset"};
     c.r = server_name_claimed(p, n, c.name, sizeof c.name, &c.why);
+    FUZZ_CHECK(c.r == SERVER_NAME_MORE || c.r == SERVER_NAME_OTHER || c.r == SERVER_NAME_NONE ||
+               c.r == SERVER_NAME_FOUND || c.r == SERVER_NAME_MALFORMED);
     FUZZ_CHECK(c.r == SERVER_NAME_MALFORMED ? c.why && *c.why : c.why == NULL);
     return c;
 }
@@ -35,27 +39,66 @@ static bool same_claim(const struct claim *a, const struct claim *b)
            (a->r != SERVER_NAME_FOUND || strcmp(a->name, b->name) == 0);
 }
 
+/* A found name: what the policy matcher would make of it, and not an address. */
+static void check_name(const char *name)
+{
+    char norm[HOSTNAME_MAX + 1];
+    size_t len = strlen(name);
+    FUZZ_CHECK(len > 0 && len <= HOSTNAME_MAX && name[len - 1] != '.');
+    FUZZ_CHECKF(hostname_normalize(name, norm, sizeof norm) == 0 && strcmp(norm, name) == 0,
+                "claimed name \"%s\" is not a normalised host name", name);
+    struct net_addr a;
+    FUZZ_CHECK(addr_parse(name, &a) < 0);
+    FUZZ_CHECK(server_name_equal(name, norm));
+}
+
+static void check_http(const uint8_t *data, size_t size)
+{
+    char name[256];
+    const char *why = "unset";
+    struct http_claim c;
+    memset(&c, 0xa5, sizeof c);
+    enum server_name_result r = server_name_http(data, size, name, sizeof name, &c, &why);
+    if (r != SERVER_NAME_FOUND && r != SERVER_NAME_NONE)
+        return;
+    FUZZ_CHECK(c.head_len > 0 && c.head_len <= size);
+    FUZZ_CHECK(data[c.head_len - 1] == '\n');
+    FUZZ_CHECK(c.body.kind == HTTP_BODY_NONE || c.body.kind == HTTP_BODY_LENGTH ||
+               c.body.kind == HTTP_BODY_CHUNKED);
+    FUZZ_CHECK(c.body.kind != HTTP_BODY_LENGTH || c.body.length <= HTTP_LENGTH_MAX);
+    /* The head alone says the same. */
+    char again[256];
+    struct http_claim c2;
+    FUZZ_CHECK(server_name_http(data, c.head_len, again, sizeof again, &c2, NULL) == r);
+    FUZZ_CHECK(c2.head_len == c.head_len && c2.body.kind == c.body.kind &&
+               c2.body.length == c.body.length && c2.switches == c.switches);
+    if (r == SERVER_NAME_FOUND)
+        FUZZ_CHECK(strcmp(again, name) == 0);
+}
+
+static void check_authority(const uint8_t *data, size_t size)
+{
+    char name[256];
+    const char *why = "unset";
+    enum server_name_result r =
+        server_name_authority((const char *)data, size, name, sizeof name, &why);
+    FUZZ_CHECK(r == SERVER_NAME_FOUND || r == SERVER_NAME_NONE || r == SERVER_NAME_MALFORMED);
+    FUZZ_CHECK(r == SERVER_NAME_MALFORMED ? why && *why : true);
+    if (r == SERVER_NAME_FOUND)
+        check_name(name);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct claim whole = claimed(data, size);
-    FUZZ_CHECK(whole.r == SERVER_NAME_MORE || whole.r == SERVER_NAME_NONE ||
-               whole.r == SERVER_NAME_FOUND || whole.r == SERVER_NAME_MALFORMED);
     if (size == 0)
         FUZZ_CHECK(whole.r == SERVER_NAME_MORE);
-
     if (whole.r == SERVER_NAME_FOUND) {
-        char norm[HOSTNAME_MAX + 1];
-        size_t len = strlen(whole.name);
-        FUZZ_CHECK(len > 0 && len <= HOSTNAME_MAX && whole.name[len - 1] != '.');
-        FUZZ_CHECKF(hostname_normalize(whole.name, norm, sizeof norm) == 0 &&
-                        strcmp(norm, whole.name) == 0,
-                    "claimed name \"%s\" is not a normalised host name", whole.name);
-        struct net_addr a;
-        FUZZ_CHECK(addr_parse(whole.name, &a) < 0);
-        FUZZ_CHECK(server_name_equal(whole.name, norm));
+        check_name(whole.name);
         /* Too small a buffer: malformed, not overrun. */
         char small[8];
         const char *why = NULL;
+        size_t len = strlen(whole.name);
         enum server_name_result r = server_name_claimed(data, size, small, len, &why);
         FUZZ_CHECK(r == SERVER_NAME_MALFORMED && why);
     }
@@ -74,5 +117,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         "%zu bytes: result %d (%s), all %zu: result %d (%s)", cuts[i], part.r,
                         part.why ? part.why : "", size, whole.r, whole.why ? whole.why : "");
     }
+
+    if (server_name_proto(data, size) == SERVER_NAME_PROTO_HTTP1)
+        check_http(data, size);
+    if (size <= 1024)
+        check_authority(data, size);
     return 0;
 }

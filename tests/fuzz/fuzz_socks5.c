@@ -2,8 +2,8 @@
  * client sends the SOCKS5 proxy.  Checks that the outcome (verdict, target, replies, bytes
  * consumed) is the same however the bytes are split across reads, that the handshake never
  * consumes a byte past its request and needs every byte it consumed, that a session only
- * becomes ready after the right credentials were sent, and that a failed session stays
- * failed. */
+ * becomes ready after the right credentials were sent (a user label kept as sent), and that
+ * a failed session stays failed. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -80,7 +80,8 @@ static bool same_outcome(const struct outcome *a, const struct outcome *b)
            a->n_replies == b->n_replies &&
            memcmp(a->replies, b->replies, a->n_replies) == 0 && a->s.state == b->s.state &&
            strcmp(a->s.target, b->s.target) == 0 &&
-           a->s.target_is_literal == b->s.target_is_literal && a->s.why == b->s.why;
+           a->s.target_is_literal == b->s.target_is_literal && a->s.why == b->s.why &&
+           strcmp(a->s.user_label, b->s.user_label) == 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -116,9 +117,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (whole.r == 0) {
-        /* Ready only with our credentials (RFC 1929: VER ULEN USER PLEN PASS). */
-        static const uint8_t auth[] = "\x01\x04" USER "\x04" PASS;
-        FUZZ_CHECK(memmem(data, whole.consumed, auth, sizeof auth - 1));
+        /* Ready only with our credentials (RFC 1929: VER ULEN USER PLEN PASS, right after
+         * the greeting), the user "user" or "user.LABEL", and the label kept. */
+        const uint8_t *m = data + 2 + data[1];
+        size_t ulen = m[1], plen = m[2 + ulen];
+        const char *u = (const char *)m + 2;
+        FUZZ_CHECK(m[0] == 0x01 && ulen >= strlen(USER) && memcmp(u, USER, strlen(USER)) == 0);
+        FUZZ_CHECK(plen == strlen(PASS) && memcmp(m + 3 + ulen, PASS, plen) == 0);
+        if (ulen == strlen(USER)) {
+            FUZZ_CHECK(whole.s.user_label[0] == '\0');
+        } else {
+            FUZZ_CHECK(u[strlen(USER)] == '.');
+            size_t ll = strnlen(u + strlen(USER) + 1, ulen - strlen(USER) - 1);
+            FUZZ_CHECK(strlen(whole.s.user_label) == ll &&
+                       memcmp(whole.s.user_label, u + strlen(USER) + 1, ll) == 0);
+        }
         static const uint8_t ok[] = {0x05, 0x02, 0x01, 0x00};
         FUZZ_CHECK(whole.n_replies == 4 && memcmp(whole.replies, ok, 4) == 0);
         const char *colon = strrchr(whole.s.target, ':');

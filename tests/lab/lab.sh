@@ -29,6 +29,7 @@ LAB__VARS=(LAB_ID LAB_HOST LAB_WORLD LAB_DIR LAB_SH LAB_IPV6 LAB_DEADLINE
     LAB_HOST4 LAB_HOST6 LAB_GW4 LAB_GW6 LAB_DNS4 LAB_DNS6
     LAB_W4 LAB_W6 LAB_V4ONLY LAB_V6ONLY LAB_DENIED4 LAB_DENIED6 LAB_WILD4 LAB_WILD6
     LAB_CDN4 LAB_CDN6 LAB_CDN4_A LAB_CDN4_B LAB_CDN6_A LAB_CDN6_B
+    LAB_SLOW4 LAB_SLOW6 LAB_DELAY_MS LAB_ODD4 LAB_ODD6
     LAB_CA LAB_DNS_LOG LAB_CONN_LOG)
 
 # --- the address map (one place; README.md documents it) ------------------
@@ -44,6 +45,9 @@ lab__map() {
     LAB_CDN4_A="203.0.113.20 203.0.113.21"     LAB_CDN4_B="203.0.113.22 203.0.113.23"
     LAB_CDN6_A="2001:db8:3::20 2001:db8:3::21" LAB_CDN6_B="2001:db8:3::22 2001:db8:3::23"
     LAB_CDN4="$LAB_CDN4_A $LAB_CDN4_B" LAB_CDN6="$LAB_CDN6_A $LAB_CDN6_B"
+    LAB_SLOW4=198.51.100.40  LAB_SLOW6=2001:db8:1::40   # slow.test: delay_relay.py to dual.test
+    LAB_DELAY_MS=10                                      # per chunk, each way: RTT = 2 * this
+    LAB_ODD4=198.51.100.54   LAB_ODD6=2001:db8:1::54    # odd_dns.py, for odd.test
 }
 
 lab__served4() { lab__map; echo "$LAB_W4 $LAB_V4ONLY $LAB_WILD4 $LAB_DENIED4 $LAB_CDN4"; }
@@ -51,7 +55,8 @@ lab__served6() { lab__map; echo "$LAB_W6 $LAB_V6ONLY $LAB_WILD6 $LAB_DENIED6 $LA
 
 # Names every TLS certificate covers (and the DNS zone defines).
 LAB__TLS_NAMES="dual.test v4only.test v6only.test denied.test secret.denied.test cdn.test
-    alias.test wild.test *.wild.test rebind-lo.test rebind-meta.test lab-ready.test"
+    alias.test wild.test *.wild.test rebind-lo.test rebind-meta.test lab-ready.test slow.test
+    half-lo.test *.odd.test"
 
 # Set every LAB_* variable for lab ID (IPV6 = 1 or 0).
 lab__set_vars() {
@@ -242,6 +247,9 @@ host-record=denied.test,$LAB_DENIED4,$LAB_DENIED6
 host-record=secret.denied.test,$LAB_DENIED4,$LAB_DENIED6
 host-record=rebind-lo.test,127.0.0.1,::1
 host-record=rebind-meta.test,169.254.169.254
+host-record=half-lo.test,$LAB_W4,::1
+host-record=slow.test,$LAB_SLOW4,$LAB_SLOW6
+server=/odd.test/$LAB_ODD4
 address=/wild.test/$LAB_WILD4
 address=/wild.test/$LAB_WILD6
 cname=alias.test,dual.test
@@ -313,8 +321,8 @@ lab__build() { # ID IPV6 OWNER LIFETIME
     {
         echo "addr add $LAB_GW4/24 dev to-host"
         echo "addr add $LAB_GW6/64 dev to-host nodad"
-        for a in $LAB_DNS4 $(lab__served4); do echo "addr add $a/32 dev to-host"; done
-        for a in $LAB_DNS6 $(lab__served6); do echo "addr add $a/128 dev to-host nodad"; done
+        for a in $LAB_DNS4 $LAB_SLOW4 $LAB_ODD4 $(lab__served4); do echo "addr add $a/32 dev to-host"; done
+        for a in $LAB_DNS6 $LAB_SLOW6 $LAB_ODD6 $(lab__served6); do echo "addr add $a/128 dev to-host nodad"; done
     } > "$d/world.ip"
     lab__run "world addresses" ip -n "$w" -batch "$d/world.ip" || return 1
     {
@@ -354,10 +362,21 @@ lab__build() { # ID IPV6 OWNER LIFETIME
         --key "$d/key.pem" --log "$d/conn.log" --ready "$d/servers.ready" \
         --lifetime $((lifetime + 180)) < /dev/null >> "$d/servers.out" 2>&1 &)
 
+    (ip netns exec "$w" setsid "$py" "$LAB_SRC/delay_relay.py" --listen "$LAB_SLOW4" \
+        --listen "$LAB_SLOW6" --to4 "$LAB_W4" --to6 "$LAB_W6" --delay-ms "$LAB_DELAY_MS" \
+        --ready "$d/delay.ready" --lifetime $((lifetime + 180)) < /dev/null >> "$d/delay.out" 2>&1 &)
+    (ip netns exec "$w" setsid "$py" "$LAB_SRC/odd_dns.py" --addr "$LAB_ODD4" --addr "$LAB_ODD6" \
+        --v4 "$LAB_W4" --v6 "$LAB_W6" --ready "$d/odd.ready" --lifetime $((lifetime + 180)) \
+        < /dev/null >> "$d/odd.out" 2>&1 &)
+
     lab__wait 10 test -s "$d/dnsmasq.pid" ||
         { lab__err "dnsmasq did not start: $(cat "$d/dnsmasq.out" 2>/dev/null)"; return 1; }
     lab__wait 10 test -s "$d/servers.ready" ||
         { lab__err "servers did not start: $(cat "$d/servers.out" 2>/dev/null)"; return 1; }
+    lab__wait 10 test -s "$d/delay.ready" ||
+        { lab__err "the delay relay did not start: $(cat "$d/delay.out" 2>/dev/null)"; return 1; }
+    lab__wait 10 test -s "$d/odd.ready" ||
+        { lab__err "the odd.test server did not start: $(cat "$d/odd.out" 2>/dev/null)"; return 1; }
 
     # Prove the lab works before anyone uses it: the host's own resolver
     # config, then a TCP round trip, for each family.

@@ -11,6 +11,10 @@ Every accepted TCP connection and every UDP datagram is logged, one line
 each, before it is served, to --log:
     tcp 198.51.100.10:22 from 198.51.100.2:40312
     udp [2001:db8:1::10]:7 from [2001:db8:1::2]:51000
+and so is the site each HTTP request and TLS handshake asks for (the Host
+header, the SNI; "-" for none), as a virtual-hosting server would pick it:
+    http 198.51.100.10:80 host=dual.test
+    sni 198.51.100.10:443 name=dual.test
 so a test can prove a connection never reached the world (lab_server_saw).
 A UDP datagram whose payload starts with b"lab-mark-" is not echoed; it is
 logged as "mark PAYLOAD" after everything that was ready with it, which lets
@@ -138,11 +142,15 @@ def serve_http(conn, local, peer):
         if req is None:
             return
         method, path, version, headers, reqbody = req
+        # The site a virtual-hosting server would pick: firewall-mode tests check that a
+        # name the policy denies never gets here through another name's address.
+        site = headers.get("host", "-").split(":")[0].lower() or "-"
+        log(f"http {me} host={site}")
         conn_hdr = headers.get("connection", "").lower()
         keep = (version == "HTTP/1.1" and conn_hdr != "close") or \
                (version == "HTTP/1.0" and conn_hdr == "keep-alive")
         head = method == "HEAD"
-        extra = [("X-Lab-Server", me)]
+        extra = [("X-Lab-Server", me), ("X-Lab-Site", site)]
         path = path.split("?", 1)[0]
         if method not in ("GET", "HEAD", "POST", "PUT"):
             body = b"method not allowed\n"
@@ -210,6 +218,13 @@ def main():
 
     tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls_ctx.load_cert_chain(a.cert, a.key)
+
+    def on_sni(sslsock, name, ctx):
+        try:
+            log(f"sni {fmt(sslsock.getsockname())} name={(name or '-').lower()}")
+        except OSError:
+            pass
+    tls_ctx.sni_callback = on_sni
 
     ports = lambda s: [int(p) for p in s.split(",") if p]
     kinds = [("http", p) for p in ports(a.http)] + \

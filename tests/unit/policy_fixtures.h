@@ -6,7 +6,7 @@
 
 #include <errno.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "unit.h"
 
 static struct moat_error err;
@@ -17,13 +17,13 @@ static inline const char *load_msg(const char *json)
 {
     static char buf[sizeof err.msg + 64];
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     err = (struct moat_error){0};
     int r = moat_policy_load_string(&p, json, "policy.json", "/base", &err);
     snprintf(buf, sizeof buf, "%s", r == 0 ? "OK" : err.msg);
     if (r < 0 && r != -EINVAL)
         snprintf(buf, sizeof buf, "unexpected code %d: %s", r, err.msg);
-    moat_policy_free(&p);
+    policy_release(&p);
     return buf;
 }
 

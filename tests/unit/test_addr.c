@@ -553,8 +553,31 @@ TEST(socket_addresses_round_trip_in_both_families)
     }
 }
 
+TEST(ipv4_compat_prefix)
+{
+    struct net_cidr c, compat;
+    char text[64];
+    CHECK_INT(cidr_parse("198.51.100.0/24", &c), 0);
+    CHECK(cidr_ipv4_compat(&c, &compat));
+    CHECK_INT(cidr_format(&compat, text, sizeof text), 0);
+    CHECK_STR(text, "::198.51.100.0/120");
+    struct net_addr a;
+    CHECK_INT(addr_parse("::198.51.100.7", &a), 0);
+    /* What the kernel sees (the IPv6 packet) is inside it... */
+    struct net_addr raw = a;
+    CHECK(raw.family == AF_INET6);
+    CHECK_INT(memcmp(raw.b + 12, "\xc6\x33\x64\x07", 4), 0);
+    /* ... and what the supervisor judges is the IPv4 address the rule names. */
+    struct net_addr canon;
+    addr_canonical(&a, &canon);
+    CHECK(cidr_contains(&c, &canon));
+    CHECK_INT(cidr_parse("2001:db8::/32", &c), 0);
+    CHECK(!cidr_ipv4_compat(&c, &compat));
+}
+
 int main(void)
 {
+    RUN(ipv4_compat_prefix);
     RUN(socket_addresses_round_trip_in_both_families);
     RUN(ipv4_strict_accepts_dotted_quads);
     RUN(ipv4_strict_refuses_other_spellings);

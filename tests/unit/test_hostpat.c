@@ -280,7 +280,6 @@ TEST(pattern_case_dot_and_wildcard)
 
 TEST(pattern_wildcards_refused_for_allow)
 {
-    REFUSED("*", true, "every host");
     REFUSED("*.com", true, "top-level domain");
     REFUSED("*.COM.", true, "top-level domain");
     struct host_pattern all = pat("*", false);
@@ -291,7 +290,12 @@ TEST(pattern_wildcards_refused_for_allow)
     CHECK(!hostpat_match(&all, ""));
     struct host_pattern root = pat("*.", false); /* "*" with the root's dot */
     CHECK(root.wildcard && root.name[0] == '\0');
-    REFUSED("*.", true, "every host");
+    /* "*" alone is every name, allowed or denied alike (deny rules and the address
+     * classes still apply: netrule's business). */
+    struct host_pattern any = pat("*", true);
+    CHECK(any.wildcard && any.name[0] == '\0');
+    CHECK(hostpat_match(&any, "anything.example"));
+    CHECK(!hostpat_match(&any, ""));
     struct host_pattern com = pat("*.com", false);
     CHECK(hostpat_match(&com, "example.com"));
     CHECK(!hostpat_match(&com, "com"));

@@ -221,6 +221,42 @@ TEST(proxy_authorization_basic)
     CHECK(!req.auth_ok);
 }
 
+/* The label after "user." (srt's per-command attribution) is kept; the user before it must
+ * still be exactly the expected one, and the password still decides. */
+static const char *label_of(const char *userpass, bool *ok)
+{
+    static struct http_proxy_request req;
+    char b64[400], msg[600];
+    base64_encode((const uint8_t *)userpass, strlen(userpass), b64, sizeof b64);
+    snprintf(msg, sizeof msg, "CONNECT a:1 HTTP/1.1\r\nProxy-Authorization: Basic %s\r\n\r\n", b64);
+    CHECK_INT(parse(msg, &req), 0);
+    *ok = req.auth_ok;
+    return req.user_label;
+}
+
+TEST(proxy_user_label_attributes_and_never_authenticates)
+{
+    bool ok;
+    CHECK_STR(label_of("alice.Y3VybCBodHRw:s3cret", &ok), "Y3VybCBodHRw");
+    CHECK(ok);
+    CHECK_STR(label_of("alice:s3cret", &ok), "");
+    CHECK(ok);
+    CHECK_STR(label_of("alice.:s3cret", &ok), "");
+    CHECK(ok);
+    label_of("alice.x.y:s3cret", &ok); /* the first '.' splits; the rest is the label */
+    CHECK(ok);
+    CHECK_STR(label_of("alice.Y3VybA==:wrong", &ok), "");
+    CHECK(!ok);
+    CHECK_STR(label_of("alicex.Y3VybA==:s3cret", &ok), "");
+    CHECK(!ok);
+    CHECK_STR(label_of("alic.Y3VybA==:s3cret", &ok), "");
+    CHECK(!ok);
+    CHECK_STR(label_of("bob.alice:s3cret", &ok), "");
+    CHECK(!ok);
+    CHECK_STR(label_of(".alice:s3cret", &ok), "");
+    CHECK(!ok);
+}
+
 /* A head of exactly n bytes: request line, one padding field, the empty line. */
 static char *head_of_size(size_t n, bool terminated)
 {
@@ -422,6 +458,14 @@ TEST(response_builders)
     CHECK_INT(http_proxy_response(431, NULL, "", out, (size_t)n), -ENOSPC);
     CHECK_INT(http_proxy_response(431, NULL, "", out, (size_t)n + 1), n);
     CHECK_STR(HTTP_CONNECT_ESTABLISHED, "HTTP/1.1 200 Connection established\r\n\r\n");
+    /* srt's refusal, as moat srt answers it. */
+    n = http_proxy_response_with(403, NULL, "X-Proxy-Error: blocked-by-allowlist\r\n",
+                                 "Connection blocked by network allowlist\n", out, sizeof out);
+    CHECK_STR(out, "HTTP/1.1 403 Forbidden\r\nX-Proxy-Error: blocked-by-allowlist\r\n"
+                   "Content-Type: text/plain\r\nContent-Length: 40\r\nConnection: close\r\n\r\n"
+                   "Connection blocked by network allowlist\n");
+    CHECK_INT(n, strlen(out));
+    CHECK_INT(http_proxy_response_with(403, NULL, "X: y\r\n", "b", out, 60), -ENOSPC);
 }
 
 TEST(base64_vectors)
@@ -651,6 +695,7 @@ TEST(fuzz_request_parser)
 int main(void)
 {
     RUN(connect_targets_are_kept_verbatim);
+    RUN(proxy_user_label_attributes_and_never_authenticates);
     RUN(connect_early_data_is_not_part_of_the_head);
     RUN(connect_bad_targets_are_refused);
     RUN(absolute_form_is_rewritten_to_origin_form);

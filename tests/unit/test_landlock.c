@@ -1,8 +1,8 @@
-/* Unit tests for src/sandbox/landlock.c.  Each check performs the operation
+/* Unit tests for src/sandbox/confine/landlock.c.  Each check performs the operation
  * in a forked child (no_new_privs set) after landlock_apply() and compares
  * the exact errno; denied operations are repeated in a control child without
  * Landlock, on a fresh fixture, to show Landlock is why they failed. */
-#include "sandbox/landlock.h"
+#include "sandbox/confine/landlock.h"
 
 #include <errno.h>
 #include <fcntl.h>

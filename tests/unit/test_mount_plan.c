@@ -1,12 +1,12 @@
-/* Unit tests for src/sandbox/mount_plan.c: rule ordering and protections. */
-#include "sandbox/mount_plan.h"
+/* Unit tests for src/sandbox/mount/mount_plan.c: rule ordering and protections. */
+#include "sandbox/mount/mount_plan.h"
 #include "util/strv.h"
 #include "unit.h"
 
 static struct moat_policy policy(void)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     return p;
 }
 
@@ -35,7 +35,7 @@ TEST(shallow_rules_come_first_and_deny_wins_at_the_same_path)
     CHECK_STR(op_str(&plan, 3, buf, sizeof buf), "denyWrite /w/a");
     CHECK_STR(op_str(&plan, 4, buf, sizeof buf), "allowWrite /w/a/b");
     mount_plan_free(&plan);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(protections_follow_every_writable_root_and_come_last)
@@ -63,7 +63,7 @@ TEST(protections_follow_every_writable_root_and_come_last)
     CHECK(saw_root_hooks);
     CHECK(saw_home_rc); /* $HOME is inside the writable "/" */
     mount_plan_free(&plan);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(home_outside_writable_roots_gets_no_protections)
@@ -75,7 +75,7 @@ TEST(home_outside_writable_roots_gets_no_protections)
     for (size_t i = 0; i < plan.n; i++)
         CHECK(strncmp(plan.ops[i].path, "/home/u", 7) != 0);
     mount_plan_free(&plan);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(unprotect_and_protect_defaults_false)
@@ -98,21 +98,25 @@ TEST(unprotect_and_protect_defaults_false)
     CHECK_INT(mount_plan_build(&p, NULL, &plan), 0);
     CHECK_INT(plan.n, 1); /* just the allowWrite */
     mount_plan_free(&plan);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(policy_file_is_protected_even_without_defaults)
 {
     struct moat_policy p = policy();
     p.fs.protect_defaults = false;
-    p.source = strdup("/proj/moat.json");
+    /* every file loaded, not only the last */
+    strv_push(&p.sources, "/proj/moat.json");
+    strv_push(&p.sources, "/proj/.moat/local.json");
     struct mount_plan plan;
     CHECK_INT(mount_plan_build(&p, NULL, &plan), 0);
-    CHECK_INT(plan.n, 1);
+    CHECK_INT(plan.n, 2);
     CHECK_INT(plan.ops[0].kind, OP_PROTECT);
+    CHECK_INT(plan.ops[1].kind, OP_PROTECT);
     CHECK_STR(plan.ops[0].path, "/proj/moat.json");
+    CHECK_STR(plan.ops[1].path, "/proj/.moat/local.json");
     mount_plan_free(&plan);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(duplicates_collapse)
@@ -125,7 +129,7 @@ TEST(duplicates_collapse)
     CHECK_INT(mount_plan_build(&p, NULL, &plan), 0);
     CHECK_INT(plan.n, 1);
     mount_plan_free(&plan);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(empty_policy_gives_an_empty_plan)
@@ -135,7 +139,7 @@ TEST(empty_policy_gives_an_empty_plan)
     CHECK_INT(mount_plan_build(&p, "/home/u", &plan), 0);
     CHECK_INT(plan.n, 0);
     mount_plan_free(&plan);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(path_is_within)

@@ -188,8 +188,6 @@ TEST(rule_syntax_refusals)
     RULE_REFUSED(" example.com", true, "whitespace");
     RULE_REFUSED("example.com\n", true, "control character");
     RULE_REFUSED("*.com", true, "top-level domain");
-    RULE_REFUSED("*", true, "every host");
-    RULE_REFUSED("*:443", true, "every host");
     RULE_REFUSED("bad_host.example", true, "a-z, 0-9 and '-'");
     RULE_REFUSED("example.com:443:80", true, "brackets");
     RULE_REFUSED("example.com/24", true, "not an IP address");
@@ -514,6 +512,27 @@ TEST(deny_wins_over_allow)
     netpolicy_free(&np);
 }
 
+/* Allow "*" with 0.0.0.0/0 and ::/0 is "everything", as mxc's egress default allow asks:
+ * deny rules still win, and a name never opens loopback, link-local or metadata. */
+TEST(allow_everything_keeps_denials)
+{
+    struct netpolicy np =
+        policy(LIST("*", "0.0.0.0/0", "::/0"), LIST("bad.example", "203.0.113.0/24"));
+    NAME_OK(&np, "anything.example", 443, PROTO_TCP, "allowed by rule \"*\"");
+    NAME_NO(&np, "bad.example", 443, PROTO_TCP, "denied by rule \"bad.example\"");
+    ADDR_OK(&np, "198.51.100.7", 80, PROTO_TCP, NULL, "allowed by rule \"0.0.0.0/0\"");
+    ADDR_OK(&np, "2001:db8::7", 80, PROTO_UDP, NULL, "allowed by rule \"::/0\"");
+    ADDR_NO(&np, "203.0.113.9", 443, PROTO_TCP, "good.example",
+            "denied by rule \"203.0.113.0/24\"");
+    ADDR_NO(&np, "::ffff:203.0.113.9", 443, PROTO_TCP, NULL,
+            "denied by rule \"203.0.113.0/24\"");
+    ADDR_NO(&np, "127.0.0.1", 80, PROTO_TCP, NULL, "loopback address");
+    ADDR_NO(&np, "127.0.0.1", 80, PROTO_TCP, "rebound.example", "loopback address");
+    ADDR_NO(&np, "169.254.169.254", 80, PROTO_TCP, "x.example", "metadata address");
+    ADDR_NO(&np, "::1", 80, PROTO_TCP, NULL, "loopback address");
+    netpolicy_free(&np);
+}
+
 TEST(names_and_idn)
 {
     struct netpolicy np = policy(LIST("bücher.example", "*.wild.test"), LIST("evil.wild.test"));
@@ -587,6 +606,7 @@ int main(void)
     RUN(hostname_rules_never_allow_special_addresses);
     RUN(ports_and_protocols);
     RUN(deny_wins_over_allow);
+    RUN(allow_everything_keeps_denials);
     RUN(names_and_idn);
     RUN(reason_text);
     return UNIT_DONE();

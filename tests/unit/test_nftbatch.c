@@ -244,7 +244,7 @@ static const char *prepare_load_and_list(const struct moat_policy *p, bool *udp)
 TEST(firewall_ruleset_redirects_pools_literals_and_dns_and_rejects_the_rest)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, "{\"network\": {\"mode\": \"firewall\", \"allow\": [\"dual.test\", "
                        "\"203.0.113.0/25:443\", \"[2001:db8::5]:22\", \"udp://203.0.113.200\", "
                        "\"tcp://203.0.113.128/26\"]}}"),
@@ -277,13 +277,13 @@ TEST(firewall_ruleset_redirects_pools_literals_and_dns_and_rejects_the_rest)
     CHECK(!strstr(l, "203.0.113.128/26 meta l4proto udp"));
     CHECK(has_line(l, "meta mark 0x6d6f6174 accept"));
     CHECK(has_line(l, "meta mark 0x6d6f6174 meta l4proto udp tproxy to :3131"));
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(firewall_without_udp_rules_relays_no_udp)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, "{\"network\": {\"mode\": \"firewall\", \"allow\": [\"tcp://dual.test\", "
                        "\"tcp://203.0.113.7\"]}}"),
               0);
@@ -293,7 +293,7 @@ TEST(firewall_without_udp_rules_relays_no_udp)
     CHECK(has_line(l, "ip daddr 203.0.113.7 meta l4proto tcp redirect to :3130"));
     CHECK(!strstr(l, "mark"));
     CHECK(!strstr(l, "tproxy"));
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 int main(void)

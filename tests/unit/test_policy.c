@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "policy/policy.h"
 #include "policy_fixtures.h"
 #include "unit.h"
@@ -17,12 +17,12 @@
 TEST(defaults)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(p.fs.read_model, MOAT_READ_ALL);
     CHECK(p.fs.private_tmp);
     CHECK(p.fs.protect_defaults);
     CHECK_INT(p.net.mode, MOAT_NET_NONE);
-    CHECK(p.source == NULL && p.proc.cwd == NULL);
+    CHECK(p.sources.n == 0 && p.warnings.n == 0 && p.proc.cwd == NULL);
     CHECK_INT(p.fs.deny_read.n + p.fs.allow_write.n + p.net.n_expose + p.proc.n_rlimits, 0);
     CHECK(p.proc.timeout == 0 && p.proc.memory_max == 0 && p.proc.pids_max == 0);
     CHECK(!p.net.allow_local_binding && !p.proc.allow_nested_namespaces);
@@ -30,8 +30,8 @@ TEST(defaults)
     CHECK_INT(load(&p, "{}"), 0);
     CHECK(p.fs.private_tmp && p.fs.protect_defaults);
     CHECK_INT(moat_policy_finalize(&p, &err), 0);
-    moat_policy_free(&p);
-    moat_policy_free(&p); /* idempotent */
+    policy_release(&p);
+    policy_release(&p); /* idempotent */
 }
 
 TEST(names)
@@ -63,7 +63,7 @@ static char *dump(const struct moat_policy *p)
 TEST(merge_appends_lists_and_overwrites_scalars)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, "{\"filesystem\": {\"allowWrite\": [\"/a\"], \"privateTmp\": false},"
                        " \"network\": {\"mode\": \"host\", \"expose\": [80]},"
                        " \"process\": {\"env\": {\"A\": \"1\", \"B\": \"2\"}, \"timeout\": 5,"
@@ -98,13 +98,13 @@ TEST(merge_appends_lists_and_overwrites_scalars)
     CHECK_STR(p.fs.allow_write.v[1], "/b");
     CHECK_STR(p.fs.allow_write.v[2], "/cli/c");
     CHECK(p.fs.allow_write.v[3] == NULL);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(failed_load_leaves_policy_unchanged)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, full_policy), 0);
     char *before = dump(&p);
     /* The error comes late, after lists, env, rlimits and scalars were all
@@ -124,14 +124,14 @@ TEST(failed_load_leaves_policy_unchanged)
         free(after);
     }
     free(before);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(relative_paths_and_tilde)
 {
     setenv("HOME", "/home/me", 1);
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(moat_policy_load_string(&p,
                                       "{\"filesystem\": {\"allowWrite\": [\".\", \"..\", "
                                       "\"./build/\", \"~\", \"~/x/../y\", \"/abs//z/\"]}}",
@@ -146,7 +146,7 @@ TEST(relative_paths_and_tilde)
     CHECK_STR(p.fs.allow_write.v[5], "/abs/z");
     CHECK_INT(moat_policy_load_string(&p, "{}", "p.json", "relative", &err), -EINVAL);
     CHECK_STR(err.msg, "p.json: base directory \"relative\" is not absolute");
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 static char tmpdir[64];
@@ -173,7 +173,7 @@ TEST(load_file)
                      "    \"denyRead\": [\"\"]\n  }\n}\n");
 
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     /* errors name the file as given */
     char want[512];
     snprintf(want, sizeof want, "%s:4:18: $.filesystem.denyRead[0]: empty path", file);
@@ -183,35 +183,37 @@ TEST(load_file)
     write_file(file, "{\"filesystem\": {\"allowWrite\": [\".\", \"../out\"]},"
                      " \"process\": {\"cwd\": \"..\"}}");
     CHECK_INT(moat_policy_load_file(&p, file, &err), 0);
-    CHECK_STR(p.source, file);
+    CHECK_INT(p.sources.n, 1);
+    CHECK_STR(p.sources.v[0], file);
     CHECK_STR(p.fs.allow_write.v[0], dir);
     snprintf(want, sizeof want, "%s/out", tmpdir);
     CHECK_STR(p.fs.allow_write.v[1], want);
     CHECK_STR(p.proc.cwd, tmpdir);
-    moat_policy_free(&p);
+    policy_release(&p);
 
     /* a relative file name: the source is made absolute, entries resolve
      * against the file's directory, not the cwd */
     char *cwd = getcwd(NULL, 0);
     CHECK(chdir(tmpdir) == 0);
     snprintf(rel, sizeof rel, "./cfg/../cfg//policy.json");
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(moat_policy_load_file(&p, rel, &err), 0);
-    CHECK_STR(p.source, file);
+    CHECK_INT(p.sources.n, 1);
+    CHECK_STR(p.sources.v[0], file);
     CHECK_STR(p.fs.allow_write.v[0], dir);
-    moat_policy_free(&p);
+    policy_release(&p);
     CHECK(chdir(cwd) == 0);
     free(cwd);
 
     /* unreadable */
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(moat_policy_load_file(&p, "/x/y.json", &err), -ENOENT);
     CHECK_STR(err.msg, "cannot read policy file /x/y.json: No such file or directory");
     CHECK_INT(moat_policy_load_file(&p, tmpdir, &err), -EISDIR);
     snprintf(want, sizeof want, "cannot read policy file %s: Is a directory", tmpdir);
     CHECK_STR(err.msg, want);
-    CHECK(p.source == NULL);
-    moat_policy_free(&p);
+    CHECK(p.sources.n == 0);
+    policy_release(&p);
 
     /* the size limit: exactly 4 MiB loads, one byte more does not */
     size_t max = 4u << 20;
@@ -220,7 +222,7 @@ TEST(load_file)
     memcpy(big + max - 2, "{}", 2);
     big[max] = '\0';
     write_file(file, big);
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(moat_policy_load_file(&p, file, &err), 0);
     memcpy(big + max - 1, " {}", 3);
     big[max + 1] = '\0';
@@ -228,7 +230,7 @@ TEST(load_file)
     CHECK_INT(moat_policy_load_file(&p, file, &err), -EFBIG);
     snprintf(want, sizeof want, "policy file %s is too large (the limit is 4194304 bytes)", file);
     CHECK_STR(err.msg, want);
-    moat_policy_free(&p);
+    policy_release(&p);
     free(big);
 
     unlink(file);
@@ -248,9 +250,9 @@ TEST(load_file_from_a_pipe)
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fds[0]);
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(moat_policy_load_file(&p, path, &err), 0);
-    CHECK(p.source == NULL);
+    CHECK(p.sources.n == 0);
     char *cwd = getcwd(NULL, 0), want[4200];
     snprintf(want, sizeof want, "%s/out", strcmp(cwd, "/") ? cwd : "");
     CHECK_STR(p.fs.allow_write.n ? p.fs.allow_write.v[0] : NULL, want);
@@ -259,7 +261,7 @@ TEST(load_file_from_a_pipe)
     CHECK_INT(moat_policy_load_file(&p, NULL, &err), -EINVAL);
     CHECK_INT(moat_policy_load_string(&p, NULL, "x", "/", &err), -EINVAL);
     CHECK_STR(err.msg, "x: no policy text given");
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(round_trip_through_to_json)
@@ -275,8 +277,8 @@ TEST(round_trip_through_to_json)
     };
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
         struct moat_policy a, b;
-        moat_policy_init(&a);
-        moat_policy_init(&b);
+        policy_init(&a);
+        policy_init(&b);
         CHECK_INT(load(&a, inputs[i]), 0);
         CHECK_INT(moat_policy_finalize(&a, &err), 0);
         char *ja = dump(&a);
@@ -292,15 +294,15 @@ TEST(round_trip_through_to_json)
                   a.proc.rlimits[k].hard == b.proc.rlimits[k].hard);
         free(ja);
         free(jb);
-        moat_policy_free(&a);
-        moat_policy_free(&b);
+        policy_release(&a);
+        policy_release(&b);
     }
 }
 
 TEST(to_json_shows_every_field)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     char *s = dump(&p);
     CHECK_STR(s, "{\n"
                  "  \"filesystem\": {\n"
@@ -311,7 +313,9 @@ TEST(to_json_shows_every_field)
                  "    \"denyWrite\": [],\n"
                  "    \"privateTmp\": true,\n"
                  "    \"protectDefaults\": true,\n"
-                 "    \"unprotect\": []\n"
+                 "    \"unprotect\": [],\n"
+                 "    \"protect\": [],\n"
+                 "    \"tmpSize\": null\n"
                  "  },\n"
                  "  \"network\": {\n"
                  "    \"mode\": \"none\",\n"
@@ -348,28 +352,28 @@ TEST(to_json_shows_every_field)
     s = dump(&p);
     CHECK(s && strstr(s, "\"/a\xEF\xBF\xBD\""));
     free(s);
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(finalize_checks)
 {
     struct moat_policy p;
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, "{\"filesystem\": {\"denyRead\": [\"/x/..\"]}}"), 0);
     CHECK_INT(moat_policy_finalize(&p, &err), -EINVAL);
     CHECK_STR(err.msg, "$.filesystem.denyRead: \"/\" would hide the whole filesystem; use "
                        "filesystem.read = \"listed\" instead");
-    moat_policy_free(&p);
+    policy_release(&p);
 
-    moat_policy_init(&p);
+    policy_init(&p);
     CHECK_INT(load(&p, "{\"filesystem\": {\"allowWrite\": [\"/\"]}}"), 0);
     CHECK_INT(moat_policy_finalize(&p, &err), -EINVAL);
     CHECK_STR(err.msg, "$.filesystem.allowWrite: \"/\" would make the host writable; list the "
                        "directories instead");
-    moat_policy_free(&p);
+    policy_release(&p);
 
     /* values set through the API rather than a file are checked too */
-    moat_policy_init(&p);
+    policy_init(&p);
     p.proc.cwd = strdup("relative/dir");
     CHECK_INT(moat_policy_finalize(&p, &err), -EINVAL);
     CHECK_STR(err.msg, "$.process.cwd: \"relative/dir\" is not an absolute path");
@@ -406,11 +410,15 @@ TEST(finalize_checks)
     p.net.mode = (enum moat_net_mode)9;
     CHECK_INT(moat_policy_finalize(&p, &err), -EINVAL);
     CHECK_STR(err.msg, "$.network.mode: invalid mode 9");
-    p.net.mode = MOAT_NET_HOST;
+    p.net.mode = MOAT_NET_HOST; /* with expose: the host's ports are shared already */
+    CHECK_INT(moat_policy_finalize(&p, &err), -EINVAL);
+    CHECK_STR(err.msg, "$.network.expose: needs an isolated network; with mode \"host\" the "
+                       "sandbox shares the host's ports already");
+    p.net.mode = MOAT_NET_PROXY;
 
     CHECK_INT(moat_policy_finalize(&p, &err), 0);
     CHECK_INT(moat_policy_finalize(&p, &err), 0); /* idempotent */
-    moat_policy_free(&p);
+    policy_release(&p);
 }
 
 TEST(add_path)

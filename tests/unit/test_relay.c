@@ -17,10 +17,11 @@ struct gate_log {
     int done;
 };
 
-/* MORE until it has seen four bytes, then its answer. */
-static enum relay_gate gate(const uint8_t *first, size_t n, void *ctx)
+/* MORE until it has seen four bytes, then its answer (a PASS for good). */
+static enum relay_gate gate(const uint8_t *first, size_t n, size_t *pass, void *ctx)
 {
     struct gate_log *g = ctx;
+    *pass = RELAY_GATE_FOREVER;
     g->calls++;
     size_t k = n < sizeof g->seen - 1 ? n : sizeof g->seen - 1;
     memcpy(g->seen, first, k);
@@ -28,12 +29,40 @@ static enum relay_gate gate(const uint8_t *first, size_t n, void *ctx)
     return n >= 4 ? g->answer_at_4 : RELAY_GATE_MORE;
 }
 
-static enum relay_gate gate_never_decides(const uint8_t *first, size_t n, void *ctx)
+static enum relay_gate gate_never_decides(const uint8_t *first, size_t n, size_t *pass, void *ctx)
 {
     (void)first;
     (void)n;
+    (void)pass;
     ((struct gate_log *)ctx)->calls++;
     return RELAY_GATE_MORE;
+}
+
+/* Judges four bytes at a time: passes "GOOD", refuses anything else; logs each judgement. */
+struct chunk_log {
+    char seen[8][16];
+    size_t calls;
+    int done;
+};
+
+static enum relay_gate gate_by_four(const uint8_t *next, size_t n, size_t *pass, void *ctx)
+{
+    struct chunk_log *g = ctx;
+    if (g->calls < 8) {
+        size_t k = n < 15 ? n : 15;
+        memcpy(g->seen[g->calls], next, k);
+        g->seen[g->calls][k] = '\0';
+    }
+    g->calls++;
+    if (n < 4)
+        return RELAY_GATE_MORE;
+    *pass = 4;
+    return memcmp(next, "GOOD", 4) == 0 ? RELAY_GATE_PASS : RELAY_GATE_REFUSE;
+}
+
+static void chunk_done(void *ctx)
+{
+    ((struct chunk_log *)ctx)->done++;
 }
 
 static void done(void *ctx)
@@ -103,7 +132,7 @@ TEST(server_speaks_first_and_is_heard_before_the_gate_decides)
     struct pair p;
     pair_open(&p);
     struct gate_log g = { .answer_at_4 = RELAY_GATE_PASS };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate, done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate, done, &g), 0);
     CHECK_INT(send(p.server, "SSH-2.0-x\r\n", 11, 0), 11);
     spin(p.l);
     CHECK_STR(drain(p.workload), "SSH-2.0-x\r\n");
@@ -116,7 +145,7 @@ TEST(nothing_reaches_the_server_until_the_gate_passes)
     struct pair p;
     pair_open(&p);
     struct gate_log g = { .answer_at_4 = RELAY_GATE_PASS };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate, done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate, done, &g), 0);
     CHECK_INT(send(p.workload, "GE", 2, 0), 2);
     spin(p.l);
     CHECK_STR(g.seen, "GE");
@@ -139,7 +168,7 @@ TEST(refused_bytes_never_reach_the_server_and_both_ends_close)
     struct pair p;
     pair_open(&p);
     struct gate_log g = { .answer_at_4 = RELAY_GATE_REFUSE };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate, done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate, done, &g), 0);
     CHECK_INT(send(p.workload, "evil request", 12, 0), 12);
     spin(p.l);
     CHECK_STR(drain(p.server), "EOF");
@@ -153,7 +182,7 @@ TEST(a_gate_that_never_decides_is_a_refusal_at_the_limit)
     struct pair p;
     pair_open(&p);
     struct gate_log g = { 0 };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate_never_decides, done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate_never_decides, done, &g), 0);
     static char big[RELAY_GATE_MAX];
     memset(big, 'x', sizeof big);
     size_t sent = 0;
@@ -176,7 +205,7 @@ TEST(a_workload_that_closes_without_a_byte_passes_its_eof_on)
     struct pair p;
     pair_open(&p);
     struct gate_log g = { .answer_at_4 = RELAY_GATE_REFUSE };
-    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, gate, done, &g), 0);
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate, done, &g), 0);
     shutdown(p.workload, SHUT_WR);
     spin(p.l);
     CHECK_STR(drain(p.server), "EOF");
@@ -187,6 +216,47 @@ TEST(a_workload_that_closes_without_a_byte_passes_its_eof_on)
     pair_close(&p);
 }
 
+TEST(a_gate_passes_what_it_judged_and_judges_what_follows)
+{
+    struct pair p;
+    pair_open(&p);
+    struct chunk_log g = { .calls = 0 };
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, NULL, 0, gate_by_four, chunk_done, &g), 0);
+    CHECK_INT(send(p.workload, "GOODGOODGO", 10, 0), 10);
+    spin(p.l);
+    CHECK_STR(drain(p.server), "GOODGOOD"); /* "GO" waits for its judgement */
+    CHECK_STR(g.seen[0], "GOODGOODGO");
+    CHECK_STR(g.seen[1], "GOODGO");
+    CHECK_STR(g.seen[2], "GO");
+    CHECK_INT(send(p.workload, "ODEVIL", 6, 0), 6);
+    spin(p.l);
+    /* "GOOD" passes, "EVIL" is refused: the server sees the first, then the end. */
+    CHECK_STR(drain(p.server), "GOOD");
+    CHECK_STR(drain(p.server), "EOF");
+    CHECK_STR(drain(p.workload), "RESET");
+    CHECK_INT(g.done, 1);
+    pair_close(&p);
+}
+
+TEST(bytes_already_read_are_judged_first)
+{
+    /* A proxy read "GOODEV" after the CONNECT head; "IL" comes later from the socket. */
+    struct pair p;
+    pair_open(&p);
+    struct chunk_log g = { .calls = 0 };
+    CHECK_INT(relay_start_gated(p.l, p.relay_in, p.relay_out, "GOODEV", 6, gate_by_four,
+                                chunk_done, &g),
+              0);
+    spin(p.l);
+    CHECK_STR(drain(p.server), "GOOD");
+    CHECK_STR(g.seen[1], "EV");
+    CHECK_INT(send(p.workload, "IL", 2, 0), 2);
+    spin(p.l);
+    CHECK_STR(drain(p.server), "EOF"); /* "EVIL" never went */
+    CHECK_INT(g.done, 1);
+    pair_close(&p);
+}
+
 int main(void)
 {
     RUN(server_speaks_first_and_is_heard_before_the_gate_decides);
@@ -194,5 +264,7 @@ int main(void)
     RUN(refused_bytes_never_reach_the_server_and_both_ends_close);
     RUN(a_gate_that_never_decides_is_a_refusal_at_the_limit);
     RUN(a_workload_that_closes_without_a_byte_passes_its_eof_on);
+    RUN(a_gate_passes_what_it_judged_and_judges_what_follows);
+    RUN(bytes_already_read_are_judged_first);
     return UNIT_DONE();
 }

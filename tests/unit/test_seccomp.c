@@ -1,9 +1,9 @@
-/* Unit tests for src/sandbox/seccomp.c.  Every test performs the attack in a
+/* Unit tests for src/sandbox/confine/seccomp.c.  Every test performs the attack in a
  * forked child with the filter loaded and checks the exact errno (or SIGSYS);
  * a control run without the filter shows the kernel would otherwise have
  * allowed the call, so the filter is proven to be the reason. */
-#include "sandbox/seccomp.h"
-#include "sandbox/seccomp_rules.h"
+#include "sandbox/confine/seccomp.h"
+#include "sandbox/confine/seccomp_rules.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -216,10 +217,128 @@ TEST(unix_socket_with_high_bits_in_family_refused)
     CHECK_INT(run(&defaults, NULL, attack_socket_unix_high_bits), EPERM);
 }
 
-TEST(unix_socketpair_refused)
+/* A socketpair reaches nothing but its other end: allowed (the JVM and
+ * glibc's resolver threads need it) while socket(AF_UNIX) is refused. */
+TEST(unix_socketpair_allowed_socket_refused)
 {
-    CHECK_INT(run(&defaults, NULL, attack_socketpair_unix), EPERM);
-    CHECK_INT(run(NULL, NULL, attack_socketpair_unix), 0);
+    CHECK_INT(run(&defaults, NULL, attack_socketpair_unix), 0);
+    CHECK_INT(run(&defaults, NULL, attack_socket_unix), EPERM);
+}
+
+static int socket_of(int family, int type, int protocol)
+{
+    int fd = socket(family, type | SOCK_CLOEXEC, protocol);
+    return fd < 0 ? errno : (close(fd), 0);
+}
+
+static int attack_vsock(void) { return socket_of(40 /* AF_VSOCK */, SOCK_STREAM, 0); }
+static int attack_packet(void) { return socket_of(17 /* AF_PACKET */, SOCK_DGRAM, 0); }
+static int attack_alg(void) { return socket_of(38 /* AF_ALG */, SOCK_SEQPACKET, 0); }
+static int attack_family_high_bits(void)
+{
+    long fd = syscall(SYS_socket, (1ul << 32) | AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    return fd < 0 ? errno : (close((int)fd), 0);
+}
+static int attack_mptcp(void) { return socket_of(AF_INET, SOCK_STREAM, 262 /* IPPROTO_MPTCP */); }
+static int attack_mptcp6(void) { return socket_of(AF_INET6, SOCK_STREAM, 262); }
+static int attack_sctp(void) { return socket_of(AF_INET, SOCK_STREAM, 132 /* IPPROTO_SCTP */); }
+static int attack_sctp_seqpacket(void) { return socket_of(AF_INET6, SOCK_SEQPACKET, 132); }
+static int plain_tcp(void) { return socket_of(AF_INET6, SOCK_STREAM, IPPROTO_TCP); }
+static int plain_udp(void) { return socket_of(AF_INET, SOCK_DGRAM, 0); }
+static int plain_netlink(void) { return socket_of(AF_NETLINK, SOCK_RAW, 0 /* NETLINK_ROUTE */); }
+static int inet_socketpair(void)
+{
+    int sv[2];
+    return socketpair(AF_INET, SOCK_STREAM, 0, sv) < 0 ? errno : 0;
+}
+
+/* Families other than Unix, IPv4, IPv6 and netlink: EAFNOSUPPORT.  The
+ * control runs show the kernel has them (or answers something else). */
+TEST(unlisted_socket_families_refused)
+{
+    CHECK_INT(run(&defaults, NULL, attack_vsock), EAFNOSUPPORT);
+    CHECK_INT(run(&defaults, NULL, attack_packet), EAFNOSUPPORT);
+    CHECK(run(NULL, NULL, attack_packet) != EAFNOSUPPORT);
+    CHECK_INT(run(&defaults, NULL, attack_alg), EAFNOSUPPORT);
+    CHECK_INT(run(&defaults, NULL, attack_family_high_bits), EAFNOSUPPORT);
+    CHECK_INT(run(NULL, NULL, attack_family_high_bits), 0); /* the kernel truncates */
+    CHECK_INT(run(&defaults, NULL, plain_tcp), 0);
+    CHECK_INT(run(&defaults, NULL, plain_udp), 0);
+    CHECK_INT(run(&defaults, NULL, plain_netlink), 0);
+    CHECK_INT(run(&defaults, NULL, inet_socketpair), EAFNOSUPPORT);
+}
+
+/* MPTCP and SCTP escape Landlock's TCP bind rule: EPROTONOSUPPORT. */
+TEST(ip_protocols_other_than_tcp_refused_for_streams)
+{
+    CHECK_INT(run(&defaults, NULL, attack_mptcp), EPROTONOSUPPORT);
+    CHECK_INT(run(&defaults, NULL, attack_mptcp6), EPROTONOSUPPORT);
+    CHECK_INT(run(NULL, NULL, attack_mptcp), 0);
+    CHECK_INT(run(&defaults, NULL, attack_sctp), EPROTONOSUPPORT);
+    CHECK_INT(run(&defaults, NULL, attack_sctp_seqpacket), EPROTONOSUPPORT);
+}
+
+static char setid_dir[] = "/tmp/moat-seccomp-setid.XXXXXX";
+
+static int attack_chmod_setuid(void)
+{
+    char f[128];
+    snprintf(f, sizeof f, "%s/f", setid_dir);
+    return chmod(f, 04755) < 0 ? errno : 0;
+}
+static int attack_chmod_setgid(void)
+{
+    char f[128];
+    snprintf(f, sizeof f, "%s/f", setid_dir);
+    return syscall(SYS_fchmodat, AT_FDCWD, f, 02755) < 0 ? errno : 0;
+}
+static int attack_fchmodat2_setuid(void)
+{
+    char f[128];
+    snprintf(f, sizeof f, "%s/f", setid_dir);
+    return syscall(452 /* fchmodat2 */, AT_FDCWD, f, 04755, 0) < 0 ? errno : 0;
+}
+static int attack_create_setuid(void)
+{
+    char f[128];
+    snprintf(f, sizeof f, "%s/g", setid_dir);
+    int fd = open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 04755);
+    return fd < 0 ? errno : (close(fd), unlink(f), 0);
+}
+static int attack_mknod_setuid(void)
+{
+    char f[128];
+    snprintf(f, sizeof f, "%s/h", setid_dir);
+    return mknod(f, S_IFREG | 04755, 0) < 0 ? errno : (unlink(f), 0);
+}
+static int plain_chmod(void)
+{
+    char f[128];
+    snprintf(f, sizeof f, "%s/f", setid_dir);
+    return chmod(f, 0755) < 0 ? errno : 0;
+}
+
+/* No set-user-ID or set-group-ID bits, by any call that takes a mode. */
+TEST(set_id_modes_refused)
+{
+    if (!mkdtemp(setid_dir)) {
+        CHECK(false);
+        return;
+    }
+    char f[128];
+    snprintf(f, sizeof f, "%s/f", setid_dir);
+    int fd = open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    close(fd);
+    CHECK_INT(run(&defaults, NULL, attack_chmod_setuid), EPERM);
+    CHECK_INT(run(&defaults, NULL, attack_chmod_setgid), EPERM);
+    CHECK_INT(run(&defaults, NULL, attack_fchmodat2_setuid), EPERM);
+    CHECK_INT(run(&defaults, NULL, attack_create_setuid), EPERM);
+    CHECK_INT(run(&defaults, NULL, attack_mknod_setuid), EPERM);
+    CHECK_INT(run(&defaults, NULL, plain_chmod), 0);
+    CHECK_INT(run(NULL, NULL, attack_chmod_setuid), 0); /* the owner may, without the filter */
+    CHECK_INT(run(NULL, NULL, attack_create_setuid), 0);
+    unlink(f);
+    rmdir(setid_dir);
 }
 
 TEST(deny_listen_refuses_listen_only_when_asked)
@@ -744,7 +863,10 @@ int main(void)
 {
     RUN(unix_socket_refused_inet_allowed);
     RUN(unix_socket_with_high_bits_in_family_refused);
-    RUN(unix_socketpair_refused);
+    RUN(unix_socketpair_allowed_socket_refused);
+    RUN(unlisted_socket_families_refused);
+    RUN(ip_protocols_other_than_tcp_refused_for_streams);
+    RUN(set_id_modes_refused);
     RUN(allow_unix_sockets_lets_them_through);
     RUN(io_uring_setup_refused);
     RUN(bpf_refused);

@@ -233,6 +233,34 @@ static void b_empty_creds(struct wire *w)
     put_auth(w, "", "");
 }
 
+/* One handshake with this user: the verdict and the label srt's "srt.<base64>" leaves. */
+static int auth_as(const char *user, char *label, size_t size)
+{
+    struct socks5_session s;
+    socks5_init(&s, USER, PASS);
+    struct wire w = {0};
+    put_greeting(&w, (uint8_t[]){2}, 1);
+    put_auth(&w, user, PASS);
+    put_request(&w, 1, 1, "\x01\x02\x03\x04", 4, 80);
+    uint8_t reply[SOCKS5_FEED_REPLY_MAX];
+    size_t used, rl;
+    int r = socks5_feed(&s, w.b, w.n, &used, reply, sizeof reply, &rl);
+    snprintf(label, size, "%s", s.user_label);
+    return r;
+}
+
+TEST(user_label_attributes_and_never_authenticates)
+{
+    char label[256];
+    CHECK_INT(auth_as(USER ".Y3VybA==", label, sizeof label), 0);
+    CHECK_STR(label, "Y3VybA==");
+    CHECK_INT(auth_as(USER, label, sizeof label), 0);
+    CHECK_STR(label, "");
+    CHECK_INT(auth_as(USER "x.Y3VybA==", label, sizeof label), -EACCES);
+    CHECK_INT(auth_as("alic.e", label, sizeof label), -EACCES);
+    CHECK_INT(auth_as(".alice", label, sizeof label), -EACCES);
+}
+
 TEST(authentication)
 {
     struct outcome o = refused(b_wrong_pass);
@@ -510,6 +538,7 @@ int main(void)
     RUN(connect_all_address_types);
     RUN(early_data_after_the_request_is_left_for_the_relay);
     RUN(authentication);
+    RUN(user_label_attributes_and_never_authenticates);
     RUN(refusals_carry_the_right_code);
     RUN(reply_builder);
     RUN(codes_from_errno);

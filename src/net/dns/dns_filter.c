@@ -195,7 +195,7 @@ static unsigned chain_follow(const struct dns_filter_ops *ops, const struct dns_
         if (c->n > DNS_MAX_CHAIN)
             return chain_stop(why, DNS_RCODE_SERVFAIL, "CNAME chain too long");
         if (!name_allowed(ops, cn->target))
-            return chain_stop(why, DNS_RCODE_REFUSED, "CNAME target denied by policy");
+            return chain_stop(why, DNS_RCODE_REFUSED, DNS_WHY_CNAME_DENIED);
         c->cnames[c->n - 1] = cn;
         c->names[c->n++] = cn->target;
     }
@@ -208,6 +208,14 @@ static int answer_truncated(const struct dns_query *q, unsigned rcode, uint8_t *
     dns_writer_start(&w, q, rcode, out, cap);
     w.tc = true;
     return dns_writer_finish(&w, out_len);
+}
+
+const char DNS_WHY_CNAME_DENIED[] = "CNAME target denied by policy";
+const char DNS_WHY_REBINDING[] = "answer address denied (DNS rebinding)";
+
+bool dns_filter_refused(const char *why)
+{
+    return why == DNS_WHY_CNAME_DENIED || why == DNS_WHY_REBINDING;
 }
 
 int dns_filter_response(const struct dns_filter_ops *ops, const struct dns_query *q,
@@ -259,7 +267,7 @@ int dns_filter_response(const struct dns_filter_ops *ops, const struct dns_query
          * public addresses with loopback or metadata ones. */
         if (addr_denied(ops, family, in + rr->rdata_off))
             return answer_rcode(q, DNS_RCODE_REFUSED, out, cap, out_len, why,
-                                "answer address denied (DNS rebinding)");
+                                DNS_WHY_REBINDING);
         if (family == AF_INET6 && !ops->ipv6_available) {
             stripped = true;
             continue;

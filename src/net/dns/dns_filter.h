@@ -75,6 +75,13 @@ int dns_filter_query(const struct dns_filter_ops *ops, const uint8_t *in, size_t
  * cap is what the client accepts: dns_query_udp_limit(q) over UDP, DNS_TCP_MAX over TCP.
  * Returns 0 (out holds the response; *why is NULL when the answer passed, else the reason),
  * -EINVAL (drop) or -ENOSPC. */
+/* The filter's own refusals of an upstream answer, as dns_filter_response's *why: a CNAME to a
+ * denied name, an address in a denied class.  Every other why (an upstream error, a truncated
+ * answer, AAAA removed) is not a policy decision. */
+extern const char DNS_WHY_CNAME_DENIED[];
+extern const char DNS_WHY_REBINDING[];
+bool dns_filter_refused(const char *why);
+
 int dns_filter_response(const struct dns_filter_ops *ops, const struct dns_query *q,
                         uint16_t upstream_id, const uint8_t *in, size_t len, uint8_t *out,
                         size_t cap, size_t *out_len, const char **why);

@@ -3,6 +3,7 @@
  * dns_filter, forwarded to the host's resolvers through dns_upstream.  A
  * denied name never leaves the machine. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -12,9 +13,12 @@
 #include "net/rules/addr.h"
 #include "net/dns/dns_filter.h"
 #include "net/firewall/fakeip.h"
+#include "net/rules/name_answer.h"
 #include "net/services.h"
 
 #define DNS_TCP_IDLE_MS 10000
+#define DNS_TCP_INFLIGHT_MAX 16   /* queries of one connection being answered at once */
+#define DNS_TCP_OUT_HIGH 16384    /* answers waiting for the client before we stop reading */
 
 static void log_local_answer(struct net_services *ns, const struct dns_query *q, const char *why)
 {
@@ -35,6 +39,8 @@ struct query {
     struct sockaddr_storage peer;
     socklen_t peer_len;
     struct tcp_client *tcp;
+    uint32_t handle;           /* upstream, once forwarded */
+    struct loop_timer sibling; /* A/AAAA forwarded: is the other family answered yet? */
 };
 
 struct tcp_client {
@@ -47,6 +53,7 @@ struct tcp_client {
     size_t out_len, out_off;
     int inflight;
     bool closed;
+    bool taking; /* in tcp_take_queries: answers given meanwhile are only queued */
 };
 
 static void tcp_close(struct tcp_client *t);
@@ -57,7 +64,7 @@ static void deliver(struct query *qr, const uint8_t *msg, size_t len)
     if (qr->tcp) {
         qr->tcp->inflight--;
         if (!qr->tcp->closed)
-            tcp_send(qr->tcp, msg, len);
+            tcp_send(qr->tcp, msg, len); /* and takes the next queries, if it may */
         else if (qr->tcp->inflight == 0)
             loop_defer_free(qr->ns->loop, qr->tcp, free);
     } else if (msg) {
@@ -67,27 +74,77 @@ static void deliver(struct query *qr, const uint8_t *msg, size_t len)
     free(qr);
 }
 
+/* The smallest TTL of the answer's records of q's type (A or AAAA), or UINT32_MAX when it
+ * has none (NXDOMAIN, NODATA, an error, another type). */
+static uint32_t address_ttl(const struct dns_query *q, const uint8_t *msg, size_t len)
+{
+    uint16_t type = q->q.qtype;
+    if (type != DNS_TYPE_A && type != DNS_TYPE_AAAA)
+        return UINT32_MAX;
+    struct dns_response *d = malloc(sizeof *d);
+    const char *why;
+    uint32_t ttl = UINT32_MAX;
+    if (d && dns_parse_response(msg, len, d, &why) == 0)
+        for (size_t i = 0; i < d->n_an; i++)
+            if (d->an[i].type == type && d->an[i].ttl < ttl)
+                ttl = d->an[i].ttl;
+    free(d);
+    return ttl;
+}
+
+/* --- a name's two families (net/rules/name_answer.h, rule 3) -------------------------
+ * A stub resolver asks A and AAAA at once and waits for both; when upstream never answers
+ * one, glibc waits out its timeout and may then fail the whole name.  So once one family
+ * of a name has been answered with addresses, the other family's query, still unanswered
+ * NAME_ANSWER_GRACE_MS after it came, is answered SERVFAIL: the client then uses the
+ * addresses it has, as the proxies do. */
+
+#define SIBLING_RECHECK_MS 200
+#define SIBLING_RECENT_MS 3000
+
+static void remember_addresses(struct net_services *ns, const struct dns_query *q)
+{
+    struct dns_answered *a = &ns->dns_answered[ns->dns_answered_next];
+    ns->dns_answered_next = (ns->dns_answered_next + 1) % NET_DNS_ANSWERED;
+    snprintf(a->name, sizeof a->name, "%s", q->q.name);
+    a->qtype = q->q.qtype;
+    a->at_ms = loop_now_ms();
+}
+
+static bool sibling_answered(const struct net_services *ns, const struct dns_query *q)
+{
+    uint16_t other = q->q.qtype == DNS_TYPE_A ? DNS_TYPE_AAAA : DNS_TYPE_A;
+    uint64_t now = loop_now_ms();
+    for (size_t i = 0; i < NET_DNS_ANSWERED; i++) {
+        const struct dns_answered *a = &ns->dns_answered[i];
+        if (a->at_ms && a->qtype == other && now - a->at_ms < SIBLING_RECENT_MS &&
+            strcmp(a->name, q->q.name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err);
+
+static void on_sibling_check(struct loop_timer *t)
+{
+    struct query *qr = t->data;
+    if (!sibling_answered(qr->ns, &qr->q)) {
+        loop_timer_arm(qr->ns->loop, t, SIBLING_RECHECK_MS);
+        return;
+    }
+    dns_upstream_cancel(qr->ns->up, qr->handle);
+    on_upstream(qr, NULL, 0, 0, -ETIMEDOUT); /* SERVFAIL */
+}
+
 /* Firewall mode: an allowed name's A or AAAA answer becomes one address
  * from moat's pool for that family (net/firewall/fakeip.h), kept for at least the
  * floor.  Answers without such records (NXDOMAIN, NODATA) pass unchanged,
  * so a name without IPv6 still gets no AAAA.  Returns the new length. */
 static size_t fake_answer(struct net_services *ns, const struct dns_query *q, uint8_t *msg,
-                          size_t cap, size_t len)
+                          size_t cap, size_t len, uint32_t ttl)
 {
     uint16_t type = q->q.qtype;
-    if (type != 1 && type != 28)
-        return len;
-    struct dns_response *d = malloc(sizeof *d);
-    const char *why;
-    if (!d || dns_parse_response(msg, len, d, &why) < 0) {
-        free(d);
-        return len;
-    }
-    uint32_t ttl = UINT32_MAX;
-    for (size_t i = 0; i < d->n_an; i++)
-        if (d->an[i].type == type && d->an[i].ttl < ttl)
-            ttl = d->an[i].ttl;
-    free(d);
     if (ttl == UINT32_MAX)
         return len;
     struct net_addr fake;
@@ -113,10 +170,14 @@ static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id,
     int r = err < 0 ? err : dns_filter_response(&ops, &qr->q, id, resp, len, out, cap, &out_len, &why);
     if (r < 0 && dns_build_response(&qr->q, 2 /* SERVFAIL */, out, cap, &out_len) < 0)
         out_len = 0;
-    if (r == 0 && why)
+    loop_timer_disarm(ns->loop, &qr->sibling);
+    uint32_t ttl = r == 0 ? address_ttl(&qr->q, out, out_len) : UINT32_MAX;
+    if (ttl != UINT32_MAX)
+        remember_addresses(ns, &qr->q);
+    if (r == 0 && dns_filter_refused(why)) /* not an upstream error: that is no violation */
         vlog_denial(&ns->log, "dns", qr->q.q.spelled, qr->q.q.name, 53, why);
     else if (r == 0 && ns->fake)
-        out_len = fake_answer(ns, &qr->q, out, cap, out_len);
+        out_len = fake_answer(ns, &qr->q, out, cap, out_len, ttl);
     deliver(qr, out_len ? out : NULL, out_len);
 }
 
@@ -140,8 +201,14 @@ static void handle_query(struct query *qr, const uint8_t *msg, size_t len)
         deliver(qr, out, out_len);
         return;
     }
-    if (dns_upstream_send(ns->up, out, out_len, on_upstream, qr, NULL) < 0)
+    if (dns_upstream_send(ns->up, out, out_len, on_upstream, qr, &qr->handle) < 0) {
         on_upstream(qr, NULL, 0, 0, -EIO);
+        return;
+    }
+    if (qr->q.q.qtype == DNS_TYPE_A || qr->q.q.qtype == DNS_TYPE_AAAA) {
+        qr->sibling = (struct loop_timer){ .cb = on_sibling_check, .data = qr };
+        loop_timer_arm(ns->loop, &qr->sibling, NAME_ANSWER_GRACE_MS);
+    }
 }
 
 /* --- UDP ---------------------------------------------------------------- */
@@ -169,6 +236,16 @@ int dns_server_udp(struct net_services *ns, int fd)
 
 /* --- TCP (RFC 7766): length-framed, several queries per connection ------- */
 
+/* Backpressure: a client that sends queries and never reads its answers must not make the
+ * supervisor hold them.  A connection's queries are taken from its buffer only while fewer
+ * than DNS_TCP_INFLIGHT_MAX are being answered and fewer than DNS_TCP_OUT_HIGH bytes of
+ * answers wait to be sent; otherwise the socket is not read, and the client's own send
+ * buffer fills.  Its output is then at most DNS_TCP_OUT_HIGH plus the answers in flight. */
+static bool tcp_may_take(const struct tcp_client *t)
+{
+    return t->inflight < DNS_TCP_INFLIGHT_MAX && t->out_len - t->out_off < DNS_TCP_OUT_HIGH;
+}
+
 static void tcp_close(struct tcp_client *t)
 {
     if (t->closed)
@@ -179,8 +256,17 @@ static void tcp_close(struct tcp_client *t)
     close(t->w.fd);
     free(t->out);
     t->out = NULL;
+    net_services_release(t->ns, CONN_DNS_TCP);
     if (t->inflight == 0)
         loop_defer_free(t->ns->loop, t, free);
+}
+
+/* Watch for what the connection can do now: write pending answers, read more queries. */
+static void tcp_interest(struct tcp_client *t)
+{
+    uint32_t ev = (t->out_off < t->out_len ? EPOLLOUT : 0) |
+                  (tcp_may_take(t) && t->in_len < sizeof t->in ? EPOLLIN : 0);
+    loop_mod(t->ns->loop, &t->w, ev);
 }
 
 static void tcp_flush(struct tcp_client *t)
@@ -191,8 +277,6 @@ static void tcp_flush(struct tcp_client *t)
         if (n < 0) {
             if (errno != EAGAIN)
                 tcp_close(t);
-            else
-                loop_mod(t->ns->loop, &t->w, EPOLLIN | EPOLLOUT);
             return;
         }
         t->out_off += (size_t)n;
@@ -200,23 +284,67 @@ static void tcp_flush(struct tcp_client *t)
     free(t->out);
     t->out = NULL;
     t->out_len = t->out_off = 0;
-    loop_mod(t->ns->loop, &t->w, EPOLLIN);
+}
+
+/* Answer the complete queries in the buffer, as many as the bounds allow. */
+static void tcp_take_queries(struct tcp_client *t)
+{
+    size_t at = 0;
+    t->taking = true;
+    while (!t->closed && tcp_may_take(t) && t->in_len - at >= 2) {
+        int need = dns_tcp_frame_len(t->in + at);
+        if (need < 0) { /* shorter than a header: nothing to answer, ever */
+            tcp_close(t);
+            return;
+        }
+        if (t->in_len - at < 2 + (size_t)need)
+            break;
+        struct query *qr = calloc(1, sizeof *qr);
+        if (!qr) {
+            tcp_close(t);
+            return;
+        }
+        qr->ns = t->ns;
+        qr->tcp = t;
+        t->inflight++;
+        handle_query(qr, t->in + at + 2, (size_t)need);
+        at += 2 + (size_t)need;
+    }
+    t->taking = false;
+    if (t->closed)
+        return;
+    memmove(t->in, t->in + at, t->in_len - at);
+    t->in_len -= at;
+}
+
+/* Everything the connection can do now, then what to wait for. */
+static void tcp_step(struct tcp_client *t)
+{
+    tcp_flush(t);
+    if (!t->closed)
+        tcp_take_queries(t);
+    if (!t->closed)
+        tcp_flush(t); /* the local answers just given */
+    if (!t->closed)
+        tcp_interest(t);
 }
 
 static void tcp_send(struct tcp_client *t, const uint8_t *msg, size_t len)
 {
-    if (!msg)
-        return;
-    uint8_t *grown = realloc(t->out, t->out_len + 2 + len);
-    if (!grown) {
-        tcp_close(t);
-        return;
+    if (msg) {
+        /* Bounded by tcp_may_take: at most DNS_TCP_OUT_HIGH plus the answers in flight. */
+        uint8_t *grown = realloc(t->out, t->out_len + 2 + len);
+        if (!grown) {
+            tcp_close(t);
+            return;
+        }
+        t->out = grown;
+        dns_tcp_frame_put(t->out + t->out_len, len);
+        memcpy(t->out + t->out_len + 2, msg, len);
+        t->out_len += 2 + len;
     }
-    t->out = grown;
-    dns_tcp_frame_put(t->out + t->out_len, len);
-    memcpy(t->out + t->out_len + 2, msg, len);
-    t->out_len += 2 + len;
-    tcp_flush(t);
+    if (!t->taking)
+        tcp_step(t);
 }
 
 static void tcp_on_idle(struct loop_timer *timer)
@@ -229,36 +357,21 @@ static void tcp_on_event(struct loop_watch *w, uint32_t events)
     struct tcp_client *t = w->data;
     if (t->closed)
         return;
-    if (events & EPOLLOUT)
-        tcp_flush(t);
-    if (t->closed || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-        return;
-    ssize_t n = recv(w->fd, t->in + t->in_len, sizeof t->in - t->in_len, MSG_DONTWAIT);
-    if (n <= 0) {
-        if (n == 0 || errno != EAGAIN)
-            tcp_close(t);
-        return;
-    }
-    t->in_len += (size_t)n;
-    loop_timer_arm(t->ns->loop, &t->idle, DNS_TCP_IDLE_MS);
-    while (t->in_len >= 2) {
-        int need = dns_tcp_frame_len(t->in);
-        if (need < 0 || t->in_len < 2 + (size_t)need)
-            break;
-        struct query *qr = calloc(1, sizeof *qr);
-        if (!qr) {
+    if ((events & EPOLLIN) && t->in_len < sizeof t->in) {
+        ssize_t n = recv(w->fd, t->in + t->in_len, sizeof t->in - t->in_len, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN)) {
             tcp_close(t);
             return;
         }
-        qr->ns = t->ns;
-        qr->tcp = t;
-        t->inflight++;
-        handle_query(qr, t->in + 2, (size_t)need);
-        if (t->closed)
-            return;
-        memmove(t->in, t->in + 2 + need, t->in_len - 2 - (size_t)need);
-        t->in_len -= 2 + (size_t)need;
+        if (n > 0) {
+            t->in_len += (size_t)n;
+            loop_timer_arm(t->ns->loop, &t->idle, DNS_TCP_IDLE_MS);
+        }
+    } else if (events & (EPOLLHUP | EPOLLERR)) {
+        tcp_close(t);
+        return;
     }
+    tcp_step(t);
 }
 
 int dns_server_tcp_accept(struct net_services *ns, int listen_fd)
@@ -267,9 +380,10 @@ int dns_server_tcp_accept(struct net_services *ns, int listen_fd)
     if (fd < 0)
         return -errno;
     struct tcp_client *t = calloc(1, sizeof *t);
-    if (!t) {
+    if (!t || !net_services_admit(ns, CONN_DNS_TCP)) {
+        free(t);
         close(fd);
-        return -ENOMEM;
+        return t ? 0 : -ENOMEM;
     }
     t->ns = ns;
     t->w = (struct loop_watch){ .fd = fd, .cb = tcp_on_event, .data = t };

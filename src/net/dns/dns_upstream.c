@@ -16,6 +16,7 @@
 #include "util/error.h"
 
 #define MAX_PENDING 1024 /* queries in flight at once */
+#define MAX_TCP 8         /* of them retried over TCP at once, each with a 64 KiB buffer */
 
 struct pending {
     struct pending *next;
@@ -41,7 +42,7 @@ struct dns_upstream {
     size_t n_servers;
     struct loop_watch w4, w6;
     struct pending *pending; /* in flight, newest first */
-    size_t n_pending;
+    size_t n_pending, n_tcp;
     uint32_t next_handle;
 };
 
@@ -52,6 +53,8 @@ static void tcp_close(struct dns_upstream *u, struct pending *p)
         close(p->tcp.fd);
         p->tcp.fd = -1;
     }
+    if (p->tcp_in)
+        u->n_tcp--;
     free(p->tcp_in);
     p->tcp_in = NULL;
 }
@@ -197,7 +200,11 @@ static int tcp_start(struct pending *p)
     struct dns_upstream *u = p->u;
     const struct sockaddr_storage *ss = &u->servers[p->server % u->n_servers];
     socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (u->n_tcp >= MAX_TCP)
+        return -EBUSY; /* the truncated answer goes on; the client may ask over TCP */
     p->tcp_in = malloc(2 + DNS_TCP_MAX);
+    if (p->tcp_in)
+        u->n_tcp++;
     int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (!p->tcp_in || fd < 0 ||
         (connect(fd, (const struct sockaddr *)ss, len) < 0 && errno != EINPROGRESS)) {

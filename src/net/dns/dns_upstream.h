@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "net/io/loop.h"
 
 #define DNS_UPSTREAM_TRY_MS 1500

@@ -1,99 +1,142 @@
-/* The proxies' resolver; see resolver.h. */
+/* The proxies' resolver; see resolver.h.  Asks both families at once and lets
+ * name_answer.h's rule decide what the answers mean. */
 #include "net/dns/resolver.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/dns/dns_msg.h"
-#include <stdio.h>
 
 struct lookup {
     struct resolve *r;
     struct dns_query q;
     uint32_t handle;
+    bool in_flight;
+    enum family_outcome outcome;
+    struct net_addr addrs[RESOLVER_MAX_ADDRS];
+    size_t n;
 };
 
 struct resolve {
+    struct loop *loop;
     struct dns_upstream *u;
     const struct dns_filter_ops *ops;
-    struct lookup look[2];
-    int outstanding;
+    struct lookup v4, v6;
+    struct loop_timer grace; /* armed when the first family has addresses */
+    bool grace_over;
     const char *why;
-    struct net_addr v4[RESOLVER_MAX_ADDRS], v6[RESOLVER_MAX_ADDRS];
-    size_t n4, n6;
-    int err;
+    int fail_err; /* the last failure's errno, for NAME_FAILED */
     resolve_cb cb;
     void *ctx;
 };
 
-static void collect(struct resolve *r, const struct dns_query *q, uint16_t id,
-                    const uint8_t *raw, size_t raw_len)
+/* What one family's upstream answer says, through the same filter as the sandbox's DNS. */
+static void collect(struct resolve *r, struct lookup *l, uint16_t id, const uint8_t *raw,
+                    size_t raw_len)
 {
     uint8_t resp[DNS_TCP_MAX];
     size_t len;
     const char *why = NULL;
     struct dns_response *d = malloc(sizeof *d);
-    if (!d || dns_filter_response(r->ops, q, id, raw, raw_len, resp, sizeof resp, &len, &why) < 0 ||
-        dns_parse_response(resp, len, d, &why) < 0) {
+    l->outcome = FAMILY_FAILED;
+    if (!d || dns_filter_response(r->ops, &l->q, id, raw, raw_len, resp, sizeof resp, &len,
+                                  &why) < 0 ||
+        dns_parse_response(resp, len, d, NULL) < 0) {
         free(d);
-        r->err = -EBADMSG;
+        r->fail_err = -EBADMSG;
         return;
     }
-    if (d->rcode == 5 /* REFUSED by the filter: a denied CNAME or address */) {
-        r->err = -EACCES;
+    if (dns_filter_refused(why)) { /* a denied CNAME target, a rebinding address */
+        l->outcome = FAMILY_REFUSED;
         r->why = why;
-    }
-    if (d->rcode == 3)
-        r->err = r->err ? r->err : -ENOENT;
-    for (size_t i = 0; i < d->n_an; i++) {
-        const struct dns_rr *rr = &d->an[i];
-        if (rr->type == 1 && rr->rdlen == 4 && r->n4 < RESOLVER_MAX_ADDRS) {
-            struct net_addr *a = &r->v4[r->n4++];
+    } else if (d->rcode == DNS_RCODE_NXDOMAIN) {
+        l->outcome = FAMILY_NO_RECORDS;
+    } else if (d->rcode != DNS_RCODE_NOERROR || (d->flags & DNS_FLAG_TC)) {
+        r->fail_err = -EAGAIN; /* SERVFAIL, REFUSED upstream, ... */
+    } else {
+        int family = l->q.q.qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
+        size_t alen = family == AF_INET ? 4 : 16;
+        for (size_t i = 0; i < d->n_an && l->n < RESOLVER_MAX_ADDRS; i++) {
+            const struct dns_rr *rr = &d->an[i];
+            if (rr->type != l->q.q.qtype || rr->rdlen != alen)
+                continue;
+            struct net_addr *a = &l->addrs[l->n++];
             memset(a, 0, sizeof *a);
-            a->family = AF_INET;
-            memcpy(a->b, resp + rr->rdata_off, 4);
-        } else if (rr->type == 28 && rr->rdlen == 16 && r->n6 < RESOLVER_MAX_ADDRS) {
-            struct net_addr *a = &r->v6[r->n6++];
-            a->family = AF_INET6;
-            memcpy(a->b, resp + rr->rdata_off, 16);
+            a->family = (sa_family_t)family;
+            memcpy(a->b, resp + rr->rdata_off, alen);
         }
+        l->outcome = l->n ? FAMILY_ADDRESSES : FAMILY_NO_RECORDS;
     }
     free(d);
 }
 
-static void on_answer(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err)
+static void cancel_lookup(struct resolve *r, struct lookup *l)
 {
-    struct lookup *l = ctx;
-    struct resolve *r = l->r;
-    if (err < 0)
-        r->err = err;
-    else
-        collect(r, &l->q, id, resp, len);
-    if (--r->outstanding > 0)
+    if (l->in_flight)
+        dns_upstream_cancel(r->u, l->handle);
+    l->in_flight = false;
+}
+
+/* Decide if the rule can; then call back once and free. */
+static void settle(struct resolve *r)
+{
+    enum name_verdict v = name_answer_verdict(r->v4.outcome, r->v6.outcome, r->grace_over);
+    if (v == NAME_WAIT) {
+        if (!r->grace.due_ms &&
+            (r->v4.outcome == FAMILY_ADDRESSES || r->v6.outcome == FAMILY_ADDRESSES))
+            loop_timer_arm(r->loop, &r->grace, NAME_ANSWER_GRACE_MS);
         return;
+    }
+    cancel_lookup(r, &r->v4);
+    cancel_lookup(r, &r->v6);
+    loop_timer_disarm(r->loop, &r->grace);
     struct net_addr all[2 * RESOLVER_MAX_ADDRS];
     size_t n = 0;
     /* IPv6 first, then IPv4: the dialer falls back quickly. */
-    for (size_t i = 0; i < r->n6; i++)
-        all[n++] = r->v6[i];
-    for (size_t i = 0; i < r->n4; i++)
-        all[n++] = r->v4[i];
+    for (size_t i = 0; r->v6.outcome == FAMILY_ADDRESSES && i < r->v6.n; i++)
+        all[n++] = r->v6.addrs[i];
+    for (size_t i = 0; r->v4.outcome == FAMILY_ADDRESSES && i < r->v4.n; i++)
+        all[n++] = r->v4.addrs[i];
+    int e = v == NAME_ADDRESSES ? 0
+            : v == NAME_REFUSED ? -EACCES
+            : v == NAME_NO_SUCH ? -ENOENT
+                                : (r->fail_err ? r->fail_err : -EAGAIN);
     resolve_cb cb = r->cb;
     void *cctx = r->ctx;
-    /* A refusal of either family refuses the name. */
-    int e = r->err == -EACCES ? -EACCES : n ? 0 : (r->err ? r->err : -ENOENT);
     const char *why = r->why;
     free(r);
     if (cb)
         cb(cctx, e ? NULL : all, e ? 0 : n, e, why);
 }
 
-static int send_one(struct resolve *r, const char *name, uint16_t qtype)
+static void on_answer(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err)
 {
-    struct lookup *l = &r->look[r->outstanding];
-    *l = (struct lookup){ .r = r, .q = { .flags = 0x0100, .q.qtype = qtype, .q.qclass = 1 } };
+    struct lookup *l = ctx;
+    struct resolve *r = l->r;
+    l->in_flight = false;
+    if (err < 0) {
+        l->outcome = FAMILY_FAILED;
+        r->fail_err = err;
+    } else {
+        collect(r, l, id, resp, len);
+    }
+    settle(r);
+}
+
+static void on_grace(struct loop_timer *t)
+{
+    struct resolve *r = t->data;
+    r->grace_over = true;
+    settle(r);
+}
+
+static int send_one(struct resolve *r, struct lookup *l, const char *name, uint16_t qtype)
+{
+    *l = (struct lookup){ .r = r, .q = { .flags = 0x0100, .q.qtype = qtype, .q.qclass = 1 },
+                          .outcome = FAMILY_PENDING };
     /* The text form dns_msg uses: no trailing dot. */
     int n = snprintf(l->q.q.name, sizeof l->q.q.name, "%s", name);
     if (n > 1 && l->q.q.name[n - 1] == '.')
@@ -102,29 +145,36 @@ static int send_one(struct resolve *r, const char *name, uint16_t qtype)
     uint8_t buf[512];
     size_t len;
     int e = dns_build_query(&l->q, buf, sizeof buf, &len);
-    if (e < 0)
-        return e;
-    e = dns_upstream_send(r->u, buf, len, on_answer, l, &l->handle);
     if (e == 0)
-        r->outstanding++;
-    return e;
+        e = dns_upstream_send(r->u, buf, len, on_answer, l, &l->handle);
+    if (e < 0) {
+        l->outcome = FAMILY_FAILED;
+        r->fail_err = e;
+        return e;
+    }
+    l->in_flight = true;
+    return 0;
 }
 
-int resolve_start(struct dns_upstream *u, const struct dns_filter_ops *ops, const char *name,
-                  bool want_v4, bool want_v6, resolve_cb cb, void *ctx, struct resolve **out)
+int resolve_start(struct loop *loop, struct dns_upstream *u, const struct dns_filter_ops *ops,
+                  const char *name, bool want_v4, bool want_v6, resolve_cb cb, void *ctx,
+                  struct resolve **out)
 {
+    if (!want_v4 && !want_v6)
+        return -EAFNOSUPPORT;
     struct resolve *r = calloc(1, sizeof *r);
     if (!r)
         return -ENOMEM;
-    *r = (struct resolve){ .u = u, .ops = ops, .cb = cb, .ctx = ctx };
-    int e = 0;
-    if (want_v6)
-        e = send_one(r, name, 28);
-    if (want_v4)
-        e = send_one(r, name, 1);
-    if (r->outstanding == 0) {
+    *r = (struct resolve){ .loop = loop, .u = u, .ops = ops, .cb = cb, .ctx = ctx,
+                           .v4 = { .outcome = FAMILY_NOT_ASKED },
+                           .v6 = { .outcome = FAMILY_NOT_ASKED },
+                           .grace = { .cb = on_grace, .data = r } };
+    r->grace.data = r;
+    int e4 = want_v4 ? send_one(r, &r->v4, name, DNS_TYPE_A) : 0;
+    int e6 = want_v6 ? send_one(r, &r->v6, name, DNS_TYPE_AAAA) : 0;
+    if (!r->v4.in_flight && !r->v6.in_flight) {
         free(r);
-        return e ? e : -EAFNOSUPPORT;
+        return e4 < 0 ? e4 : e6;
     }
     if (out)
         *out = r;
@@ -135,7 +185,8 @@ void resolve_cancel(struct resolve *r)
 {
     if (!r)
         return;
-    for (int i = 0; i < r->outstanding; i++)
-        dns_upstream_cancel(r->u, r->look[i].handle);
+    cancel_lookup(r, &r->v4);
+    cancel_lookup(r, &r->v6);
+    loop_timer_disarm(r->loop, &r->grace);
     free(r);
 }

@@ -2,7 +2,7 @@
  * static: names are never resolved into it.  Allowed names are answered by
  * the DNS filter with addresses from moat's own pools (fakeip.h), which the
  * ruleset sends to the interception socket; the supervisor maps each
- * connection back to its name and decides (DESIGN §3, "fake-IP"). */
+ * connection back to its name and decides (the "fake-IP" design, docs/network.md). */
 #include "net/firewall/firewall.h"
 
 #include <arpa/inet.h>
@@ -108,6 +108,13 @@ static void hand_over(const struct ruleset *rs, const char *chain, uint8_t proto
             continue;
         snprintf(what, sizeof what, "%s: allow rule %s", chain, rule->text);
         hand_over_one(rs, chain, proto, how, &rule->cidr, what);
+        /* One verdict per destination: ::a.b.c.d is a.b.c.d to the supervisor (and to the
+         * proxies), so it must reach the supervisor too (docs/network-rules.md). */
+        struct net_cidr compat;
+        if (cidr_ipv4_compat(&rule->cidr, &compat)) {
+            snprintf(what, sizeof what, "%s: allow rule %s, IPv4-compatible", chain, rule->text);
+            hand_over_one(rs, chain, proto, how, &compat, what);
+        }
     }
 }
 
@@ -178,6 +185,7 @@ static void add_filter_rules(const struct ruleset *rs, bool udp)
 struct firewall {
     struct nftbatch *batch; /* sealed */
     bool udp;
+    bool trace_only; /* proxy mode's: a diagnostic, not an enforcement */
 };
 
 int firewall_prepare(const struct netpolicy *np, struct firewall **out, struct moat_error *err)
@@ -209,6 +217,43 @@ int firewall_prepare(const struct netpolicy *np, struct firewall **out, struct m
     return 0;
 }
 
+int firewall_prepare_trace(struct firewall **out, struct moat_error *err)
+{
+    *out = NULL;
+    struct firewall *fw = calloc(1, sizeof *fw);
+    struct ruleset rs = { .b = nftbatch_new(MOAT_FIREWALL_TABLE) };
+    if (!fw || !rs.b) {
+        free(fw);
+        nftbatch_free(rs.b);
+        return error_set(err, -ENOMEM, "firewall: out of memory");
+    }
+    parse_cidr("127.0.0.0/8", &rs.loopback[0]);
+    parse_cidr("::1", &rs.loopback[1]);
+    /* The sandbox's own loopback (its proxies and DNS filter) as before; anything else
+     * fails at once, as in firewall mode (TCP reset, ICMP admin-prohibited: an ICMP "no
+     * route" is a soft error to IPv4 TCP, which would retry for minutes), logged first. */
+    nftbatch_chain(rs.b, "filter_out", "filter", NF_INET_LOCAL_OUT, NF_IP_PRI_FILTER);
+    loopback_verdict(&rs, "filter_out", NF_ACCEPT);
+    struct nftbatch_rule *r = nftbatch_rule(rs.b, "filter_out");
+    nftbatch_log_limited(r, MOAT_NFLOG_GROUP, 20, 50);
+    nftbatch_add(rs.b, r, "filter_out: log");
+    r = nftbatch_rule(rs.b, "filter_out");
+    nftbatch_reject_tcp_reset(r);
+    nftbatch_add(rs.b, r, "filter_out: reject TCP");
+    r = nftbatch_rule(rs.b, "filter_out");
+    nftbatch_reject_admin_prohibited(r);
+    nftbatch_add(rs.b, r, "filter_out: reject the rest");
+    fw->batch = rs.b;
+    fw->trace_only = true;
+    int ret = nftbatch_seal(fw->batch, err);
+    if (ret < 0) {
+        firewall_free(fw);
+        return ret;
+    }
+    *out = fw;
+    return 0;
+}
+
 bool firewall_relays_udp(const struct firewall *fw)
 {
     return fw->udp;
@@ -216,6 +261,21 @@ bool firewall_relays_udp(const struct firewall *fw)
 
 int firewall_install(const struct firewall *fw, struct moat_error *err)
 {
+    if (fw->trace_only) {
+        /* Proxy mode's trace: the table first, and the routes only once it is in place
+         * (routes without it would send direct connections nowhere, to hang instead of
+         * failing).  A kernel without nf_tables keeps proxy mode as it was without the
+         * trace: no route, ENETUNREACH at once, nothing logged. */
+        struct moat_error why = { 0 };
+        int r = nftbatch_commit(fw->batch, &why);
+        if (r == -EOPNOTSUPP || r == -ENOENT || r == -EPROTONOSUPPORT || r == -EAFNOSUPPORT)
+            return 0;
+        if (r < 0) {
+            *err = why;
+            return r;
+        }
+        return firewall_routes_install(false, err);
+    }
     int r = firewall_routes_install(fw->udp, err);
     /* One transaction: all of it or nothing, so success means the whole
      * table is in place.  (A namespace without the capability, e.g. under

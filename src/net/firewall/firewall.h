@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "net/rules/netrule.h"
 
 #define MOAT_INTERCEPT_PORT 3130
@@ -30,12 +30,20 @@ struct firewall;
 int firewall_prepare(const struct netpolicy *np, struct firewall **out, struct moat_error *err);
 void firewall_free(struct firewall *fw);
 
+/* Proxy mode's trace of programs that ignore the proxy: the same default routes, and a
+ * table that accepts the sandbox's loopback and rejects everything else at once (TCP reset:
+ * connect(2) fails with ECONNREFUSED; ICMP admin-prohibited for the rest), logging it
+ * through NFLOG first, so a refused direct connection shows up in the violation log with a
+ * hint. */
+int firewall_prepare_trace(struct firewall **out, struct moat_error *err);
+
 /* Does the policy allow UDP anywhere, so the ruleset hands UDP to the relay
  * (net/firewall/udp_relay.h)?  Otherwise all UDP but DNS is rejected. */
 bool firewall_relays_udp(const struct firewall *fw);
 
 /* In the sandbox's network namespace: add the routes, then load the ruleset
- * in one transaction. */
+ * in one transaction (proxy mode's trace: the ruleset first, the routes only
+ * once it is in place, and neither on a kernel without nf_tables). */
 int firewall_install(const struct firewall *fw, struct moat_error *err);
 
 #endif

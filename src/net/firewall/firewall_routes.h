@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* The mark the ruleset puts on UDP for the relay ("moat"), and its table. */
 #define FIREWALL_UDP_MARK 0x6d6f6174u

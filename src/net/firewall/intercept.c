@@ -7,9 +7,11 @@
  * TCP reset (SO_LINGER 0), never a hang.
  *
  * A connection to a pool address is for one name, and is dialled by that
- * name; if its first bytes claim another one (TLS server name, HTTP Host),
- * it is refused: otherwise a server shared by many names (a CDN) could be
- * asked for a name the policy does not allow ("domain fronting"). */
+ * name; if its bytes claim another one (TLS server name, HTTP Host, HTTP/2
+ * :authority), or none, it is refused (net/firewall/name_gate.h): otherwise a
+ * server shared by many names (a CDN) could be asked for a name the policy
+ * does not allow ("domain fronting").  The proxies' tunnels to a name are
+ * judged the same way (tunnel_start_named): one verdict in every mode. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter_ipv4.h>
@@ -24,7 +26,7 @@
 #include "net/firewall/fakeip.h"
 #include "net/rules/hostpat.h"
 #include "net/io/relay.h"
-#include "net/firewall/server_name.h"
+#include "net/firewall/name_gate.h"
 #include "net/services.h"
 #include "net/io/target.h"
 
@@ -33,6 +35,7 @@ struct intercepted {
     int client;
     uint16_t port;
     char name[HOSTNAME_MAX + 1]; /* the pool address's name, or "" for a literal */
+    struct name_gate *gate;      /* for a name: what the connection's bytes claim */
 };
 
 static void reset(int fd)
@@ -42,37 +45,25 @@ static void reset(int fd)
     close(fd);
 }
 
-/* The relay's gate for a connection to a pool address. */
-static enum relay_gate check_claimed_name(const uint8_t *first, size_t n, void *ctx)
+/* The relay's gate for a connection to a pool address (name_gate.h). */
+static enum relay_gate check_claimed_name(const uint8_t *next, size_t n, size_t *pass, void *ctx)
 {
     struct intercepted *ic = ctx;
-    char claimed[HOSTNAME_MAX + 1], why[HOSTNAME_MAX * 2 + 100];
-    const char *problem = NULL;
-    bool tls = first[0] == 0x16; /* a TLS handshake record; else an HTTP request */
-    switch (server_name_claimed(first, n, claimed, sizeof claimed, &problem)) {
-    case SERVER_NAME_MORE:
-        return RELAY_GATE_MORE;
-    case SERVER_NAME_NONE:
-        return RELAY_GATE_PASS;
-    case SERVER_NAME_FOUND:
-        if (server_name_equal(claimed, ic->name))
-            return RELAY_GATE_PASS;
-        snprintf(why, sizeof why, "%s %s, but the address was handed out for %s",
-                 tls ? "TLS server name" : "HTTP Host", claimed, ic->name);
-        vlog_denial(&ic->ns->log, "connect", claimed, NULL, ic->port, why);
-        return RELAY_GATE_REFUSE;
-    case SERVER_NAME_MALFORMED:
-        break;
-    }
-    snprintf(why, sizeof why, "unreadable %s: %s", tls ? "TLS ClientHello" : "HTTP request",
-             problem ? problem : "malformed");
-    vlog_denial(&ic->ns->log, "connect", ic->name, NULL, ic->port, why);
-    return RELAY_GATE_REFUSE;
+    struct name_gate_refusal why;
+    enum relay_gate g = name_gate_judge(ic->gate, next, n, pass, &why);
+    if (g == RELAY_GATE_REFUSE)
+        vlog_denial(&ic->ns->log, "connect", why.claimed[0] ? why.claimed : ic->name, NULL,
+                    ic->port, why.reason);
+    return g;
 }
 
+/* The connection is over: its slot is free again. */
 static void intercepted_free(void *ctx)
 {
-    free(ctx);
+    struct intercepted *ic = ctx;
+    net_services_release(ic->ns, CONN_RELAYED);
+    name_gate_free(ic->gate);
+    free(ic);
 }
 
 static void on_target(void *ctx, int fd, int err, const char *reason)
@@ -82,16 +73,14 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
     (void)reason;
     if (fd < 0) {
         reset(ic->client);
-    } else if (ic->name[0]) {
-        /* Once started, the relay owns ic and frees it when done. */
-        if (relay_start_gated(ic->ns->loop, ic->client, fd, check_claimed_name,
-                              intercepted_free, ic) < 0)
-            free(ic);
-        return;
+        intercepted_free(ic);
+    } else if (ic->gate) {
+        /* The relay owns ic from here and frees it when done, or if it cannot start. */
+        relay_start_gated(ic->ns->loop, ic->client, fd, NULL, 0, check_claimed_name,
+                          intercepted_free, ic);
     } else {
-        relay_start(ic->ns->loop, ic->client, fd, NULL, 0, NULL, NULL);
+        relay_start(ic->ns->loop, ic->client, fd, NULL, 0, intercepted_free, ic);
     }
-    free(ic);
 }
 
 static int original_destination(int fd, int family, struct net_addr *a, uint16_t *port)
@@ -151,15 +140,46 @@ int intercept_accept(struct net_services *ns, int listen_fd, int family)
         return 0;
     }
     struct intercepted *ic = malloc(sizeof *ic);
-    if (!ic) {
+    if (!ic || !net_services_admit(ns, CONN_RELAYED)) {
+        free(ic);
         reset(client);
-        return -ENOMEM;
+        return ic ? 0 : -ENOMEM;
     }
     *ic = (struct intercepted){ .ns = ns, .client = client, .port = port };
     memcpy(ic->name, dest.name, sizeof ic->name);
+    if (ic->name[0] && !(ic->gate = name_gate_new(ic->name, "the address was handed out for"))) {
+        reset(client);
+        intercepted_free(ic);
+        return -ENOMEM;
+    }
     if (target_open(ns, dest.authority, dest.family, on_target, ic, NULL) < 0) {
         reset(client);
-        free(ic);
+        intercepted_free(ic);
     }
+    return 0;
+}
+
+int tunnel_start_named(struct net_services *ns, int client, int fd, const void *pending,
+                       size_t n, const char *authority)
+{
+    struct authority a;
+    if (authority_parse(authority, false, &a) < 0 || a.is_ip) {
+        relay_start(ns->loop, client, fd, pending, n, net_services_relay_done, ns);
+        return 0; /* an address names no site: nothing to compare */
+    }
+    struct intercepted *ic = malloc(sizeof *ic);
+    if (ic)
+        *ic = (struct intercepted){ .ns = ns, .client = client, .port = a.port,
+                                    .gate = name_gate_new(a.host, "the tunnel was opened to") };
+    if (!ic || !ic->gate) {
+        if (ic)
+            free(ic);
+        reset(client);
+        close(fd);
+        net_services_release(ns, CONN_RELAYED);
+        return -ENOMEM;
+    }
+    snprintf(ic->name, sizeof ic->name, "%.*s", (int)sizeof ic->name - 1, a.host);
+    relay_start_gated(ns->loop, client, fd, pending, n, check_claimed_name, intercepted_free, ic);
     return 0;
 }

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "net/rules/addr.h"
 
 struct nftbatch;

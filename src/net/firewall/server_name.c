@@ -1,21 +1,27 @@
-/* The server name a connection's first bytes claim; see server_name.h.  Owns every read of
- * those bytes: each length comes from the peer, so each is checked against the bytes of its
+/* The server name a connection's bytes claim; see server_name.h.  Owns every read of those
+ * bytes: each length comes from the peer, so each is checked against the bytes of its
  * enclosing structure before use, and nothing past n is ever looked at.  Never decides
- * whether the name is allowed: firewall mode's interception compares it with the name the
- * pool address was handed out for (domain fronting). */
+ * whether the name is allowed: firewall mode's name gate compares it with the name the pool
+ * address was handed out for (domain fronting). */
 #include "net/firewall/server_name.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 
+#include "net/io/relay.h"
 #include "net/rules/hostpat.h"
-#include "net/proxy/http_framing.h"
 
 enum {
-    TLS_HANDSHAKE = 0x16,
+    TLS_CHANGE_CIPHER_SPEC = 20,
+    TLS_ALERT = 21,
+    TLS_HANDSHAKE = 22,
+    TLS_APPLICATION_DATA = 23,
+    TLS_HEARTBEAT = 24,
     TLS_RECORD_HEADER = 5,
     TLS_RECORD_MAX = 16384 + 2048, /* TLSCiphertext.length bound, RFC 8446 §5.2 */
+    TLS_RECORDS_MAX = 16,          /* ChangeCipherSpec, alert and empty records skipped */
+    TLS_HELLO_MAX = 32768,         /* a ClientHello longer than this is refused */
     TLS_CLIENT_HELLO = 1,
     TLS_HANDSHAKE_HEADER = 4,
     EXT_SERVER_NAME = 0,
@@ -122,26 +128,12 @@ static bool take_vector(struct cursor *c, size_t k, struct cursor *body)
     return take_uint(c, body->left, NULL);
 }
 
-static enum server_name_result tls_claimed(const uint8_t *p, size_t n, char *name, size_t size,
-                                           const char **why)
+/* The ClientHello body (after its 4-byte handshake header), hs_len bytes at p. */
+static enum server_name_result hello_claimed(const uint8_t *p, size_t hs_len, char *name,
+                                             size_t size, const char **why)
 {
-    if (n >= 2 && p[1] != 0x03) /* legacy_version major: SSL 3.0 to TLS 1.3 */
-        return SERVER_NAME_NONE;
-    if (n < TLS_RECORD_HEADER + TLS_HANDSHAKE_HEADER)
-        return SERVER_NAME_MORE;
-    /* What the headers decide is decided before the rest of the record arrives. */
-    size_t rec_len = (size_t)p[3] << 8 | p[4], type;
-    size_t hs_len = (size_t)p[6] << 16 | (size_t)p[7] << 8 | p[8];
-    if (rec_len > TLS_RECORD_MAX)
-        return malformed(why, "TLS record longer than 16384 + 2048 bytes");
-    if (rec_len < TLS_HANDSHAKE_HEADER || hs_len > rec_len - TLS_HANDSHAKE_HEADER)
-        return malformed(why, "ClientHello spans more than one TLS record");
-    if (p[5] != TLS_CLIENT_HELLO)
-        return malformed(why, "first TLS handshake message is not a ClientHello");
-    if (n < TLS_RECORD_HEADER + rec_len)
-        return SERVER_NAME_MORE;
-
-    struct cursor hello = {p + TLS_RECORD_HEADER + TLS_HANDSHAKE_HEADER, hs_len}, v, exts;
+    struct cursor hello = {p, hs_len}, v, exts;
+    size_t type;
     if (!take_uint(&hello, 2 + 32, NULL))
         return malformed(why, "ClientHello shorter than its version and random");
     if (!take_vector(&hello, 1, &v) || v.left > 32)
@@ -180,6 +172,74 @@ static enum server_name_result tls_claimed(const uint8_t *p, size_t n, char *nam
                   : SERVER_NAME_NONE;
 }
 
+/* An SSLv2-format ClientHello (RFC 6101 appendix E.2; still accepted by some servers to
+ * negotiate TLS): a 2-byte header with the top bit set, then message type 1. */
+static bool sslv2_hello(const uint8_t *p, size_t n)
+{
+    return n >= 3 && (p[0] & 0x80) && p[2] == TLS_CLIENT_HELLO;
+}
+
+enum server_name_result server_name_tls(const uint8_t *p, size_t n, char *name, size_t size,
+                                        const char **why)
+{
+    if (n > 0 && (p[0] & 0x80))
+        return n < 3 ? SERVER_NAME_MORE
+                     : sslv2_hello(p, n) ? SERVER_NAME_NONE
+                                         : malformed(why, "not a TLS record");
+    /* The handshake messages, reassembled across records: only the first one matters. */
+    static uint8_t hs[TLS_HELLO_MAX];
+    size_t hs_have = 0, at = 0;
+    for (unsigned skipped = 0;;) {
+        if (n - at < TLS_RECORD_HEADER)
+            return SERVER_NAME_MORE;
+        const uint8_t *rec = p + at;
+        size_t len = (size_t)rec[3] << 8 | rec[4];
+        if (len > TLS_RECORD_MAX)
+            return malformed(why, "TLS record longer than 16384 + 2048 bytes");
+        switch (rec[0]) {
+        case TLS_CHANGE_CIPHER_SPEC:
+        case TLS_ALERT:
+            /* skipped, as lenient servers skip them; so are empty handshake records */
+            if (++skipped > TLS_RECORDS_MAX)
+                return malformed(why, "more than 16 TLS records before the ClientHello");
+            break;
+        case TLS_HANDSHAKE:
+            if (len == 0 && ++skipped > TLS_RECORDS_MAX)
+                return malformed(why, "more than 16 TLS records before the ClientHello");
+            break;
+        case TLS_APPLICATION_DATA:
+        case TLS_HEARTBEAT:
+            return malformed(why, "TLS data before the ClientHello");
+        default:
+            return malformed(why, "not a TLS record");
+        }
+        if (n - at - TLS_RECORD_HEADER < len) {
+            /* What the headers decide is decided before the rest of the records arrive. */
+            if (rec[0] == TLS_HANDSHAKE && hs_have == 0 && n - at >= TLS_RECORD_HEADER + 1 &&
+                len > 0 && rec[5] != TLS_CLIENT_HELLO)
+                return malformed(why, "first TLS handshake message is not a ClientHello");
+            return SERVER_NAME_MORE;
+        }
+        at += TLS_RECORD_HEADER;
+        if (rec[0] == TLS_HANDSHAKE) {
+            if (hs_have + len > sizeof hs)
+                return malformed(why, "ClientHello longer than 32 KiB");
+            memcpy(hs + hs_have, p + at, len);
+            hs_have += len;
+        }
+        at += len;
+        if (hs_have >= 1 && hs[0] != TLS_CLIENT_HELLO)
+            return malformed(why, "first TLS handshake message is not a ClientHello");
+        if (hs_have >= TLS_HANDSHAKE_HEADER) {
+            size_t hs_len = (size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3];
+            if (hs_len > TLS_HELLO_MAX - TLS_HANDSHAKE_HEADER)
+                return malformed(why, "ClientHello longer than 32 KiB");
+            if (hs_have >= TLS_HANDSHAKE_HEADER + hs_len)
+                return hello_claimed(hs + TLS_HANDSHAKE_HEADER, hs_len, name, size, why);
+        }
+    }
+}
+
 /* The length of the ":" and 1 to 5 digits that end s[0..len), or 0. */
 static size_t port_suffix(const char *s, size_t len)
 {
@@ -207,102 +267,311 @@ static enum server_name_result host_value(const char *v, size_t len, char *name,
     return name_take(v, len, name, size, why);
 }
 
-/* The authority a request line's target names itself (RFC 9112 §3.2.2-3.2.3): that of an
- * absolute-form target ("GET http://host:port/path HTTP/1.1", user info dropped) or a
- * CONNECT's authority-form one.  A server answers for it whatever Host says, so it is the
- * name the request claims.  False for an origin-form target ("/path"). */
-static bool target_authority(const char *line, size_t len, const char **host, size_t *host_len)
+/* --- HTTP/1 ------------------------------------------------------------------------- */
+
+/* Whitespace a lenient server takes as a separator on the request line (RFC 9112 §3). */
+static bool line_ws(uint8_t c)
 {
-    const char *sp = memchr(line, ' ', len);
-    if (!sp)
+    return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static bool tchar(uint8_t c)
+{
+    return http_tchar(c);
+}
+
+static bool ci_prefix(const uint8_t *p, size_t n, const char *prefix)
+{
+    size_t k = strlen(prefix);
+    if (n < k)
         return false;
-    const char *t = sp + 1, *end = line + len, *sp2 = memchr(t, ' ', (size_t)(end - t));
-    if (sp2)
-        end = sp2;
-    if (strncmp(line, "CONNECT ", 8) != 0) {
-        const char *colon = memchr(t, ':', (size_t)(end - t));
-        if (!colon || end - colon < 3 || colon[1] != '/' || colon[2] != '/')
-            return false; /* origin-form or asterisk-form: no authority */
-        for (const char *c = t; c < colon; c++)
-            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '+' ||
-                  *c == '-' || *c == '.'))
-                return false;
-        t = colon + 3;
-        for (const char *c = t; c < end; c++)
-            if (*c == '/' || *c == '?' || *c == '#') {
-                end = c;
-                break;
-            }
-        for (const char *c = end; c > t; c--)
-            if (c[-1] == '@') {
-                t = c;
-                break;
-            }
-    }
-    *host = t;
-    *host_len = (size_t)(end - t);
+    for (size_t i = 0; i < k; i++)
+        if (ascii_lower((char)p[i]) != prefix[i])
+            return false;
     return true;
 }
 
-static enum server_name_result http_claimed(const uint8_t *p, size_t n, char *name, size_t size,
-                                            const char **why)
+/* Where the request line starts: after empty lines (CR, LF) and any whitespace. */
+static size_t skip_blank(const uint8_t *p, size_t n)
 {
-    const char *s = (const char *)p, *host = NULL, *target = NULL;
-    size_t host_len = 0, target_len = 0;
-    /* Line by line up to the empty one that ends the head (CRLF or bare LF endings); a line
-     * not ended yet is never looked at. */
-    for (size_t at = 0;;) {
-        const char *line = s + at, *lf = memchr(line, '\n', n - at);
-        if (!lf)
+    size_t i = 0;
+    while (i < n && (p[i] == '\n' || line_ws(p[i])))
+        i++;
+    return i;
+}
+
+/* The words of the request line p[0..len) (no LF): up to 4 of them, *count set to how many
+ * there are in all. */
+struct word {
+    const uint8_t *p;
+    size_t len;
+};
+
+static void split_words(const uint8_t *p, size_t len, struct word *w, size_t max, size_t *count,
+                        struct word *last)
+{
+    size_t k = 0, i = 0;
+    while (i < len) {
+        while (i < len && line_ws(p[i]))
+            i++;
+        if (i == len)
+            break;
+        size_t start = i;
+        while (i < len && !line_ws(p[i]))
+            i++;
+        if (k < max)
+            w[k] = (struct word){p + start, i - start};
+        *last = (struct word){p + start, i - start};
+        k++;
+    }
+    *count = k;
+}
+
+static bool is_method(const struct word *w)
+{
+    for (size_t i = 0; i < w->len; i++)
+        if (!tchar(w->p[i]))
+            return false;
+    return w->len > 0;
+}
+
+/* "HTTP/" in any case, then what a version may be: *minor is the minor version, or 1. */
+static bool is_version(const struct word *w, int *minor)
+{
+    if (!ci_prefix(w->p, w->len, "http/"))
+        return false;
+    *minor = w->len == 8 && w->p[5] == '1' && w->p[6] == '.' && w->p[7] == '0' ? 0 : 1;
+    return true;
+}
+
+static const uint8_t h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+enum server_name_proto server_name_proto(const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return SERVER_NAME_PROTO_MORE;
+    if ((p[0] >= TLS_CHANGE_CIPHER_SPEC && p[0] <= TLS_HEARTBEAT) || (p[0] & 0x80)) {
+        if (!(p[0] & 0x80))
+            return SERVER_NAME_PROTO_TLS;
+        return n < 3 ? SERVER_NAME_PROTO_MORE
+                     : sslv2_hello(p, n) ? SERVER_NAME_PROTO_TLS : SERVER_NAME_PROTO_OTHER;
+    }
+    size_t pl = sizeof h2_preface - 1;
+    if (memcmp(p, h2_preface, n < pl ? n : pl) == 0)
+        return n < pl ? SERVER_NAME_PROTO_MORE : SERVER_NAME_PROTO_H2;
+    size_t at = skip_blank(p, n);
+    if (at == n)
+        return SERVER_NAME_PROTO_MORE; /* empty lines so far */
+    const uint8_t *line = p + at, *lf = memchr(line, '\n', n - at);
+    size_t len = lf ? (size_t)(lf - line) : n - at;
+    /* Until the line ends: a token, then anything printable, could still be a request. */
+    struct word w[2], last;
+    size_t count;
+    split_words(line, len, w, 2, &count, &last);
+    if (count == 0 || !is_method(&w[0]))
+        return (!lf && count == 0) ? SERVER_NAME_PROTO_MORE : SERVER_NAME_PROTO_OTHER;
+    for (size_t i = 0; i < len; i++)
+        if (line[i] < 0x20 && !line_ws(line[i]))
+            return SERVER_NAME_PROTO_OTHER; /* a control byte: binary, not a request line */
+    if (!lf)
+        return SERVER_NAME_PROTO_MORE;
+    int minor;
+    if (count >= 2 && is_version(&last, &minor))
+        return SERVER_NAME_PROTO_HTTP1;
+    /* HTTP/0.9: "GET /path", no version, no fields. */
+    if (count == 2 && w[0].len == 3 && ci_prefix(w[0].p, 3, "get") &&
+        (w[1].p[0] == '/' || memmem(w[1].p, w[1].len, "://", 3)))
+        return SERVER_NAME_PROTO_HTTP1;
+    return SERVER_NAME_PROTO_OTHER;
+}
+
+enum server_name_result server_name_authority(const char *v, size_t len, char *name,
+                                              size_t size, const char **why)
+{
+    return host_value(v, len, name, size, why);
+}
+
+/* The names a request carries, gathered and compared as they come. */
+struct names {
+    char first[HOSTNAME_MAX + 1];
+    bool found;   /* first holds a name */
+    bool nameless; /* something names no host: an empty Host, an address literal */
+    const char *problem;
+};
+
+static void names_add(struct names *ns, const char *v, size_t len)
+{
+    char name[HOSTNAME_MAX + 1];
+    const char *why = NULL;
+    switch (host_value(v, len, name, sizeof name, &why)) {
+    case SERVER_NAME_FOUND:
+        if (!ns->found) {
+            memcpy(ns->first, name, sizeof name);
+            ns->found = true;
+        } else if (!server_name_equal(ns->first, name) && !ns->problem) {
+            ns->problem = "HTTP request names two different hosts";
+        }
+        return;
+    case SERVER_NAME_MALFORMED:
+        if (!ns->problem)
+            ns->problem = why;
+        return;
+    case SERVER_NAME_NONE:
+    case SERVER_NAME_MORE:
+    case SERVER_NAME_OTHER:
+        ns->nameless = true;
+        return;
+    }
+}
+
+/* The authority of an absolute-form target ("http://user@host:port/path", any scheme) or
+ * of a CONNECT's authority-form one; false for origin-form and asterisk-form. */
+static bool target_authority(const struct word *method, const struct word *t,
+                             const char **host, size_t *host_len)
+{
+    const char *s = (const char *)t->p, *end = s + t->len;
+    if (method->len == 7 && ci_prefix(method->p, 7, "connect")) {
+        *host = s;
+        *host_len = t->len;
+        return true;
+    }
+    const char *colon = memchr(s, ':', t->len);
+    if (!colon || end - colon < 3 || colon[1] != '/' || colon[2] != '/' || colon == s)
+        return false;
+    for (const char *c = s; c < colon; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (*c >= '0' && *c <= '9') || *c == '+' || *c == '-' || *c == '.'))
+            return false;
+    const char *a = colon + 3, *e = a;
+    while (e < end && *e != '/' && *e != '?' && *e != '#')
+        e++;
+    for (const char *c = e; c > a; c--)
+        if (c[-1] == '@') {
+            a = c;
+            break;
+        }
+    *host = a;
+    *host_len = (size_t)(e - a);
+    return true;
+}
+
+/* s[0..len) with whitespace (SP, HTAB, VT, FF, CR) trimmed from both ends. */
+static void trim(const char **s, size_t *len)
+{
+    while (*len && line_ws((uint8_t)**s)) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len && line_ws((uint8_t)(*s)[*len - 1]))
+        (*len)--;
+}
+
+static bool ci_equal(const char *s, size_t len, const char *word)
+{
+    return len == strlen(word) && ci_prefix((const uint8_t *)s, len, word);
+}
+
+enum server_name_result server_name_http(const uint8_t *p, size_t n, char *name, size_t size,
+                                         struct http_claim *claim, const char **why)
+{
+    size_t at = skip_blank(p, n);
+    const uint8_t *lf = memchr(p + at, '\n', n - at);
+    if (!lf)
+        return SERVER_NAME_MORE;
+    struct word w[2], last;
+    size_t count;
+    split_words(p + at, (size_t)(lf - (p + at)), w, 2, &count, &last);
+    if (count < 2 || !is_method(&w[0]))
+        return SERVER_NAME_OTHER;
+    int minor = 1;
+    bool http09 = !is_version(&last, &minor);
+    struct names ns = {.found = false};
+    const char *host;
+    size_t host_len;
+    if (target_authority(&w[0], &w[1], &host, &host_len))
+        names_add(&ns, host, host_len);
+    struct http_framing_fields ff = {0};
+    bool switches = w[0].len == 7 && ci_prefix(w[0].p, 7, "connect"), folding_host = false;
+    at = (size_t)(lf - p) + 1;
+    /* HTTP/0.9 has no fields: the line is the whole request. */
+    while (!http09) {
+        const char *line = (const char *)p + at, *end = memchr(line, '\n', n - at);
+        if (!end)
             return SERVER_NAME_MORE;
-        size_t len = (size_t)(lf - line) - (lf > line && lf[-1] == '\r');
-        bool request_line = at == 0;
-        at = (size_t)(lf - s) + 1;
+        size_t len = (size_t)(end - line);
+        at = (size_t)(end - (const char *)p) + 1;
+        if (len > 0 && line[len - 1] == '\r')
+            len--;
         if (len == 0)
             break;
-        if (request_line) {
-            if (!target_authority(line, len, &target, &target_len))
-                target = NULL;
+        const char *colon = memchr(line, ':', len), *fname = line, *value;
+        if (line[0] == ' ' || line[0] == '\t') {
+            /* obs-fold: the previous field goes on (RFC 9112 §5.2), or, before the first
+             * field, a line servers ignore or reject (§2.2).  Either way, one that carries a
+             * host is read differently by different servers. */
+            size_t k = colon ? (size_t)(colon - line) : 0;
+            trim(&fname, &k);
+            if ((folding_host || ci_equal(fname, k, "host")) && !ns.problem)
+                ns.problem = "HTTP Host field folded or after whitespace";
             continue;
         }
-        /* The field rules the proxy applies (whitespace before the colon, obs-fold): a line
-         * one server would read as Host and another would not is refused, not guessed at. */
-        struct http_field f;
-        const char *field_why;
-        if (http_field_parse(line, len, &f, &field_why) < 0)
-            return malformed(why, field_why);
-        if (!http_field_is(&f, "host"))
+        if (!colon) {
+            folding_host = false;
+            continue; /* not a field: servers reject or ignore it, neither reads a host */
+        }
+        size_t fname_len = (size_t)(colon - line), value_len = len - fname_len - 1;
+        value = colon + 1;
+        trim(&fname, &fname_len);
+        trim(&value, &value_len);
+        folding_host = ci_equal(fname, fname_len, "host");
+        if (folding_host) {
+            names_add(&ns, value, value_len);
             continue;
-        if (host)
-            return malformed(why, "HTTP request has two Host headers");
-        host = f.value;
-        host_len = f.value_len;
+        }
+        if (ci_equal(fname, fname_len, "upgrade"))
+            switches = true;
+        struct http_field f = {fname, value, fname_len, value_len};
+        const char *fwhy = NULL;
+        if (http_framing_field(&ff, &f, &fwhy) < 0)
+            return malformed(why, fwhy);
     }
-    if (target)
-        return host_value(target, target_len, name, size, why);
-    return host ? host_value(host, host_len, name, size, why) : SERVER_NAME_NONE;
+    if (ns.problem)
+        return malformed(why, ns.problem);
+    if (ns.found && ns.nameless)
+        return malformed(why, "HTTP request names a host and also none (an empty Host or an "
+                              "address)");
+    const char *bwhy = NULL;
+    struct http_claim c = {.head_len = at, .switches = switches};
+    if (http_request_body(&ff, minor, &c.body, &bwhy) < 0)
+        return malformed(why, bwhy);
+    if (claim)
+        *claim = c;
+    if (!ns.found)
+        return SERVER_NAME_NONE;
+    if (strlen(ns.first) >= size)
+        return malformed(why, "server name longer than the buffer for it");
+    strcpy(name, ns.first);
+    return SERVER_NAME_FOUND;
 }
 
 enum server_name_result server_name_claimed(const uint8_t *p, size_t n, char *name, size_t size,
                                             const char **why)
 {
-    static const char *const methods[] = {"GET ",     "HEAD ",  "POST ",  "PUT ",    "DELETE ",
-                                          "OPTIONS ", "PATCH ", "TRACE ", "CONNECT "};
     if (why)
         *why = NULL;
-    if (n == 0)
+    switch (server_name_proto(p, n)) {
+    case SERVER_NAME_PROTO_MORE:
         return SERVER_NAME_MORE;
-    if (p[0] == TLS_HANDSHAKE)
-        return tls_claimed(p, n, name, size, why);
-    bool prefix = false;
-    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
-        size_t ml = strlen(methods[i]);
-        if (n >= ml && memcmp(p, methods[i], ml) == 0)
-            return http_claimed(p, n, name, size, why);
-        if (n < ml && memcmp(p, methods[i], n) == 0)
-            prefix = true;
+    case SERVER_NAME_PROTO_OTHER:
+        return SERVER_NAME_OTHER;
+    case SERVER_NAME_PROTO_TLS:
+        return server_name_tls(p, n, name, size, why);
+    case SERVER_NAME_PROTO_H2:
+        return SERVER_NAME_NONE;
+    case SERVER_NAME_PROTO_HTTP1:
+        break;
     }
-    return prefix ? SERVER_NAME_MORE : SERVER_NAME_NONE;
+    return server_name_http(p, n, name, size, NULL, why);
 }
 
 bool server_name_equal(const char *a, const char *b)

@@ -64,6 +64,9 @@ int udp_relay_raw_socket(int family)
 enum flow_state { FLOW_PENDING, FLOW_OPEN, FLOW_REFUSED };
 
 #define FLOW_QUEUE 8 /* datagrams held while the first one is judged */
+/* ... and in all, for every flow being judged: beyond it, datagrams are dropped as a full
+ * queue on the path would drop them. */
+#define QUEUED_BYTES_MAX (1024 * 1024)
 
 struct udp_flow {
     struct udp_relay *u;
@@ -86,6 +89,7 @@ struct udp_relay {
     int raw[2]; /* IPv4, IPv6 */
     struct udp_flow *flows;
     size_t n_flows;
+    size_t queued; /* bytes held in every flow's queue */
     uint8_t buf[65536];
     uint8_t pkt[UDP_PACKET_MAX];
 };
@@ -126,11 +130,19 @@ static void refuse(struct udp_flow *f, enum udp_refusal why, size_t len)
     raw_send(u, &f->client, udp_refusal_build(u->pkt, sizeof u->pkt, why, &f->client, &f->target, len));
 }
 
+static void queue_clear(struct udp_flow *f)
+{
+    for (size_t i = 0; i < f->nq; i++) {
+        f->u->queued -= f->queue[i].len;
+        free(f->queue[i].data);
+    }
+    f->nq = 0;
+}
+
 static void flow_free(void *p)
 {
     struct udp_flow *f = p;
-    for (size_t i = 0; i < f->nq; i++)
-        free(f->queue[i].data);
+    queue_clear(f);
     free(f);
 }
 
@@ -212,15 +224,14 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
             (void)send(f->w.fd, f->queue[i].data, f->queue[i].len, MSG_DONTWAIT);
         else
             refuse(f, f->why, f->queue[i].len);
-        free(f->queue[i].data);
     }
-    f->nq = 0;
+    queue_clear(f);
     loop_timer_arm(l, &f->idle, f->state == FLOW_OPEN ? UDP_FLOW_IDLE_MS : UDP_REFUSED_MS);
 }
 
 static void enqueue(struct udp_flow *f, const uint8_t *data, size_t len)
 {
-    if (f->nq == FLOW_QUEUE)
+    if (f->nq == FLOW_QUEUE || f->u->queued + len > QUEUED_BYTES_MAX)
         return; /* dropped, as a full queue on the path would */
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
@@ -228,6 +239,7 @@ static void enqueue(struct udp_flow *f, const uint8_t *data, size_t len)
     memcpy(copy, data, len);
     f->queue[f->nq].data = copy;
     f->queue[f->nq++].len = len;
+    f->u->queued += len;
 }
 
 /* Judge a new flow on its first datagram, which is already queued. */

@@ -9,6 +9,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "net/io/relay.h"
+
 struct attempt {
     struct loop_watch w;
     struct dial *d;
@@ -105,6 +107,7 @@ static void start_next(struct dial *d)
             d->last_err = -errno;
             continue;
         }
+        relay_nodelay(fd); /* before the handshake: nothing it sends may wait */
         if (connect(fd, (struct sockaddr *)&d->addrs[i], addr_len(&d->addrs[i])) < 0 &&
             errno != EINPROGRESS) {
             d->last_err = -errno;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +18,19 @@ struct loop {
     int epfd;
     struct loop_timer *timers; /* sorted by due_ms */
     struct deferred *deferred;
+    /* A timerfd set to the first timer when control goes back to the
+     * caller, so the epoll fd (loop_fd) is readable when a timer is due. */
+    struct loop_watch timer_w;
+    uint64_t armed_ms;
 };
+
+static void on_timerfd(struct loop_watch *w, uint32_t events)
+{
+    (void)events;
+    uint64_t n;
+    while (read(w->fd, &n, sizeof n) == sizeof n)
+        ;
+}
 
 int loop_defer_free(struct loop *l, void *ptr, void (*fn)(void *))
 {
@@ -54,8 +67,15 @@ int loop_new(struct loop **out)
     if (!l)
         return -ENOMEM;
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (l->epfd < 0) {
+    l->timer_w = (struct loop_watch){ .fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+                                                                             TFD_CLOEXEC),
+                                      .cb = on_timerfd, .data = l };
+    if (l->epfd < 0 || l->timer_w.fd < 0 || loop_add(l, &l->timer_w, EPOLLIN) < 0) {
         int r = -errno;
+        if (l->epfd >= 0)
+            close(l->epfd);
+        if (l->timer_w.fd >= 0)
+            close(l->timer_w.fd);
         free(l);
         return r;
     }
@@ -68,6 +88,7 @@ void loop_free(struct loop *l)
     if (!l)
         return;
     run_deferred(l);
+    close(l->timer_w.fd);
     close(l->epfd);
     free(l);
 }
@@ -128,12 +149,24 @@ static void run_due_timers(struct loop *l)
     }
 }
 
+int loop_fd(const struct loop *l)
+{
+    return l->epfd;
+}
+
 int loop_run_once(struct loop *l)
 {
-    int timeout = -1;
+    return loop_run_for(l, -1);
+}
+
+int loop_run_for(struct loop *l, int max_ms)
+{
+    int timeout = max_ms;
     if (l->timers) {
         uint64_t now = loop_now_ms();
-        timeout = l->timers->due_ms <= now ? 0 : (int)(l->timers->due_ms - now);
+        int due = l->timers->due_ms <= now ? 0 : (int)(l->timers->due_ms - now);
+        if (timeout < 0 || due < timeout)
+            timeout = due;
     }
     struct epoll_event ev[64];
     int n = epoll_wait(l->epfd, ev, 64, timeout);
@@ -145,5 +178,20 @@ int loop_run_once(struct loop *l)
     }
     run_due_timers(l);
     run_deferred(l);
+    loop_sync_timer(l);
     return 0;
+}
+
+void loop_sync_timer(struct loop *l)
+{
+    uint64_t first = l->timers ? l->timers->due_ms : 0;
+    if (first != l->armed_ms) {
+        struct itimerspec its = { 0 };
+        if (first) { /* loop_now_ms is CLOCK_MONOTONIC in ms: an absolute time */
+            its.it_value.tv_sec = (time_t)(first / 1000);
+            its.it_value.tv_nsec = (long)(first % 1000) * 1000000;
+        }
+        if (timerfd_settime(l->timer_w.fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+            l->armed_ms = first;
+    }
 }

@@ -38,6 +38,13 @@ void loop_timer_disarm(struct loop *l, struct loop_timer *t);
 int loop_defer_free(struct loop *l, void *ptr, void (*fn)(void *));
 /* Wait for events (at most until the next timer) and dispatch them. */
 int loop_run_once(struct loop *l);
+/* The same, waiting at most max_ms (-1: no limit, 0: only what is ready). */
+int loop_run_for(struct loop *l, int max_ms);
+/* The epoll descriptor: readable when a watched fd is, or a timer due. */
+int loop_fd(const struct loop *l);
+/* Make loop_fd readable when the first timer is due (loop_run_for does it
+ * on its way out; call it after arming timers outside the loop). */
+void loop_sync_timer(struct loop *l);
 uint64_t loop_now_ms(void);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,7 +22,8 @@ struct direction {
     size_t pending_len, pending_off;
     size_t pipe_cap;
     bool src_eof, shut, failed;
-    enum relay_gate (*gate)(const uint8_t *, size_t, void *); /* until it passes */
+    enum relay_gate (*gate)(const uint8_t *, size_t, size_t *, void *); /* NULL: ungated */
+    size_t allow; /* gated: bytes passed and not yet read from src */
 };
 
 struct relay {
@@ -28,6 +31,7 @@ struct relay {
     struct loop_watch wa, wb;
     struct loop_timer idle;
     uint64_t last_active_ms;
+    uint64_t gate_deadline_ms; /* while the gate waits for more bytes, else 0 */
     struct direction ab, ba;
     void (*done)(void *);
     void *ctx;
@@ -64,23 +68,46 @@ static void relay_close(struct relay *r)
         return; /* leak rather than free under a queued event */
 }
 
-/* Let the gate judge what src has sent so far, without consuming it.  0 when
- * the direction may go on (the gate passed, or src closed without a byte),
- * 1 to wait for more, -1 when refused or on a hard error. */
+/* Let the gate judge what src has sent since the bytes it passed, without
+ * consuming it.  0 when the direction may go on (the gate passed some bytes,
+ * or src closed), 1 to wait for more, -1 when refused or on a hard error. */
 static int judge(struct relay *r, struct direction *d)
 {
-    uint8_t first[RELAY_GATE_MAX];
-    ssize_t n = recv(d->src, first, sizeof first, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0)
-        return errno == EAGAIN ? 1 : -1;
-    enum relay_gate g = n == 0 ? RELAY_GATE_PASS : d->gate(first, (size_t)n, r->ctx);
-    if (g == RELAY_GATE_MORE && (size_t)n == sizeof first)
+    static uint8_t next[RELAY_GATE_MAX]; /* one loop thread: one judgement at a time */
+    /* Bytes already read from src (after a proxy's request head) come first. */
+    size_t held = d->pending_len - d->pending_off;
+    if (held > sizeof next)
+        held = sizeof next;
+    if (held)
+        memcpy(next, d->pending + d->pending_off, held);
+    ssize_t n = held == sizeof next
+                    ? 0
+                    : recv(d->src, next + held, sizeof next - held, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && errno != EAGAIN)
+        return -1;
+    if (n < 0 && held == 0)
+        return 1;
+    n = (n < 0 ? 0 : n) + (ssize_t)held;
+    size_t pass = RELAY_GATE_FOREVER;
+    enum relay_gate g = n == 0 ? RELAY_GATE_PASS : d->gate(next, (size_t)n, &pass, r->ctx);
+    if (g == RELAY_GATE_MORE && (size_t)n == sizeof next)
         g = RELAY_GATE_REFUSE;
+    if (g == RELAY_GATE_PASS && pass == 0)
+        g = RELAY_GATE_REFUSE; /* a gate that passes nothing would be asked forever */
     switch (g) {
     case RELAY_GATE_MORE:
+        /* Undecided bytes wait at most RELAY_GATE_MS for the rest (a trickle). */
+        if (!r->gate_deadline_ms) {
+            r->gate_deadline_ms = loop_now_ms() + RELAY_GATE_MS;
+            loop_timer_arm(r->loop, &r->idle, RELAY_GATE_MS);
+        }
         return 1;
     case RELAY_GATE_PASS:
-        d->gate = NULL;
+        if (pass == RELAY_GATE_FOREVER)
+            d->gate = NULL;
+        else
+            d->allow = pass;
+        r->gate_deadline_ms = 0;
         return 0;
     case RELAY_GATE_REFUSE:
         break;
@@ -92,28 +119,35 @@ static int judge(struct relay *r, struct direction *d)
 /* Move as much as possible for one direction.  Returns -1 on a hard error. */
 static int pump(struct relay *r, struct direction *d)
 {
-    if (d->gate) {
-        int j = judge(r, d);
-        if (j != 0)
-            return j < 0 ? -1 : 0;
-    }
-    while (d->pending_off < d->pending_len) {
-        ssize_t n = send(d->dst, d->pending + d->pending_off, d->pending_len - d->pending_off,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EAGAIN)
-                return 0;
-            return -1;
-        }
-        d->pending_off += (size_t)n;
-    }
     for (;;) {
         bool progress = false;
-        if (!d->src_eof && d->in_pipe < d->pipe_cap) {
-            ssize_t n = splice(d->src, NULL, d->pipe_w, NULL, d->pipe_cap - d->in_pipe,
+        if (d->gate && d->allow == 0 && !d->src_eof && judge(r, d) < 0)
+            return -1;
+        /* Bytes already read go first, as far as the gate passed them. */
+        if (d->pending_off < d->pending_len && (!d->gate || d->allow > 0)) {
+            size_t want = d->pending_len - d->pending_off;
+            if (d->gate && d->allow < want)
+                want = d->allow;
+            ssize_t n = send(d->dst, d->pending + d->pending_off, want, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n < 0)
+                return errno == EAGAIN ? 0 : -1;
+            d->pending_off += (size_t)n;
+            if (d->gate)
+                d->allow -= (size_t)n;
+            continue;
+        }
+        if (d->pending_off < d->pending_len)
+            break; /* waiting for the gate */
+        if (!d->src_eof && d->in_pipe < d->pipe_cap && (!d->gate || d->allow > 0)) {
+            size_t want = d->pipe_cap - d->in_pipe;
+            if (d->gate && d->allow < want)
+                want = d->allow;
+            ssize_t n = splice(d->src, NULL, d->pipe_w, NULL, want,
                                SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
             if (n > 0) {
                 d->in_pipe += (size_t)n;
+                if (d->gate)
+                    d->allow -= (size_t)n;
                 progress = true;
             } else if (n == 0) {
                 d->src_eof = true;
@@ -173,11 +207,27 @@ static void on_event(struct loop_watch *w, uint32_t events)
 static void on_idle(struct loop_timer *t)
 {
     struct relay *r = t->data;
-    uint64_t idle = loop_now_ms() - r->last_active_ms;
-    if (idle >= RELAY_IDLE_MS)
+    if (r->gate_deadline_ms && loop_now_ms() >= r->gate_deadline_ms) {
+        r->refused = true; /* a trickle, or a head that never ends */
         relay_close(r);
-    else
-        loop_timer_arm(r->loop, &r->idle, RELAY_IDLE_MS - idle);
+        return;
+    }
+    uint64_t idle = loop_now_ms() - r->last_active_ms;
+    if (idle >= RELAY_IDLE_MS) {
+        relay_close(r);
+        return;
+    }
+    uint64_t next = RELAY_IDLE_MS - idle, now = loop_now_ms();
+    if (r->gate_deadline_ms && r->gate_deadline_ms - now < next)
+        next = r->gate_deadline_ms - now;
+    loop_timer_arm(r->loop, &r->idle, next);
+}
+
+void relay_nodelay(int fd)
+{
+    int on = 1;
+    /* Fails only on a socket that is not TCP, which has no Nagle to turn off. */
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
 static int make_pipe(struct direction *d)
@@ -195,13 +245,17 @@ static int make_pipe(struct direction *d)
 }
 
 static int start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
-                 enum relay_gate (*gate)(const uint8_t *, size_t, void *),
+                 enum relay_gate (*gate)(const uint8_t *, size_t, size_t *, void *),
                  void (*done)(void *ctx), void *ctx)
 {
+    relay_nodelay(a);
+    relay_nodelay(b);
     struct relay *r = calloc(1, sizeof *r);
     if (!r) {
         close(a);
         close(b);
+        if (done)
+            done(ctx);
         return -ENOMEM;
     }
     *r = (struct relay){ .loop = l, .done = done, .ctx = ctx,
@@ -225,8 +279,7 @@ static int start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
     if (err == 0 && ((err = loop_add(l, &r->wa, ev)) == 0) && (err = loop_add(l, &r->wb, ev)) < 0)
         loop_del(l, &r->wa);
     if (err < 0) {
-        r->done = NULL;
-        relay_close(r);
+        relay_close(r); /* calls done */
         return err;
     }
     loop_timer_arm(l, &r->idle, RELAY_IDLE_MS);
@@ -240,9 +293,10 @@ int relay_start(struct loop *l, int a, int b, const void *a_to_b, size_t n,
     return start(l, a, b, a_to_b, n, NULL, done, ctx);
 }
 
-int relay_start_gated(struct loop *l, int a, int b,
-                      enum relay_gate (*gate)(const uint8_t *first, size_t n, void *ctx),
+int relay_start_gated(struct loop *l, int a, int b, const void *a_to_b, size_t n,
+                      enum relay_gate (*gate)(const uint8_t *next, size_t n, size_t *pass,
+                                              void *ctx),
                       void (*done)(void *ctx), void *ctx)
 {
-    return start(l, a, b, NULL, 0, gate, done, ctx);
+    return start(l, a, b, a_to_b, n, gate, done, ctx);
 }

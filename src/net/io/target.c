@@ -19,6 +19,7 @@ struct target {
     int family;
     enum rule_proto proto; /* PROTO_TCP, or PROTO_UDP (firewall mode's relay) */
     char written[300];
+    char attribution[256]; /* the command the proxy credential names, or "" */
     struct resolve *resolve;
     struct dial *dial;
     target_cb cb;
@@ -36,8 +37,8 @@ static void finish(struct target *t, int fd, int err, const char *reason)
 
 static void deny(struct target *t, const char *canonical, const char *reason)
 {
-    vlog_denial(&t->ns->log, t->proto == PROTO_UDP ? "udp" : "connect", t->written, canonical,
-                t->a.port, reason);
+    vlog_denial_by(&t->ns->log, t->proto == PROTO_UDP ? "udp" : "connect", t->written,
+                   canonical, t->a.port, reason, t->attribution);
     finish(t, -1, -EACCES, reason);
 }
 
@@ -87,8 +88,7 @@ static void connect_checked(struct target *t, const struct net_addr *addrs, size
             }
             continue;
         }
-        bool usable = (c.family == AF_INET6 ? t->ns->v6_ok : t->ns->v4_ok) &&
-                      (t->family == AF_UNSPEC || t->family == c.family);
+        bool usable = c.family == AF_INET6 ? t->ns->v6_ok : t->ns->v4_ok;
         if (usable && k < DIAL_MAX_ADDRS)
             addr_to_sockaddr(&c, t->a.port, &ss[k++]);
     }
@@ -99,6 +99,17 @@ static void connect_checked(struct target *t, const struct net_addr *addrs, size
         }
         finish(t, -1, -ENETUNREACH, "no usable address family");
         return;
+    }
+    /* The family the workload chose first (firewall mode), the other one only when the
+     * name has no usable address in it: a dual-stack client falls back the same way, and
+     * behind the interception socket it cannot fall back on its own. */
+    if (t->family != AF_UNSPEC) {
+        size_t preferred = 0;
+        for (size_t i = 0; i < k; i++)
+            if (ss[i].ss_family == t->family)
+                ss[preferred++] = ss[i];
+        if (preferred)
+            k = preferred;
     }
     if (t->proto == PROTO_UDP) {
         connect_udp(t, &ss[0]);
@@ -120,20 +131,24 @@ static void on_resolved(void *ctx, const struct net_addr *addrs, size_t n, int e
         return;
     }
     if (err < 0 || n == 0) {
-        finish(t, -1, err < 0 ? err : -ENOENT, "name did not resolve");
+        finish(t, -1, err < 0 ? err : -ENOENT,
+               err == -ENOENT || n == 0 ? "no such name, or no address"
+                                        : "the name's lookups failed upstream");
         return;
     }
     connect_checked(t, addrs, n, t->a.host);
 }
 
 static int open_target(struct net_services *ns, const char *authority, int family,
-                       enum rule_proto proto, target_cb cb, void *ctx, struct target **out)
+                       enum rule_proto proto, const char *attribution, target_cb cb, void *ctx,
+                       struct target **out)
 {
     struct target *t = calloc(1, sizeof *t);
     if (!t)
         return -ENOMEM;
     *t = (struct target){ .ns = ns, .cb = cb, .ctx = ctx, .family = family, .proto = proto };
     snprintf(t->written, sizeof t->written, "%s", authority);
+    snprintf(t->attribution, sizeof t->attribution, "%s", attribution ? attribution : "");
     if (out)
         *out = t;
     if (authority_parse(authority, false, &t->a) < 0) {
@@ -151,8 +166,10 @@ static int open_target(struct net_services *ns, const char *authority, int famil
         deny(t, NULL, v.reason);
         return 0;
     }
-    int r = resolve_start(ns->up, ns->dns_ops, t->a.host, ns->v4_ok && family != AF_INET6,
-                          ns->v6_ok && family != AF_INET, on_resolved, t, &t->resolve);
+    /* Both families, whatever the workload connected with: one verdict for the name in
+     * every mode (name_answer.h).  The family is a preference for the dial. */
+    int r = resolve_start(ns->loop, ns->up, ns->dns_ops, t->a.host, ns->v4_ok, ns->v6_ok,
+                          on_resolved, t, &t->resolve);
     if (r < 0)
         finish(t, -1, r, "cannot resolve");
     return 0;
@@ -161,13 +178,19 @@ static int open_target(struct net_services *ns, const char *authority, int famil
 int target_open(struct net_services *ns, const char *authority, int family, target_cb cb,
                 void *ctx, struct target **out)
 {
-    return open_target(ns, authority, family, PROTO_TCP, cb, ctx, out);
+    return open_target(ns, authority, family, PROTO_TCP, NULL, cb, ctx, out);
+}
+
+int target_open_as(struct net_services *ns, const char *authority, int family,
+                   const char *attribution, target_cb cb, void *ctx, struct target **out)
+{
+    return open_target(ns, authority, family, PROTO_TCP, attribution, cb, ctx, out);
 }
 
 int target_open_udp(struct net_services *ns, const char *authority, int family, target_cb cb,
                     void *ctx, struct target **out)
 {
-    return open_target(ns, authority, family, PROTO_UDP, cb, ctx, out);
+    return open_target(ns, authority, family, PROTO_UDP, NULL, cb, ctx, out);
 }
 
 void target_cancel(struct target *t)

@@ -15,10 +15,16 @@ struct target;
  * reason says why), -ENOENT (no such name) or the dial's -errno. */
 typedef void (*target_cb)(void *ctx, int fd, int err, const char *reason);
 
-/* family: AF_UNSPEC for any, or the only family to dial (firewall mode keeps
- * the family the workload connected with). */
+/* family: AF_UNSPEC for any, or the family to dial first (firewall mode: the
+ * one the workload connected with; the other only when the name has no usable
+ * address in it).  A name is resolved in both families either way and judged
+ * as a whole (net/rules/name_answer.h). */
 int target_open(struct net_services *ns, const char *authority, int family, target_cb cb,
                 void *ctx, struct target **out);
+/* The same for a proxy request whose credential names the command that sent it
+ * (attribution, printable text or NULL): a denial is logged with it. */
+int target_open_as(struct net_services *ns, const char *authority, int family,
+                   const char *attribution, target_cb cb, void *ctx, struct target **out);
 /* The same judgement for UDP (firewall mode's relay): cb gets a UDP socket
  * connected to the first allowed address, and denials are logged as "udp". */
 int target_open_udp(struct net_services *ns, const char *authority, int family, target_cb cb,

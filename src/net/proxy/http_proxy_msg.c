@@ -180,10 +180,11 @@ static int absolute_target(struct http_proxy_request *req, struct span t, struct
 }
 
 /* Proxy-Authorization: Basic base64(user ":" pass) (RFC 7617 §2, scheme case-insensitive
- * per RFC 9110 §11.1).  The user-id cannot contain ':', so the first one splits.  Both
- * halves are always compared, in constant time, so timing tells nothing about either. */
+ * per RFC 9110 §11.1).  The user-id cannot contain ':', so the first one splits.  The user
+ * matches when it is `user` or `user` "." LABEL (srt's per-command "srt.<base64>"); the label
+ * goes to *label.  The password, the secret, is compared in constant time, always. */
 static bool basic_credentials_match(const struct http_field *f, const char *user,
-                                    const char *pass)
+                                    const char *pass, char *label, size_t label_cap)
 {
     if (!user || !pass)
         return false;
@@ -201,10 +202,13 @@ static bool basic_credentials_match(const struct http_field *f, const char *user
     const uint8_t *colon = memchr(dec, ':', n);
     bool ok = false;
     if (colon) {
-        size_t ulen = (size_t)(colon - dec);
-        bool u = ct_memeq(dec, ulen, user, strlen(user));
+        size_t ulen = (size_t)(colon - dec), base = strlen(user);
+        size_t cmp = ulen > base && dec[base] == '.' ? base : ulen;
+        bool u = ct_memeq(dec, cmp, user, base);
         bool p = ct_memeq(colon + 1, n - ulen - 1, pass, strlen(pass));
         ok = u & p;
+        if (ok && cmp < ulen && ulen - cmp - 1 < label_cap)
+            snprintf(label, label_cap, "%.*s", (int)(ulen - cmp - 1), (const char *)dec + cmp + 1);
     }
     explicit_bzero(dec, sizeof dec);
     return ok;
@@ -336,7 +340,8 @@ int http_proxy_request_parse(const char *buf, size_t len, const char *want_user,
         if (http_field_is(&f, "Host") && ++n_host > 1)
             return refuse(req, -EBADMSG, 400, "multiple Host fields");
         if (http_field_is(&f, "Proxy-Authorization") &&
-            basic_credentials_match(&f, want_user, want_pass))
+            basic_credentials_match(&f, want_user, want_pass, req->user_label,
+                                    sizeof req->user_label))
             req->auth_ok = true;
         p = e + 2;
     }
@@ -387,8 +392,8 @@ static const char *reason_for(int status)
     }
 }
 
-int http_proxy_response(int status, const char *reason_phrase, const char *body, char *out,
-                        size_t cap)
+int http_proxy_response_with(int status, const char *reason_phrase, const char *fields,
+                             const char *body, char *out, size_t cap)
 {
     if (status < 100 || status > 599)
         return -EINVAL;
@@ -401,12 +406,18 @@ int http_proxy_response(int status, const char *reason_phrase, const char *body,
     if (!body)
         body = "";
     int n = snprintf(out, cap,
-                     "HTTP/1.1 %d %s\r\n%sContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+                     "HTTP/1.1 %d %s\r\n%s%sContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                      "Connection: close\r\n\r\n%s",
                      status, reason,
                      status == 407 ? "Proxy-Authenticate: Basic realm=\"moat\"\r\n" : "",
-                     strlen(body), body);
+                     fields ? fields : "", strlen(body), body);
     if (n < 0 || (size_t)n >= cap)
         return -ENOSPC;
     return n;
+}
+
+int http_proxy_response(int status, const char *reason_phrase, const char *body, char *out,
+                        size_t cap)
+{
+    return http_proxy_response_with(status, reason_phrase, NULL, body, out, cap);
 }

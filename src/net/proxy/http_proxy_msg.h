@@ -33,6 +33,8 @@ struct http_proxy_request {
     int http_minor;         /* HTTP/1.0 or HTTP/1.1 */
     bool keep_alive;        /* the client allows another request on this connection */
     bool auth_ok;           /* a Proxy-Authorization: Basic field carried the credentials */
+    char user_label[256];   /* auth_ok with user "want_user.LABEL": LABEL (srt's base64
+                             * of the command), else "" */
     struct http_body body;  /* FORWARD: the request body's framing; CONNECT: NONE */
     size_t head_len;        /* bytes of buf that made the head (leading empty lines too) */
     size_t fwd_len;         /* FORWARD: bytes of the rewritten head written to fwd */
@@ -41,7 +43,8 @@ struct http_proxy_request {
 };
 
 /* Parse the request head at the start of buf.  want_user/want_pass are the credentials
- * the client must present (NULL: no credential ever matches).  For FORWARD the head is
+ * the client must present (NULL: no credential ever matches); a user "want_user.LABEL"
+ * matches too, its LABEL kept in req->user_label.  For FORWARD the head is
  * rewritten into fwd (see http_proxy_msg.c for the exact transformation); fwd_cap of
  * HTTP_FORWARD_HEAD_MAX always suffices.
  *   0         complete: every field of *req is set;
@@ -64,5 +67,9 @@ int http_proxy_request_parse(const char *buf, size_t len, const char *want_user,
  * status outside 100-599 or a reason phrase with control characters, -ENOSPC. */
 int http_proxy_response(int status, const char *reason_phrase, const char *body, char *out,
                         size_t cap);
+/* The same with more header fields after the status line (each "Name: value\r\n", from the
+ * caller's constants, never from a client). */
+int http_proxy_response_with(int status, const char *reason_phrase, const char *fields,
+                             const char *body, char *out, size_t cap);
 
 #endif

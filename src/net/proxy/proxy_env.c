@@ -8,18 +8,30 @@
 #include <unistd.h>
 
 #include "net/sandbox_sockets.h"
-#include "sandbox/env.h"
+#include "sandbox/process/env.h"
+
+/* A user name as URL userinfo (RFC 3986 §3.2.1): '+', '/' and '=' of a base64 label
+ * percent-encoded, as srt writes them; clients decode it before they send it. */
+static void userinfo(const char *user, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *c = user; *c && o + 4 < size; c++)
+        o += (size_t)(strchr("+/=", *c) ? snprintf(out + o, size - o, "%%%02X", (unsigned char)*c)
+                                        : snprintf(out + o, size - o, "%c", *c));
+    out[o] = '\0';
+}
 
 int proxy_env_add(struct moat_strv *env, const char *user, const char *token)
 {
-    char http[160], socks[160], self[PATH_MAX] = "moat";
-    snprintf(http, sizeof http, "http://%s:%s@127.0.0.1:%d", user, token, MOAT_HTTP_PROXY_PORT);
-    snprintf(socks, sizeof socks, "socks5h://%s:%s@127.0.0.1:%d", user, token,
+    char http[960], socks[960], self[PATH_MAX] = "moat", u[800];
+    userinfo(user, u, sizeof u);
+    snprintf(http, sizeof http, "http://%s:%s@127.0.0.1:%d", u, token, MOAT_HTTP_PROXY_PORT);
+    snprintf(socks, sizeof socks, "socks5h://%s:%s@127.0.0.1:%d", u, token,
              MOAT_SOCKS_PROXY_PORT);
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0)
         self[n] = '\0';
-    char java[512], ssh[PATH_MAX + 128], rsync[160], port[8];
+    char java[512], ssh[PATH_MAX + 128], rsync[960], port[8];
     snprintf(port, sizeof port, "%d", MOAT_HTTP_PROXY_PORT);
     /* The JVM ignores HTTP(S)_PROXY and sends no credential on CONNECT: it
      * gets the sandbox-only port that needs none. */
@@ -46,7 +58,7 @@ int proxy_env_add(struct moat_strv *env, const char *user, const char *token)
         { "DOCKER_HTTPS_PROXY", http },  { "RSYNC_PROXY", rsync },
     };
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
-        char entry[PATH_MAX + 256];
+        char entry[PATH_MAX + 1024];
         snprintf(entry, sizeof entry, "%s=%s", vars[i].name, vars[i].value);
         int r = env_put(env, entry);
         if (r < 0)

@@ -4,7 +4,7 @@
 #ifndef MOAT_NET_PROXY_ENV_H
 #define MOAT_NET_PROXY_ENV_H
 
-#include "moat.h"
+#include "policy/model.h"
 
 /* Append (replacing same-named entries) to env.  git's ssh ProxyCommand is
  * this program itself (`moat connect %h %p`, found via /proc/self/exe). */

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/proxy/attribution.h"
 #include "net/proxy/http_proxy_msg.h"
 #include "net/io/relay.h"
 #include "net/services.h"
@@ -107,12 +108,15 @@ static void conn_close(struct http_conn *c, bool close_client)
     target_cancel(c->target);
     c->target = NULL;
     loop_del(c->ns->loop, &c->cw);
-    if (close_client)
+    if (close_client) {
         close(c->cw.fd);
-    if (close_client)
         close_upstream(c);
-    else if (c->uw.fd >= 0)
-        loop_del(c->ns->loop, &c->uw);
+        net_services_release(c->ns, CONN_HTTP);
+    } else {
+        if (c->uw.fd >= 0)
+            loop_del(c->ns->loop, &c->uw);
+        net_services_leave_class(c->ns, CONN_HTTP); /* a tunnel now: the relay's */
+    }
     loop_timer_disarm(c->ns->loop, &c->idle);
     loop_defer_free(c->ns->loop, c, conn_free);
 }
@@ -146,7 +150,18 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
     }
     if (fd < 0) {
         char body[512];
-        if (err == -EACCES) {
+        if (err == -EACCES && c->ns->proxy_style == MOAT_PROXY_STYLE_SRT) {
+            /* srt's answer, which scripts written against srt look for. */
+            char buf[1024];
+            int n = http_proxy_response_with(403, "Forbidden",
+                                             "X-Proxy-Error: blocked-by-allowlist\r\n",
+                                             "Connection blocked by network allowlist\n", buf,
+                                             sizeof buf);
+            if (n > 0)
+                out_append(&c->to_client, buf, (size_t)n);
+            close_upstream(c);
+            c->st = H_CLOSING;
+        } else if (err == -EACCES) {
             snprintf(body, sizeof body, "blocked by moat policy: %s (%s)\n", c->req.authority,
                      reason ? reason : "denied");
             answer(c, 403, "Forbidden", body);
@@ -169,7 +184,7 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
         }
         int client = c->cw.fd;
         conn_close(c, false);
-        relay_start(c->ns->loop, client, fd, c->in, c->in_len, NULL, NULL);
+        tunnel_start_named(c->ns, client, fd, c->in, c->in_len, c->req.authority);
         return;
     }
     c->uw = (struct loop_watch){ .fd = fd, .cb = c->uw.cb, .data = c };
@@ -192,8 +207,8 @@ static bool upstream_reusable(struct http_conn *c)
 static void handle_head(struct http_conn *c)
 {
     static char fwd[HTTP_FORWARD_HEAD_MAX];
-    int r = http_proxy_request_parse(c->in, c->in_len, PROXY_USER, c->ns->token, &c->req, fwd,
-                                     sizeof fwd);
+    int r = http_proxy_request_parse(c->in, c->in_len, c->ns->proxy_base, c->ns->token,
+                                     &c->req, fwd, sizeof fwd);
     if (r == -EAGAIN)
         return;
     if (r < 0) {
@@ -217,7 +232,9 @@ static void handle_head(struct http_conn *c)
         out_append(&c->to_up, fwd, c->req.fwd_len); /* sent once connected */
     http_framer_init(&c->req_body, &c->req.body);
     c->st = H_CONNECTING;
-    if (target_open(c->ns, c->req.authority, AF_UNSPEC, on_target, c, &c->target) < 0)
+    char who[256];
+    proxy_attribution(c->req.user_label, who, sizeof who);
+    if (target_open_as(c->ns, c->req.authority, AF_UNSPEC, who, on_target, c, &c->target) < 0)
         answer(c, 500, NULL, "moat: out of memory\n");
 }
 
@@ -392,10 +409,12 @@ int proxy_http_accept(struct net_services *ns, int listen_fd, bool need_credenti
     if (fd < 0)
         return -errno;
     struct http_conn *c = calloc(1, sizeof *c);
-    if (!c) {
+    if (!c || !net_services_admit(ns, CONN_HTTP)) {
+        free(c);
         close(fd);
-        return -ENOMEM;
+        return c ? 0 : -ENOMEM;
     }
+    relay_nodelay(fd); /* forwarded requests and responses are written here as they come */
     c->ns = ns;
     c->need_credential = need_credential;
     c->cw = (struct loop_watch){ .fd = fd, .cb = on_event, .data = c };

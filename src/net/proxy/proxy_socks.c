@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "net/io/relay.h"
+#include "net/proxy/attribution.h"
 #include "net/services.h"
 #include "net/proxy/socks5_msg.h"
 #include "net/io/target.h"
@@ -36,8 +37,12 @@ static void socks_close(struct socks_conn *c, bool close_fd)
     c->target = NULL;
     loop_del(c->ns->loop, &c->w);
     loop_timer_disarm(c->ns->loop, &c->timer);
-    if (close_fd)
+    if (close_fd) {
         close(c->w.fd);
+        net_services_release(c->ns, CONN_SOCKS);
+    } else {
+        net_services_leave_class(c->ns, CONN_SOCKS); /* a tunnel now: the relay's */
+    }
     loop_defer_free(c->ns->loop, c, free);
 }
 
@@ -81,7 +86,7 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
     }
     /* Bytes the client sent after its request belong to the tunnel. */
     socks_close(c, false);
-    relay_start(c->ns->loop, client, fd, c->in, c->in_len, NULL, NULL);
+    tunnel_start_named(c->ns, client, fd, c->in, c->in_len, c->s.target);
 }
 
 static void on_readable(struct loop_watch *w, uint32_t events)
@@ -113,7 +118,9 @@ static void on_readable(struct loop_watch *w, uint32_t events)
     /* SOCKS5_READY: stop reading until the target answers. */
     loop_mod(c->ns->loop, w, 0);
     loop_timer_disarm(c->ns->loop, &c->timer);
-    if (target_open(c->ns, c->s.target, AF_UNSPEC, on_target, c, &c->target) < 0)
+    char who[256];
+    proxy_attribution(c->s.user_label, who, sizeof who);
+    if (target_open_as(c->ns, c->s.target, AF_UNSPEC, who, on_target, c, &c->target) < 0)
         socks_close(c, true);
 }
 
@@ -128,14 +135,15 @@ int proxy_socks_accept(struct net_services *ns, int listen_fd)
     if (fd < 0)
         return -errno;
     struct socks_conn *c = calloc(1, sizeof *c);
-    if (!c) {
+    if (!c || !net_services_admit(ns, CONN_SOCKS)) {
+        free(c);
         close(fd);
-        return -ENOMEM;
+        return c ? 0 : -ENOMEM;
     }
     c->ns = ns;
     c->w = (struct loop_watch){ .fd = fd, .cb = on_readable, .data = c };
     c->timer = (struct loop_timer){ .cb = on_handshake_timeout, .data = c };
-    socks5_init(&c->s, PROXY_USER, ns->token);
+    socks5_init(&c->s, ns->proxy_base, ns->token);
     loop_timer_arm(ns->loop, &c->timer, SOCKS_HANDSHAKE_MS);
     return loop_add(ns->loop, &c->w, EPOLLIN | EPOLLRDHUP);
 }

@@ -159,10 +159,16 @@ static int auth_done(struct socks5_session *s, struct out *o)
     size_t ulen = m[1], plen = m[2 + ulen];
     bool ok = false;
     if (s->want_user && s->want_pass) {
-        /* Both compared, in constant time, whatever the first says (RFC 1929 §2). */
-        bool u = ct_memeq(m + 2, ulen, s->want_user, strlen(s->want_user));
+        /* Both compared, in constant time, whatever the first says (RFC 1929 §2).  The
+         * user may carry a label after a '.' (srt's "srt.<base64 of the command>"). */
+        size_t base = strlen(s->want_user);
+        size_t cmp = ulen > base && m[2 + base] == '.' ? base : ulen;
+        bool u = ct_memeq(m + 2, cmp, s->want_user, base);
         bool p = ct_memeq(m + 3 + ulen, plen, s->want_pass, strlen(s->want_pass));
         ok = u & p;
+        if (ok && cmp < ulen)
+            snprintf(s->user_label, sizeof s->user_label, "%.*s", (int)(ulen - cmp - 1),
+                     (const char *)m + 2 + cmp + 1);
     }
     explicit_bzero(s->msg, sizeof s->msg);
     /* RFC 1929 §2: STATUS 0 is success; anything else and the server closes. */

@@ -50,6 +50,7 @@ struct socks5_session {
     char target[SOCKS5_AUTHORITY_MAX + 1];
     bool target_is_literal;            /* ATYP was IPv4 or IPv6, not a domain */
     const char *why;                   /* SOCKS5_FAILED: static text for the log */
+    char user_label[256];              /* the user was "want_user.LABEL": LABEL, else "" */
 };
 
 /* Start a handshake that requires username/password authentication with these

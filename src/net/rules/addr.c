@@ -1,5 +1,5 @@
 /* IP addresses, CIDRs and authorities; see addr.h.  Owns every spelling of an address and
- * the one canonical form matching is done on (DESIGN §3 rules 2-5).  Never resolves names:
+ * the one canonical form matching is done on (docs/network-rules.md).  Never resolves names:
  * a host that is not a literal is handed to hostname_normalize and stays a name. */
 #include "net/rules/addr.h"
 
@@ -619,4 +619,15 @@ bool addr_is_special(const struct net_addr *a)
     struct net_addr inner;
     return addr_class_is_special(addr_classify(a)) ||
            (addr_unwrap_embedded_ipv4(a, &inner) && addr_class_is_special(addr_classify(&inner)));
+}
+
+bool cidr_ipv4_compat(const struct net_cidr *v4, struct net_cidr *out)
+{
+    if (v4->base.family != AF_INET)
+        return false;
+    memset(out, 0, sizeof *out);
+    out->base.family = AF_INET6;
+    memcpy(out->base.b + 12, v4->base.b, 4);
+    out->prefix = 96 + v4->prefix;
+    return true;
 }

@@ -1,5 +1,5 @@
 /* IP addresses, CIDRs and host:port authorities: parsing, canonical form, classification.
- * The one place that knows every spelling of an address (DESIGN §3 "Address rules").  Never
+ * The one place that knows every spelling of an address (docs/network-rules.md).  Never
  * resolves names, allocates, prints or exits: callers pass literals and resolved addresses. */
 #ifndef MOAT_NET_ADDR_H
 #define MOAT_NET_ADDR_H
@@ -52,7 +52,7 @@ enum addr_class {
 enum addr_class addr_classify(const struct net_addr *a);
 const char *addr_class_name(enum addr_class c);
 /* Loopback, link-local, metadata, unspecified, multicast, broadcast: the classes no hostname
- * may resolve to and no broad rule opens (DESIGN §3). */
+ * may resolve to and no broad rule opens (docs/network-rules.md). */
 bool addr_class_is_special(enum addr_class c);
 /* a, in any spelling, or an IPv4 embedded in it (mapped, compat, NAT64, 6to4) is special. */
 bool addr_is_special(const struct net_addr *a);
@@ -92,6 +92,12 @@ bool cidr_within(const struct net_cidr *inner, const struct net_cidr *outer);
  * policy requires before loopback, link-local or metadata may be reached.  0.0.0.0/0 is not
  * within loopback; 127.0.0.0/8 is, 169.254.0.0/16 is within link-local but not metadata. */
 bool cidr_within_class(const struct net_cidr *c, enum addr_class cls);
+/* The IPv4-compatible spelling of an IPv4 CIDR: a.b.c.d/p as ::a.b.c.d/(96+p).  A workload
+ * that connects to ::a.b.c.d sends IPv6 packets to it, which addr_canonical reads as
+ * a.b.c.d, so a kernel ruleset that lets a.b.c.d through must let this through too (the
+ * mapped spelling ::ffff:a.b.c.d needs nothing: the kernel sends IPv4).  False for IPv6. */
+bool cidr_ipv4_compat(const struct net_cidr *v4, struct net_cidr *out);
+
 /* c as "base/prefix" (IPv6 without brackets).  0 or -ENOSPC. */
 int cidr_format(const struct net_cidr *c, char *buf, size_t size);
 

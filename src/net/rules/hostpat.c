@@ -112,12 +112,10 @@ int hostpat_parse(const char *text, bool for_allow, struct host_pattern *out,
     struct host_pattern p = {0};
     const char *rest = buf;
     if (strcmp(buf, "*") == 0) {
-        /* Deny "*" is a clear statement (no name at all); allow "*" would turn every name
-         * into an allowed name, which is mode "host" with extra steps. */
-        if (for_allow)
-            return error_set(err, -EINVAL,
-                             "host pattern \"*\" would allow every host; list the hosts, or use "
-                             "network mode \"host\" to opt out of filtering");
+        /* Every name.  Not mode "host" with extra steps, even in an allow list: deny rules
+         * still apply, a name resolving to loopback, link-local or metadata is still
+         * refused, and the host's loopback stays out of reach (mxc's "egress default
+         * allow" is exactly this). */
         p.wildcard = true;
         *out = p;
         return 0;

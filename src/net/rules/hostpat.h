@@ -7,12 +7,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "moat.h"
+#include "policy/model.h"
 
 #define HOSTNAME_MAX 253 /* text form of a 255-octet wire name (RFC 1035 §2.3.4) */
 
-/* "*.example.com" is wildcard with name "example.com"; "*" (deny only) is wildcard with an
- * empty name and matches every name. */
+/* "*.example.com" is wildcard with name "example.com"; "*" is wildcard with an empty name
+ * and matches every name. */
 struct host_pattern {
     char name[256];
     bool wildcard;
@@ -22,7 +22,7 @@ struct host_pattern {
  * A-labels, LDH labels of 1-63 characters (no leading or trailing '-'), 253 at most.
  * Refused: invalid UTF-8, '*' anywhere but as the whole first label, IP literals (also
  * inet_aton spellings such as 0x7f.1), an all-numeric last label (RFC 3696 §2), and for
- * allow rules "*" alone and "*.tld" (one label after the wildcard).  0 or -EINVAL with err. */
+ * allow rules "*.tld" (one label after the wildcard).  0 or -EINVAL with err. */
 int hostpat_parse(const char *text, bool for_allow, struct host_pattern *out,
                   struct moat_error *err);
 

@@ -1,5 +1,5 @@
 /* Network rules and the allow/deny decision; see netrule.h.  Owns the rule syntax and the
- * order of the checks (DESIGN §3 "Address rules").  Never resolves names, never prints: a
+ * order of the checks (docs/network-rules.md).  Never resolves names, never prints: a
  * verdict carries its reason for whoever logs it or answers the client. */
 #include "net/rules/netrule.h"
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "moat.h"
+#include "policy/model.h"
 #include "net/rules/addr.h"
 #include "net/rules/hostpat.h"
 

@@ -1,0 +1,78 @@
+/* One call the write guard answers, and the helpers its handlers share:
+ * reading the caller's memory, naming an fd's path, reporting a refusal.
+ * Internal to src/sandbox/guard/. */
+#ifndef MOAT_SANDBOX_GUARD_CALL_H
+#define MOAT_SANDBOX_GUARD_CALL_H
+
+#include <linux/seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sandbox/guard/guard.h"
+#include "sandbox/guard/guard_rules.h"
+#include "sandbox/guard/guard_walk.h"
+
+struct file_id {
+    dev_t dev;
+    ino_t ino;
+};
+
+struct guard {
+    int listener, events_fd;
+    int root; /* O_PATH of "/" */
+    const struct moat_policy *p;
+    const struct fs_rules *fs;
+    struct guard_rules rules;
+    struct guard_options opts;
+    struct file_id *new_gitdirs; /* created in this run, with ".git" unprotected */
+    size_t n_new_gitdirs;
+    struct file_id *sockets;     /* allowUnixSockets as a list: the sockets it names */
+    size_t n_sockets;
+    unsigned long long events_dropped;
+};
+
+struct guard_call {
+    struct guard *g;
+    const struct seccomp_notif *req;
+    struct guard_task task;
+    bool answered; /* by someone else (a child carrying out a blocking open) */
+};
+
+/* CAP_SYS_PTRACE in the effective set: raised only to reach into the
+ * caller (its memory, its fds, its root), lowered while acting, so that
+ * what the guard opens or creates carries no capability. */
+int guard_ptrace_cap(bool raise);
+
+/* The caller's memory; 0 or -errno (-EFAULT as the kernel would). */
+int guard_read_mem(struct guard_call *c, uint64_t addr, void *buf, size_t len);
+/* A NUL-terminated string of at most size-1 bytes (-ENAMETOOLONG beyond). */
+int guard_read_string(struct guard_call *c, uint64_t addr, char *buf, size_t size);
+
+/* Is the call still pending (the caller alive, the id not reused)?  Checked
+ * after everything read from the caller and before acting. */
+bool guard_call_valid(struct guard_call *c);
+
+/* The path fd names, in the guard's view ("/proc/self/fd/N"). */
+int guard_fd_path(int fd, char *buf, size_t size);
+
+/* Judge path for access a; on refusal report it and return -EROFS. */
+int guard_judge(struct guard_call *c, const char *op, const char *path, enum guard_access a,
+                bool is_dir);
+
+/* Judge the name `last` in the directory parent. */
+int guard_judge_at(struct guard_call *c, const char *op, int parent, const char *last,
+                   enum guard_access a, bool is_dir);
+
+void guard_report(struct guard_call *c, const char *op, const char *path, const char *why);
+
+/* The filesystem calls (guard_ops.c): the result, or -errno; an open puts
+ * the fd to hand over in *inject (and its O_CLOEXEC wish in *cloexec). */
+long guard_fs_call(struct guard_call *c, int *inject, bool *cloexec);
+
+/* connect(2) and listen(2) (guard_net.c). */
+long guard_net_call(struct guard_call *c);
+int guard_net_init(struct guard *g, struct moat_error *err);
+
+#endif

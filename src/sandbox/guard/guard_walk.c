@@ -1,0 +1,375 @@
+/* Path resolution for a workload thread; see guard_walk.h.  A fast path
+ * lets the kernel walk (openat2 without magic links) when the thread's
+ * root is ours and the result does not land in procfs; everything else,
+ * and every failure, is walked component by component, which is the
+ * authority: "/proc/self" is the one name whose meaning depends on who
+ * walks it, and the guard is not the thread. */
+#include "sandbox/guard/guard_walk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox/guard/guard_call.h"
+#include "util/cleanup.h"
+
+bool guard_on_procfs(int fd)
+{
+    struct statfs sf;
+    return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+static int identity(int fd, unsigned long long *mnt, unsigned long long *ino)
+{
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_MNT_ID, &sx) < 0)
+        return -errno;
+    *mnt = sx.stx_mnt_id;
+    *ino = ((unsigned long long)sx.stx_dev_major << 48) ^ ((unsigned long long)sx.stx_dev_minor << 32) ^
+           sx.stx_ino;
+    return 0;
+}
+
+void guard_task_open(struct guard_task *t, pid_t tid, int root)
+{
+    /* The root's identity, for ".." at the top: the guard's root never
+     * changes, so it is looked up once. */
+    static unsigned long long root_mnt, root_ino;
+    static int root_known = -1;
+    if (root_known != root) {
+        identity(root, &root_mnt, &root_ino);
+        root_known = root;
+    }
+    *t = (struct guard_task){ .tid = tid, .umask = -1, .root = root, .cwd = -1,
+                              .root_mnt = root_mnt, .root_ino = root_ino };
+}
+
+int guard_task_status(struct guard_task *t)
+{
+    if (t->tgid)
+        return 0;
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)t->tid);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? -ESRCH : -errno;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    if (n <= 0)
+        return -ESRCH;
+    buf[n] = '\0';
+    const char *tg = strstr(buf, "\nTgid:"), *um = strstr(buf, "\nUmask:");
+    t->tgid = tg ? (pid_t)strtol(tg + 6, NULL, 10) : t->tid;
+    t->umask = um ? (int)(strtol(um + 7, NULL, 8) & 0777) : 022;
+    return 0;
+}
+
+int guard_task_proc_open(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd >= 0 || (errno != EACCES && errno != EPERM))
+        return fd < 0 ? (errno == ENOENT ? -ESRCH : -errno) : fd;
+    guard_ptrace_cap(true);
+    fd = open(path, flags | O_CLOEXEC);
+    int e = errno;
+    guard_ptrace_cap(false);
+    return fd < 0 ? -e : fd;
+}
+
+void guard_task_close(struct guard_task *t)
+{
+    if (t->cwd >= 0)
+        close(t->cwd);
+    t->cwd = -1;
+}
+
+int guard_task_dirfd(struct guard_task *t, int dirfd)
+{
+    char path[64];
+    if (dirfd == AT_FDCWD) {
+        if (t->cwd < 0) {
+            snprintf(path, sizeof path, "/proc/%d/cwd", (int)t->tid);
+            t->cwd = guard_task_proc_open(path, O_PATH | O_DIRECTORY);
+            if (t->cwd < 0)
+                return t->cwd;
+        }
+        int fd = fcntl(t->cwd, F_DUPFD_CLOEXEC, 3);
+        return fd < 0 ? -errno : fd;
+    }
+    if (dirfd < 0)
+        return -EBADF;
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)t->tid, dirfd);
+    int fd = guard_task_proc_open(path, O_PATH);
+    return fd == -ESRCH ? -EBADF : fd;
+}
+
+/* Is dir (on procfs) inside /proc/PID of the caller's thread group? */
+static bool in_own_proc(struct guard_task *t, int dir)
+{
+    if (guard_task_status(t) < 0)
+        return false;
+    char link[64], path[256];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", dir);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    if (n <= 0)
+        return false;
+    path[n] = '\0';
+    if (strncmp(path, "/proc/", 6) != 0)
+        return false;
+    char *end;
+    long pid = strtol(path + 6, &end, 10);
+    if (end == path + 6 || (*end != '/' && *end != '\0'))
+        return false;
+    if (pid == t->tgid || pid == t->tid)
+        return true;
+    /* /proc/TGID/task/TID */
+    return false;
+}
+
+bool guard_is_own_proc(const char *path)
+{
+    char mine[32];
+    int n = snprintf(mine, sizeof mine, "/proc/%d", (int)getpid());
+    return strncmp(path, mine, (size_t)n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+int guard_walk_magic(struct guard_task *t, int dir, const char *name)
+{
+    /* The guard may always look into its own /proc entry, the caller never
+     * (the guard is non-dumpable): never follow a link from there. */
+    char path[256];
+    if (guard_fd_path(dir, path, sizeof path) < 0 || guard_is_own_proc(path))
+        return -EACCES;
+    int fd = openat(dir, name, O_PATH | O_CLOEXEC);
+    if (fd >= 0)
+        return fd;
+    if ((errno != EACCES && errno != EPERM) || !in_own_proc(t, dir))
+        return -errno;
+    guard_ptrace_cap(true);
+    fd = openat(dir, name, O_PATH | O_CLOEXEC);
+    int e = errno;
+    guard_ptrace_cap(false);
+    return fd < 0 ? -e : fd;
+}
+
+static bool is_task_root(const struct guard_task *t, int fd)
+{
+    unsigned long long mnt, ino;
+    return identity(fd, &mnt, &ino) == 0 && mnt == t->root_mnt && ino == t->root_ino;
+}
+
+static bool is_proc_root(int fd)
+{
+    struct stat st;
+    return guard_on_procfs(fd) && fstat(fd, &st) == 0 && st.st_ino == 1;
+}
+
+static int replace(int *cur, int next)
+{
+    if (next < 0)
+        return -errno;
+    close(*cur);
+    *cur = next;
+    return 0;
+}
+
+/* The authoritative walk.  With parent_only the last component is not
+ * looked at: *cur is left at its directory and `last` gets its name. */
+static int walk_slow(struct guard_task *t, int start, const char *path, bool parent_only,
+                     bool follow, int *out, char *last, size_t lsize, bool *trailing)
+{
+    char rest[8192];
+    if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest)
+        return -ENAMETOOLONG;
+    size_t plen = strlen(path);
+    bool trail = plen > 0 && path[plen - 1] == '/';
+    if (trailing)
+        *trailing = trail;
+    int cur = fcntl(path[0] == '/' ? t->root : start, F_DUPFD_CLOEXEC, 3);
+    if (cur < 0)
+        return -errno;
+    int links = 0, r = 0;
+    char *p = rest;
+    bool need_dir = false;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, "/");
+        char comp[256];
+        if (n >= sizeof comp) {
+            r = -ENAMETOOLONG;
+            goto out;
+        }
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        p += n;
+        bool is_last = strspn(p, "/") == strlen(p);
+        if (is_last && parent_only) {
+            if (snprintf(last, lsize, "%s", comp) >= (int)lsize) {
+                r = -ENAMETOOLONG;
+                goto out;
+            }
+            *out = cur;
+            return 0;
+        }
+        need_dir = !is_last || trail;
+        if (strcmp(comp, ".") == 0)
+            continue;
+        if (strcmp(comp, "..") == 0) {
+            if (!is_task_root(t, cur) &&
+                (r = replace(&cur, openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC))) < 0)
+                goto out;
+            continue;
+        }
+        if (is_proc_root(cur) && atoi(comp) == (int)getpid() && strspn(comp, "0123456789") == n) {
+            r = -EACCES; /* the guard's own entry (see guard_walk_magic) */
+            goto out;
+        }
+        if (is_proc_root(cur) && (strcmp(comp, "self") == 0 || strcmp(comp, "thread-self") == 0)) {
+            if ((r = guard_task_status(t)) < 0)
+                goto out;
+            char who[64];
+            if (comp[0] == 's')
+                snprintf(who, sizeof who, "%d", (int)t->tgid);
+            else
+                snprintf(who, sizeof who, "%d/task/%d", (int)t->tgid, (int)t->tid);
+            if ((r = replace(&cur, openat(cur, who, O_PATH | O_DIRECTORY | O_CLOEXEC))) < 0)
+                goto out;
+            continue;
+        }
+        struct stat st;
+        if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            r = -errno;
+            goto out;
+        }
+        if (S_ISLNK(st.st_mode) && (!is_last || follow)) {
+            if (++links > GUARD_MAX_LINKS) {
+                r = -ELOOP;
+                goto out;
+            }
+            if (guard_on_procfs(cur)) { /* fd/N, cwd, root, exe: the kernel's */
+                int next = guard_walk_magic(t, cur, comp);
+                if (next < 0) {
+                    r = next;
+                    goto out;
+                }
+                close(cur);
+                cur = next;
+                continue;
+            }
+            char target[4096], next[8192];
+            ssize_t tl = readlinkat(cur, comp, target, sizeof target - 1);
+            if (tl < 0) {
+                r = -errno;
+                goto out;
+            }
+            target[tl] = '\0';
+            if (snprintf(next, sizeof next, "%s%s", target, p) >= (int)sizeof next) {
+                r = -ENAMETOOLONG;
+                goto out;
+            }
+            snprintf(rest, sizeof rest, "%s", next);
+            p = rest;
+            if (target[0] == '/' &&
+                (r = replace(&cur, fcntl(t->root, F_DUPFD_CLOEXEC, 3))) < 0)
+                goto out;
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode) && need_dir) {
+            r = -ENOTDIR;
+            goto out;
+        }
+        int flags = O_PATH | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0);
+        if ((r = replace(&cur, openat(cur, comp, flags))) < 0)
+            goto out;
+    }
+    if (parent_only) { /* "/", or only "." and ".." */
+        snprintf(last, lsize, ".");
+    }
+    *out = cur;
+    return 0;
+out:
+    close(cur);
+    return r;
+}
+
+/* The kernel's walk, trusted when it succeeds outside procfs.  (An
+ * absolute path starts at the guard's root, which is the caller's.) */
+static int walk_fast(struct guard_task *t, int start, const char *path, bool follow)
+{
+    (void)t;
+    struct open_how how = { .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
+                            .resolve = RESOLVE_NO_MAGICLINKS };
+    int fd = (int)syscall(SYS_openat2, start, path, &how, sizeof how);
+    if (fd < 0)
+        return -EAGAIN;
+    if (guard_on_procfs(fd)) {
+        close(fd);
+        return -EAGAIN;
+    }
+    return fd;
+}
+
+int guard_walk_full(struct guard_task *t, int start, const char *path, bool follow, int *out)
+{
+    if (!*path)
+        return -ENOENT;
+    int fd = walk_fast(t, start, path, follow);
+    if (fd >= 0) {
+        *out = fd;
+        return 0;
+    }
+    return walk_slow(t, start, path, false, follow, out, NULL, 0, NULL);
+}
+
+int guard_walk_parent(struct guard_task *t, int start, const char *path, int *parent,
+                      char *last, size_t lsize, bool *trailing)
+{
+    if (!*path)
+        return -ENOENT;
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    *trailing = n < strlen(path);
+    const char *slash = memrchr(path, '/', n);
+    const char *name = slash ? slash + 1 : path;
+    size_t name_len = n - (size_t)(name - path);
+    if (name_len == 0 || name_len >= lsize) /* "/" itself, or too long */
+        return walk_slow(t, start, path, true, false, parent, last, lsize, trailing);
+    bool special = (name_len == 1 && name[0] == '.') ||
+                   (name_len == 2 && name[0] == '.' && name[1] == '.');
+    if (!slash && !special) {
+        int fd = fcntl(start, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+            return -errno;
+        memcpy(last, name, name_len);
+        last[name_len] = '\0';
+        *parent = fd;
+        return 0;
+    }
+    if (slash && !special) {
+        char dir[8192];
+        size_t dlen = slash == path ? 1 : (size_t)(slash - path);
+        if (dlen >= sizeof dir)
+            return -ENAMETOOLONG;
+        memcpy(dir, path, dlen);
+        dir[dlen] = '\0';
+        int fd = walk_fast(t, start, dir, true);
+        if (fd >= 0) {
+            memcpy(last, name, name_len);
+            last[name_len] = '\0';
+            *parent = fd;
+            return 0;
+        }
+    }
+    return walk_slow(t, start, path, true, false, parent, last, lsize, trailing);
+}

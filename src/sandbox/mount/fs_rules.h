@@ -1,0 +1,22 @@
+/* The filesystem rules as resolved in the host tree when the sandbox was
+ * built: what the mount builder found, handed to the write guard so that
+ * both judge the same paths.  Every path is where the rule lands (symlinks
+ * resolved), as the sandbox sees it. */
+#ifndef MOAT_SANDBOX_FS_RULES_H
+#define MOAT_SANDBOX_FS_RULES_H
+
+#include "policy/model.h"
+
+struct fs_rules {
+    struct moat_strv writable;  /* allowWrite roots that exist, shared with the host */
+    struct moat_strv read_only; /* kept read-only inside them, existing or not: denyWrite,
+                                 * protections found at the roots, the policy file, PATH */
+    struct moat_strv read_only_why; /* for each, the rule: "denyWrite", ".bashrc", "PATH" */
+    struct moat_strv hidden;    /* denyRead paths */
+    struct moat_strv grants;    /* allowWrite/allowRead paths that do not exist yet, inside them */
+    char *home;                 /* $HOME, or NULL */
+};
+
+void fs_rules_free(struct fs_rules *r);
+
+#endif

@@ -1,0 +1,111 @@
+#!/bin/bash
+# `make install` and `make uninstall` into a DESTDIR under /var/tmp: every
+# file lands under DESTDIR/PREFIX with its mode, the installed binary runs,
+# a program builds against the installed headers and library, uninstall
+# removes it all; and `make check`'s build targets install nothing.
+# Run from the checkout after `make` (tests/run_all.sh does).
+set -u
+cd "$(dirname "$0")/.."
+passed=0 failed=0
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
+
+tmp=$(mktemp -d /var/tmp/moat-e2e.install.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+dest=$tmp/root work=$tmp/work prefix=/opt/moat-test
+mkdir "$dest" "$work"
+
+if make -s install DESTDIR="$dest" PREFIX="$prefix" >"$work/log" 2>&1; then
+    ok "make install DESTDIR=... PREFIX=... succeeds"
+else
+    not_ok "make install failed: $(cat "$work/log")"
+fi
+
+expect_file() { # PATH MODE
+    local f="$dest$prefix/$1" mode
+    mode=$(stat -c %a "$f" 2>/dev/null)
+    if [ "$mode" = "$2" ]; then ok "installed $1 ($2)"; else not_ok "$1: mode '$mode', want $2"; fi
+}
+expect_file bin/moat 755
+expect_file include/moat.h 644
+expect_file include/moat_mxc.h 644
+expect_file include/moat_srt.h 644
+expect_file lib/libmoat.a 644
+# The soname's number and the library's version, as the Makefile sets them.
+major=$(sed -n 's/^SO_MAJOR *:= *//p' Makefile)
+so_version=$major$(sed -n 's/^SO_VERSION *:= *\$(SO_MAJOR)//p' Makefile)
+expect_file "lib/libmoat.so.$so_version" 755
+expect_file lib/pkgconfig/moat.pc 644
+[ "$(readlink "$dest$prefix/lib/libmoat.so")" = "libmoat.so.$major" ] &&
+    [ "$(readlink "$dest$prefix/lib/libmoat.so.$major")" = "libmoat.so.$so_version" ] &&
+    ok "libmoat.so -> libmoat.so.$major -> libmoat.so.$so_version" ||
+    not_ok "the library's links are wrong"
+expect_file share/moat/policy.schema.json 644
+cmp -s schema/policy.schema.json "$dest$prefix/share/moat/policy.schema.json" &&
+    ok "the schema is the checkout's" || not_ok "the installed schema differs"
+
+# Nothing outside DESTDIR/PREFIX.
+extra=$(find "$dest" ! -type d ! -path "$dest$prefix/*")
+[ -z "$extra" ] && ok "nothing installed outside PREFIX" || not_ok "stray files: $extra"
+
+out=$("$dest$prefix/bin/moat" --version 2>&1)
+case "$out" in "moat "[0-9]*) ok "the installed binary runs ($out)" ;;
+    *) not_ok "installed moat --version: $out" ;; esac
+
+# A library user: headers and archive from the install, the link line the
+# README gives.
+cat > "$work/use.c" <<'EOF'
+#include <moat.h>
+#include <moat_mxc.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(void)
+{
+    struct moat_policy *p = moat_policy_new();
+    struct moat_error err = {0};
+    if (moat_policy_load_string(p, "{\"network\":{\"mode\":\"proxy\"}}", "t", "/", &err) < 0 ||
+        moat_policy_finalize(p, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    char *json = moat_policy_to_json(p);
+    printf("%s %s\n", moat_net_mode_name(moat_policy_network_mode(p)), moat_mxc_code_name(MOAT_MXC_OK));
+    free(json);
+    moat_policy_free(p);
+    return 0;
+}
+EOF
+# shellcheck disable=SC2046
+if cc -std=c17 -I"$dest$prefix/include" -o "$work/use" "$work/use.c" -L"$dest$prefix/lib" -l:libmoat.a \
+      $(pkg-config --libs libseccomp jansson libnftnl libmnl libnghttp2) >"$work/cc.log" 2>&1 &&
+   [ "$("$work/use")" = "proxy ok" ]; then
+    ok "a program builds statically and runs against the installed header and archive"
+else
+    not_ok "building against the install: $(cat "$work/cc.log")"
+fi
+# The shared library, found through the installed moat.pc (which names the
+# PREFIX; the sysroot variable maps it into DESTDIR).
+# shellcheck disable=SC2046
+if flags=$(PKG_CONFIG_PATH="$dest$prefix/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest" \
+               pkg-config --cflags --libs moat 2>"$work/pc.log") &&
+   cc -std=c17 -o "$work/use-so" "$work/use.c" $flags >"$work/cc.log" 2>&1 &&
+   [ "$(LD_LIBRARY_PATH="$dest$prefix/lib" "$work/use-so")" = "proxy ok" ] &&
+   readelf -d "$work/use-so" | grep -q "NEEDED.*\[libmoat\.so\.$major\]"; then
+    ok "a program builds with pkg-config's flags and runs against libmoat.so.$major"
+else
+    not_ok "building against libmoat.so: $flags $(cat "$work/pc.log" "$work/cc.log")"
+fi
+
+make -s uninstall DESTDIR="$dest" PREFIX="$prefix" >/dev/null 2>&1
+left=$(find "$dest$prefix" ! -type d 2>/dev/null)
+[ -z "$left" ] && ok "make uninstall removes every installed file" || not_ok "left: $left"
+
+# make check builds with `make tests asan`: neither may install anything.
+if make -n tests asan DESTDIR="$dest" PREFIX="$prefix" | grep -E "install |$prefix" >/dev/null; then
+    not_ok "make tests/asan would install: $(make -n tests asan | grep -E 'install ')"
+else
+    ok "make check's build targets install nothing"
+fi
+
+echo "install: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
