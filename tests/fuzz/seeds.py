@@ -192,6 +192,7 @@ for label, text in {
     "version": "GET http://example.com/ HTTP/2.0\r\n\r\n",
     "incomplete": "CONNECT example.com:443 HTTP/1.1\r\nHost: exa",
     "wrong-creds": "CONNECT a.test:1 HTTP/1.1\r\nProxy-Authorization: basic dXNlcjpwYXNzeA==\r\n\r\n",
+    "labelled-creds": "CONNECT a.test:1 HTTP/1.1\r\nProxy-Authorization: Basic dXNlci5ZM1Z5YkE9PTpwYXNz\r\n\r\n",
 }.items():
     seed("http_request", label, text)
 
@@ -234,6 +235,7 @@ for label, data in {
     "socks4": b"\x04\x01\x00\x50\x7f\x00\x00\x01\x00",
     "empty-methods": b"\x05\x00",
     "port0": b"\x05\x01\x02" + AUTH + b"\x05\x01\x00\x01\xcb\x00\x71\x09\x00\x00",
+    "labelled-user": b"\x05\x01\x02\x01\x0cuser.Y3VybA==\x04pass\x05\x01\x00\x03\x01a\x00\x50",
 }.items():
     seed("socks5", label, data)
 
@@ -316,6 +318,77 @@ for label, data in {
     if label == "unaligned-end":
         data = struct.pack("=I", len(data)) + data[4:]
     seed("nflog", label, data)
+
+
+# ---- the name gate (firewall mode), bound to example.com ------------------------------
+
+def h2_frame(ftype, flags, stream, payload):
+    return len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + \
+        struct.pack(">I", stream) + payload
+
+
+def h2_request(authority, stream=1, flags=0x5):
+    block = b"\x82\x87\x84\x41" + bytes([len(authority)]) + authority.encode()
+    return h2_frame(1, flags, stream, block)
+
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(4, 0, 0, b"")
+for label, data in {
+    "h1": "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    "h1-two": "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"
+              "GET / HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+    "h1-body-next": "POST /x HTTP/1.1\r\nHost: example.com\r\nContent-Length: 4\r\n\r\nbody"
+                    "GET http://example.com/ HTTP/1.1\r\n\r\n",
+    "h1-chunked": "POST / HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "4\r\nbody\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: example.com.\r\n\r\n",
+    "h1-no-host": "GET / HTTP/1.0\r\n\r\n",
+    "h1-lenient": "\r\nget  /  http/1.1\r\nHOST : example.com\r\n\r\n",
+    "h1-absolute-other": "GET http://evil.test/ HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    "h09": "GET /\r\n",
+    "connect": "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n\x16\x03\x01",
+    "websocket": "GET /ws HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\r\n\x16\x03",
+    "tls": client_hello(sni_ext("example.com")),
+    "tls-other": client_hello(sni_ext("evil.test")),
+    "tls-ccs-first": b"\x14\x03\x03\x00\x01\x01" + client_hello(sni_ext("example.com")),
+    "h2": PREFACE + h2_request("example.com") + h2_frame(0, 1, 1, b"data"),
+    "h2-other": PREFACE + h2_request("example.com") + h2_request("evil.test", stream=3),
+    "h2-continuation": PREFACE + h2_request("example.com", flags=0x1)[:-5] +
+                       h2_frame(9, 0x4, 1, b"e.com"),
+    "h2-push": PREFACE + h2_frame(5, 0x4, 1, b"\x00\x00\x00\x02\x82"),
+    "h2c-upgrade": "GET / HTTP/1.1\r\nHost: example.com\r\nUpgrade: h2c\r\n"
+                   "Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n",
+    "ssh": "SSH-2.0-OpenSSH_9.2\r\n",
+    "bare-token": "x",
+}.items():
+    seed("name_gate", label, data)
+
+
+# ---- proxy user labels ----------------------------------------------------------------
+
+for label, text in {
+    "srt": "srt.Y3VybCBleGFtcGxlLmNvbQ==", "escaped": "Y3VybCBleGFtcGxlLmNvbQ%3D%3D",
+    "c1": "wp8=", "overlong": "4ICv", "surrogate": "7aCA", "plain": "not base64!",
+    "utf16-cut": "\U0001f600" * 60, "long": "x" * 300,
+}.items():
+    seed("attribution", label, text)
+
+
+# ---- mxc and srt configurations -------------------------------------------------------
+
+ROOT = os.path.join(HERE, "..", "..")
+for version in sorted(os.listdir(os.path.join(ROOT, "tests", "mxc", "fixtures"))):
+    for kind in ("valid", "invalid"):
+        d = os.path.join(ROOT, "tests", "mxc", "fixtures", version, kind)
+        if not os.path.isdir(d):
+            continue
+        for f in sorted(os.listdir(d)):
+            if f.startswith("moat_"):  # written for moat (the others are Microsoft's)
+                seed("mxc", f"{version}-{kind}-{f[5:-5]}", open(os.path.join(d, f), "rb").read())
+for kind in ("valid", "invalid"):
+    d = os.path.join(ROOT, "tests", "srt", "fixtures", kind)
+    for f in sorted(os.listdir(d)):
+        seed("srt", f"{kind}-{f[:-5]}", open(os.path.join(d, f), "rb").read())
+seed("srt", "argv", b"git\0commit\0-m\0it's \"done\"\0\0=x\0a*b")
 
 
 # ---- policy files ---------------------------------------------------------------------
