@@ -3,7 +3,11 @@
 # programs, from tools/seccomp_gen.c), nothing downloaded.
 #   make            build/moat (release, hardened) and build/libmoat.so
 #   make asan       build-asan/moat and unit tests with ASan+UBSan
-#   make check      deps check, both builds, unit tests (sanitized), e2e (root + unprivileged)
+#   make check      deps check, both builds, unit tests (sanitized), fuzz corpora, e2e (root +
+#                   unprivileged)
+#   make fuzz       FUZZ_SECONDS=60 FUZZ_TARGETS="addr ..." runs each libFuzzer target (clang,
+#                   ASan+UBSan) for that long and prints executions, coverage and crashes per
+#                   target (tests/fuzz/README.md; fuzz-merge, fuzz-regress, fuzz-coverage)
 #   make install    PREFIX=/usr/local DESTDIR=  (make uninstall: the same variables)
 
 PREFIX  ?= /usr/local
@@ -136,7 +140,7 @@ unit-list:
 # as an unprivileged user, and prints one "N passed, N failed" line.
 check:
 	scripts/deps.sh
-	$(MAKE) tests asan
+	$(MAKE) tests asan fuzz-build
 	tests/run_all.sh
 
 # What `make install` puts under $(DESTDIR)$(PREFIX) (tests/install.sh checks
@@ -161,8 +165,10 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
 	-rmdir $(DESTDIR)$(PREFIX)/share/moat 2>/dev/null
 
+include tests/fuzz/fuzz.mk
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-fuzz-cov
 
 .PHONY: all tests asan unit unit-list check install uninstall clean
 .SECONDARY:

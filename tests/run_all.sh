@@ -1,9 +1,9 @@
 #!/bin/bash
 # The whole suite, as `make check` runs it (as root, as CI does): sanitized
-# unit tests, end-to-end tests with the release binary as root, a sanitizer
-# pass of the end-to-end tests, the same end-to-end tests as an unprivileged
-# user (uid 65534) from a staged copy, and a check that nothing on the host
-# changed.  Ends with one "N passed, N failed" line.
+# unit tests, the fuzz targets' corpora (tests/fuzz, each input once), end-to-end
+# tests with the release binary as root, a sanitizer pass of the end-to-end tests,
+# the same end-to-end tests as an unprivileged user (uid 65534) from a staged copy,
+# and a check that nothing on the host changed.  Ends with one "N passed, N failed" line.
 set -u
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
@@ -40,6 +40,8 @@ dirs_before=$(test_dirs)
 
 # shellcheck disable=SC2046
 run_suite "unit tests (ASan+UBSan)" tests/unit/run.sh $(make -s unit-list)
+# shellcheck disable=SC2046
+run_suite "fuzz corpora, each input once (ASan+UBSan)" tests/fuzz/regress.sh $(make -s fuzz-list)
 run_suite "libmoat.so's ABI" python3 tests/abi_check.py build/libmoat.so
 run_suite "make install into a DESTDIR" tests/install.sh
 run_suite "docs agree with the program" python3 tests/docs_agree.py build/moat

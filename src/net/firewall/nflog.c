@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/netlink.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
 #include <netinet/in.h>
@@ -78,22 +79,42 @@ static void parse_packet(const uint8_t *p, size_t len, struct nflog_event *e)
         e->port = (uint16_t)(p[l4 + 2] << 8 | p[l4 + 3]);
 }
 
-void nflog_parse(const void *buf, size_t len, void (*fn)(void *ctx, const struct nflog_event *e),
-                 void *ctx)
+/* Walked by hand, with every length checked against what is left of the datagram as a
+ * size_t: libmnl's mnl_nlmsg_ok() compares nlmsg_len as an int, so a length of 2^31 or
+ * more passes and the walk leaves the buffer, and mnl_attr_for_each() runs to the aligned
+ * end of a message, up to 3 bytes past a datagram whose last length is not a multiple of 4.
+ * Fields are copied out, so the buffer needs no alignment. */
+static void message_packets(const uint8_t *m, size_t mlen,
+                            void (*fn)(void *ctx, const struct nflog_event *e), void *ctx)
 {
-    const struct nlmsghdr *nlh = buf;
-    int left = (int)len;
-    for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-        if (nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET))
-            continue;
-        const struct nlattr *attr;
-        mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
-            if (mnl_attr_get_type(attr) != NFULA_PAYLOAD)
-                continue;
+    for (size_t a = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)); a + NLA_HDRLEN <= mlen;) {
+        struct nlattr attr;
+        memcpy(&attr, m + a, sizeof attr);
+        if (attr.nla_len < NLA_HDRLEN || attr.nla_len > mlen - a)
+            return;
+        if ((attr.nla_type & NLA_TYPE_MASK) == NFULA_PAYLOAD) {
             struct nflog_event e;
-            parse_packet(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), &e);
+            parse_packet(m + a + NLA_HDRLEN, attr.nla_len - NLA_HDRLEN, &e);
             if (e.dst.family)
                 fn(ctx, &e);
         }
+        a += NLA_ALIGN(attr.nla_len);
+    }
+}
+
+void nflog_parse(const void *buf, size_t len, void (*fn)(void *ctx, const struct nflog_event *e),
+                 void *ctx)
+{
+    const uint8_t *p = buf;
+    for (size_t off = 0; len - off >= NLMSG_HDRLEN;) {
+        struct nlmsghdr h;
+        memcpy(&h, p + off, sizeof h);
+        if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len - off)
+            return;
+        if (h.nlmsg_type == ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET))
+            message_packets(p + off, h.nlmsg_len, fn, ctx);
+        if (NLMSG_ALIGN(h.nlmsg_len) >= len - off)
+            return;
+        off += NLMSG_ALIGN(h.nlmsg_len);
     }
 }

@@ -16,22 +16,31 @@ static int hex(char c)
                                   : -1;
 }
 
-/* Copy text into out, printable: valid UTF-8 kept, anything else '?'. */
+/* Copy text into out, printable: strict UTF-8 kept (RFC 3629 §4: no overlong forms,
+ * surrogates or code points past U+10FFFF, which JSON writers refuse, so the log line would
+ * lose the field), a control character (C0, DEL and the C1 controls U+0080-U+009F, which
+ * some terminals obey) shown as one '?', and any byte that starts no valid sequence as '?'. */
 static void printable(const uint8_t *in, size_t n, char *out, size_t size)
 {
     size_t o = 0;
     for (size_t i = 0; i < n && o + 5 < size;) {
         uint8_t b = in[i];
-        size_t len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3
-                                  : (b & 0xF8) == 0xF0 ? 4 : 0;
-        bool ok = len > 0 && i + len <= n && (len > 1 || (b >= 0x20 && b != 0x7f));
-        for (size_t k = 1; ok && k < len; k++)
+        size_t len = b < 0x80                  ? 1
+                     : b >= 0xC2 && b <= 0xDF ? 2
+                     : b >= 0xE0 && b <= 0xEF ? 3
+                     : b >= 0xF0 && b <= 0xF4 ? 4
+                                              : 0;
+        uint32_t c = len == 1 ? b : len == 2 ? b & 0x1Fu : len == 3 ? b & 0x0Fu : b & 0x07u;
+        bool ok = len > 0 && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++) {
             ok = (in[i + k] & 0xC0) == 0x80;
-        if (ok && len == 2)
-            ok = b >= 0xC2;
-        if (!ok) {
+            c = c << 6 | (in[i + k] & 0x3Fu);
+        }
+        ok = ok && !(len == 3 && c < 0x800) && !(len == 4 && (c < 0x10000 || c > 0x10FFFF)) &&
+             !(c >= 0xD800 && c <= 0xDFFF);
+        if (!ok || c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
             out[o++] = '?';
-            i++;
+            i += ok ? len : 1;
             continue;
         }
         memcpy(out + o, in + i, len);
