@@ -97,3 +97,30 @@ char *notes_json(const struct notes *n, bool *oom)
     *oom = text == NULL;
     return text;
 }
+
+char *notes_text(const struct notes *n, size_t max, const char *eol)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    unsigned long left_out = n->dropped;
+    for (size_t i = 0; i < n->n; i++) {
+        long before = ftell(f);
+        fprintf(f, "moat: warning: %s%s", n->v[i], eol);
+        if (ftell(f) > (long)max - 64) { /* room kept for the count below */
+            fseek(f, before, SEEK_SET);
+            left_out += n->n - i;
+            break;
+        }
+    }
+    if (left_out)
+        fprintf(f, "moat: warning: %lu more warnings not shown%s", left_out, eol);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    text[len] = '\0';
+    return text;
+}

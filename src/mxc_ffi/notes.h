@@ -33,5 +33,9 @@ void notes_violation(void *ctx, const char *json_line);
 /* ["...", ...] (malloc'd), or NULL when there is no note; *oom set when
  * there are notes but no memory to write them. */
 char *notes_json(const struct notes *n, bool *oom);
+/* The notes as `moat run` shows warnings, "moat: warning: ...", each line
+ * ended by eol, at most max bytes in all (malloc'd; "" when none); NULL
+ * when out of memory. */
+char *notes_text(const struct notes *n, size_t max, const char *eol);
 
 #endif

@@ -146,13 +146,16 @@ static int nonblocking(int fd)
     return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -errno : 0;
 }
 
-int pty_bridge_start(int master, int *in_w, int *out_r, struct pty_bridge **out)
+int pty_bridge_start(int master, const char *first, int *in_w, int *out_r,
+                     struct pty_bridge **out)
 {
     struct pty_bridge *b = calloc(1, sizeof *b);
     if (!b)
         return -ENOMEM;
     *b = (struct pty_bridge){ .master = master, .in_r = -1, .out_w = -1, .stop = -1,
                               .last_was_newline = true };
+    b->n_to_out = strnlen(first, BRIDGE_BUF);
+    memcpy(b->to_out, first, b->n_to_out);
     int in[2] = { -1, -1 }, outp[2] = { -1, -1 };
     int r = 0;
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 ||

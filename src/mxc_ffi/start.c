@@ -6,6 +6,8 @@
 #include "mxc_ffi/box.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +41,13 @@ static bool utf8_valid(const unsigned char *s, size_t len)
     return true;
 }
 
+static int error_oom(struct moat_error *me)
+{
+    me->code = -ENOMEM;
+    snprintf(me->msg, sizeof me->msg, "out of memory");
+    return -ENOMEM;
+}
+
 static struct box *box_new(void)
 {
     struct box *b = calloc(1, sizeof *b);
@@ -55,25 +64,55 @@ static struct box *box_new(void)
  * not poll for the sandbox's services to run), spawn returning once it
  * runs (set-up failures are spawn failures, with moat's message), and the
  * environment of its contract: moat's defaults from this process's, or
- * exactly process.env (an empty start; the policy adds process.env). */
+ * exactly process.env (an empty start; the policy adds process.env).
+ * err_fd: the command's stderr, or -1 for a pipe of libmoat's. */
 static struct moat_run_options *options_for(struct box *b, enum box_stdio mode, uint16_t rows,
-                                            uint16_t cols)
+                                            uint16_t cols, int err_fd)
 {
     struct moat_run_options *o = moat_run_options_new();
     char *no_env[] = { NULL };
-    if (!o || (!moat_mxc_request_default_env(b->req) && moat_run_options_set_environ(o, no_env) < 0)) {
+    const char *log = getenv("MOAT_MXC_LOG");
+    if (!o || (!moat_mxc_request_default_env(b->req) && moat_run_options_set_environ(o, no_env) < 0) ||
+        (log && *log && moat_run_options_set_log(o, log) < 0)) {
         moat_run_options_free(o);
         return NULL;
     }
     moat_run_options_set_helper(o, true);
     moat_run_options_set_wait_started(o, true);
-    moat_run_options_set_violation_callback(o, notes_violation, &b->notes);
+    if (mode == BOX_CAPTURE) /* only a run's result can carry them back */
+        moat_run_options_set_violation_callback(o, notes_violation, &b->notes);
     if (mode == BOX_PTY)
         moat_run_options_set_pty(o, true, rows, cols);
     else
         moat_run_options_set_stdio(o, mode == BOX_CAPTURE ? MOAT_STDIO_NULL : MOAT_STDIO_PIPE,
-                                   MOAT_STDIO_PIPE, MOAT_STDIO_PIPE);
+                                   MOAT_STDIO_PIPE, err_fd >= 0 ? err_fd : MOAT_STDIO_PIPE);
     return o;
+}
+
+/* A spawned sandbox's warnings cannot go through mxc_sandbox_warnings_json
+ * to SDK 1.0.1: koffi hands its char** out parameter to the SDK as a
+ * string, which the SDK then fails to decode (TypeError) and passes back
+ * to mxc_string_free as a temporary copy (docs/compat-mxc.md).  So they are
+ * the first lines of the command's stderr, as `moat run` and lxc-exec show
+ * them: written into its stderr pipe before the command starts. */
+static int stderr_with_warnings(const struct box *b, int *read_end, int *write_end)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    /* Less than a pipe's 64 KiB: the write cannot block. */
+    char *text = notes_text(&b->notes, 60000, "\n");
+    size_t len = text ? strlen(text) : 0;
+    bool whole = text && write(p[1], text, len) == (ssize_t)len;
+    free(text);
+    if (!whole) {
+        close(p[0]);
+        close(p[1]);
+        return -ENOMEM;
+    }
+    *read_end = p[0];
+    *write_end = p[1];
+    return 0;
 }
 
 static int load(struct box *b, const char *json, size_t len, struct MxcErrorDetail *err)
@@ -93,23 +132,36 @@ static int load(struct box *b, const char *json, size_t len, struct MxcErrorDeta
 static int spawn(struct box *b, enum box_stdio mode, uint16_t rows, uint16_t cols,
                  struct MxcErrorDetail *err)
 {
-    struct moat_run_options *o = options_for(b, mode, rows, cols);
-    if (!o)
-        return detail_set(err, MXC_STATUS_BACKEND_ERROR, "out of memory", "moat_spawn", -ENOMEM);
+    int err_r = -1, err_w = -1, r = 0;
+    if (mode == BOX_PIPES && (r = stderr_with_warnings(b, &err_r, &err_w)) < 0)
+        return detail_set(err, MXC_STATUS_BACKEND_ERROR, "cannot create the command's stderr",
+                          "pipe2", r);
+    struct moat_run_options *o = options_for(b, mode, rows, cols, err_w);
     struct moat_error me = { 0 };
-    int r = moat_spawn(moat_mxc_request_policy(b->req), moat_mxc_request_argv(b->req), o, &b->sb,
-                       &me);
+    r = o ? moat_spawn(moat_mxc_request_policy(b->req), moat_mxc_request_argv(b->req), o, &b->sb,
+                       &me)
+          : error_oom(&me);
     moat_run_options_free(o);
-    if (r < 0)
+    if (err_w >= 0)
+        close(err_w); /* the command has its own copy now */
+    if (r < 0) {
+        if (err_r >= 0)
+            close(err_r);
         return detail_from_moat(err, MXC_STATUS_BACKEND_ERROR, &me, "moat_spawn");
+    }
     b->pid = (uint32_t)moat_sandbox_pid(b->sb);
     if (mode != BOX_PTY) {
         b->fds[0] = moat_sandbox_take_fd(b->sb, MOAT_FD_STDIN);
         b->fds[1] = moat_sandbox_take_fd(b->sb, MOAT_FD_STDOUT);
-        b->fds[2] = moat_sandbox_take_fd(b->sb, MOAT_FD_STDERR);
+        b->fds[2] = err_r >= 0 ? err_r : moat_sandbox_take_fd(b->sb, MOAT_FD_STDERR);
         return 0;
     }
-    r = pty_bridge_start(moat_sandbox_fd(b->sb, MOAT_FD_PTY), &b->fds[0], &b->fds[1], &b->bridge);
+    /* The terminal shows the warnings first, as stderr does above. */
+    char *shown = notes_text(&b->notes, 60000, "\r\n");
+    r = shown ? pty_bridge_start(moat_sandbox_fd(b->sb, MOAT_FD_PTY), shown, &b->fds[0],
+                                 &b->fds[1], &b->bridge)
+              : -ENOMEM;
+    free(shown);
     if (r < 0)
         return detail_set(err, MXC_STATUS_BACKEND_ERROR, "cannot relay the sandbox's terminal",
                           "pty_bridge_start", r);

@@ -5,6 +5,7 @@
  *   mxc_ffi_client LIB run CONFIG_FILE    mxc_run_json; status, exit, output, warnings
  *   mxc_ffi_client LIB SCENARIO           spawn | untaken | kill | timeout | stale |
  *                                         free-while-waiting | threads | pty | pty-eof |
+ *                                         warned |
  *                                         errors | unsupported | backends
  * Scenario configs are contract 1.0.0 requests, as SDK 1.0.1 writes them. */
 #include <dlfcn.h>
@@ -383,6 +384,41 @@ static int scenario_pty_eof(void)
     return 0;
 }
 
+/* A request with a warning: it leads the stderr of a spawned command and
+ * its terminal; the handle reports none (SDK 1.0.1 cannot take them). */
+static int scenario_warned(void)
+{
+    const char *ui = "\"ui\":{\"disable\":false}";
+    struct MxcSandbox *h = spawn(request("echo out; echo err >&2", ui));
+    char *w = (char *)1;
+    int32_t st = f.mxc_sandbox_warnings_json(h, &w);
+    printf("warnings %d %s\n", st, str(w));
+    struct MxcNativeStdio io;
+    f.mxc_sandbox_take_native_stdio(h, &io);
+    read_until_eof((int)io.stdout_handle, "stdout");
+    read_until_eof((int)io.stderr_handle, "stderr");
+    print_wait(h, "wait");
+    f.mxc_native_pipe_close(io.stdin_handle);
+    f.mxc_native_pipe_close(io.stdout_handle);
+    f.mxc_native_pipe_close(io.stderr_handle);
+    f.mxc_sandbox_free(h);
+    struct MxcErrorDetail d;
+    if (f.mxc_spawn_pty_json(request("echo on-terminal", ui), 0, 24, 80, &h, &d) != 0)
+        return 1;
+    f.mxc_sandbox_take_native_stdio(h, &io);
+    static char out[8192];
+    read_until((int)io.stdout_handle, out, sizeof out, "on-terminal\r\n");
+    for (char *c = out; *c; c++)
+        if (*c == '\r')
+            *c = '|';
+    printf("terminal [%s]\n", out);
+    print_wait(h, "wait");
+    f.mxc_native_pipe_close(io.stdin_handle);
+    f.mxc_native_pipe_close(io.stdout_handle);
+    f.mxc_sandbox_free(h);
+    return 0;
+}
+
 static void print_run_error(const char *what, const char *json)
 {
     struct MxcRunResult r;
@@ -483,6 +519,7 @@ int main(int argc, char **argv)
     if (!strcmp(s, "threads")) return scenario_threads();
     if (!strcmp(s, "pty")) return scenario_pty();
     if (!strcmp(s, "pty-eof")) return scenario_pty_eof();
+    if (!strcmp(s, "warned")) return scenario_warned();
     if (!strcmp(s, "errors")) return scenario_errors();
     if (!strcmp(s, "unsupported")) return scenario_unsupported();
     if (!strcmp(s, "backends")) return scenario_backends();

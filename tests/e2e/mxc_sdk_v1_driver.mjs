@@ -86,13 +86,13 @@ const scenarios = {
         say(await p.wait());
         p.dispose();
     },
-    // spawn(); the warnings after the end include what moat refused.
+    // spawn(): its warnings, where this SDK can take them (stderr).
     async 'spawn-warnings'() {
         const p = await sdk.spawn(JSON.parse(arg));
         const before = p.warnings;
-        collect(p.standardOutput);
+        const out = collect(p.standardOutput), err = collect(p.standardError);
         const end = await p.wait();
-        say({ before, after: p.warnings, ...end });
+        say({ before, after: p.warnings, stdout: out.text, stderr: err.text, ...end });
         p.dispose();
     },
     // spawnWithPty(): a terminal of the size asked, resized, typed into.
