@@ -140,9 +140,28 @@ build/tests/e2e/mxc_ffi_client: build/tests/e2e/mxc_ffi_client.o
 	@echo "  LD      $@"
 	@$(CC) $(REL_LDFLAGS) -o $@ $< -ldl -lpthread
 
+# The same library and client with ASan+UBSan, for the sanitizer pass of the
+# end-to-end tests (the client carries the sanitizer runtime).
+build-asan/so/%.o: %.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(SAN_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+build-asan/so/gen/seccomp_programs.o: $(GEN_PROGRAMS) $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(SAN_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+build-asan/libmxc_ffi.so: $(patsubst %.c,build-asan/so/%.o,$(SO_SRCS) $(MXC_FFI_SRCS)) \
+                          build-asan/so/gen/seccomp_programs.o src/mxc_ffi/exports.map
+	@echo "  LD      $@"
+	@$(CC) -shared $(SAN_LDFLAGS) -Wl,-soname,libmxc_ffi.so -Wl,-z,nodelete \
+	    -Wl,--version-script=src/mxc_ffi/exports.map -o $@ $(filter %.o,$^) $(SO_LDLIBS) -lpthread
+build-asan/tests/e2e/mxc_ffi_client: build-asan/tests/e2e/mxc_ffi_client.o
+	@echo "  LD      $@"
+	@$(CC) $(SAN_LDFLAGS) -o $@ $< -ldl -lpthread
+
 UNIT_BINS_ASAN := $(patsubst %.c,build-asan/%,$(UNIT_SRCS))
 
-asan: build-asan/moat $(UNIT_BINS_ASAN)
+asan: build-asan/moat $(UNIT_BINS_ASAN) build-asan/libmxc_ffi.so build-asan/tests/e2e/mxc_ffi_client
 
 unit: $(UNIT_BINS_ASAN)
 	@tests/unit/run.sh $(UNIT_BINS_ASAN)

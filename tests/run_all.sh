@@ -55,6 +55,9 @@ cp build/tests/e2e/attack build/tests/e2e/api_client build/tests/e2e/mxc_ffi_cli
     build/libmoat.so.[0-9]* "$stage/"
 # libmxc_ffi.so alone in a directory, as $MXC_FFI_DIR for the mxc SDK.
 cp build/libmxc_ffi.so "$stage/mxc/"
+mkdir -p "$stage/mxc-asan"
+cp build-asan/libmxc_ffi.so "$stage/mxc-asan/"
+cp build-asan/tests/e2e/mxc_ffi_client "$stage/mxc_ffi_client-asan"
 cp build-asan/moat "$stage/moat-asan"
 cp build/moat "$stage/moat"
 cp tests/e2e/*.sh tests/e2e/*.py tests/e2e/*.mjs "$stage/e2e/"
@@ -72,6 +75,8 @@ e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" API_CLIENT="$stage/api_client
 run_suite "e2e as $(id -un)" env "${e2e_env[@]}" bash "$stage/e2e/run.sh"
 
 run_suite "e2e as $(id -un), sanitizer build" env "${e2e_env[@]}" MOAT="$stage/moat-asan" \
+    MXC_FFI="$stage/mxc-asan/libmxc_ffi.so" MXC_FFI_CLIENT="$stage/mxc_ffi_client-asan" \
+    MXC_SDK_FFI_DIR="$stage/mxc" \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 bash "$stage/e2e/run.sh"
 
 if [ "$(id -u)" = 0 ]; then

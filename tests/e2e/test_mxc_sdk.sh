@@ -13,7 +13,8 @@ sdk() {
             { fail "no @microsoft/mxc-sdk 1.0.1: set MXC_SDK_1_0_1 or run as root"; return 1; }
     fi
     RC=0
-    OUT=$(MXC_FFI_DIR=$(dirname "$MXC_FFI") /usr/bin/node "$HERE/mxc_sdk_v1_driver.mjs" "$dir" "$@" \
+    # Node cannot load a sanitizer build: the sanitizer pass names a release one.
+    OUT=$(MXC_FFI_DIR=${MXC_SDK_FFI_DIR:-$(dirname "$MXC_FFI")} /usr/bin/node "$HERE/mxc_sdk_v1_driver.mjs" "$dir" "$@" \
           2>"$WORK/sdk.err") || RC=$?
     ERR=$(cat "$WORK/sdk.err")
     echo "+ node mxc_sdk_v1_driver.mjs $* -> $RC; out=[$OUT] err=[$ERR]"
