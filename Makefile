@@ -1,7 +1,7 @@
 # moat — build, test, install.  A plain Makefile: one library, one CLI, unit
 # tests and end-to-end tests; one generated source (the syscall filter's
 # programs, from tools/seccomp_gen.c), nothing downloaded.
-#   make            build/moat (release, hardened) and build/libmoat.so
+#   make            build/moat (release, hardened), build/libmoat.so and build/libmxc_ffi.so
 #   make asan       build-asan/moat and unit tests with ASan+UBSan
 #   make check      deps check, both builds, unit tests (sanitized), fuzz corpora, e2e (root +
 #                   unprivileged)
@@ -45,7 +45,7 @@ SO_CFLAGS   := $(BASEFLAGS) -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fP
 SO_LDLIBS   := $(shell pkg-config --libs jansson libnftnl libmnl libnghttp2 2>/dev/null || \
                  echo -ljansson -lnftnl -lmnl -lnghttp2)
 
-LIB_SRCS  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
+LIB_SRCS  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*' ! -path 'src/mxc_ffi/*'))
 # The rule compiler needs libseccomp; only the build-time generator and the
 # unit tests call it, so the shared library leaves it out.
 SO_SRCS   := $(filter-out src/sandbox/confine/seccomp_rules.c,$(LIB_SRCS))
@@ -53,9 +53,10 @@ CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 HDRS      := $(shell find include src tests/unit -name '*.h')
 
-all: build/moat build/libmoat.so
+all: build/moat build/libmoat.so build/libmxc_ffi.so
 
-tests: build/moat build/libmoat.so build/tests/e2e/attack build/tests/e2e/api_client
+tests: build/moat build/libmoat.so build/libmxc_ffi.so build/tests/e2e/attack \
+       build/tests/e2e/api_client build/tests/e2e/mxc_ffi_client
 
 define build_rules
 $(1)/%.o: %.c $(HDRS) Makefile
@@ -124,9 +125,47 @@ build/tests/e2e/api_client: build/tests/e2e/api_client.o build/libmoat.so
 	@echo "  LD      $@"
 	@$(CC) $(REL_LDFLAGS) -o $@ $< -Lbuild -lmoat -lpthread -Wl,-rpath,'$$ORIGIN:$$ORIGIN/../..'
 
+# libmxc_ffi.so: mxc's in-process ABI (src/mxc_ffi/, docs/compat-mxc.md) on libmoat's
+# public API.  libmoat's position-independent objects are linked in, not
+# libmoat.so.1: one self-contained file to drop into $MXC_FFI_DIR or over
+# mxc's own, as mxc ships it, which the SDK dlopen()s and dlclose()s around
+# every run() (-z nodelete: it stays mapped, with its relay threads, and
+# loads once).  It exports mxc_* only (exports.map).
+MXC_FFI_SRCS := $(sort $(wildcard src/mxc_ffi/*.c)) src/cli/doctor.c src/cli/mxc_backends.c \
+                src/cli/tell.c
+build/libmxc_ffi.so: $(patsubst %.c,build/so/%.o,$(SO_SRCS) $(MXC_FFI_SRCS)) \
+                     build/so/gen/seccomp_programs.o src/mxc_ffi/exports.map
+	@echo "  LD      $@"
+	@$(CC) -shared -Wl,-soname,libmxc_ffi.so -Wl,-z,relro,-z,now,-z,nodelete -Wl,--no-undefined \
+	    -Wl,--version-script=src/mxc_ffi/exports.map -o $@ $(filter %.o,$^) $(SO_LDLIBS) -lpthread
+
+# The ABI's test client loads it as the SDK does: dlopen, by path.
+build/tests/e2e/mxc_ffi_client: build/tests/e2e/mxc_ffi_client.o
+	@echo "  LD      $@"
+	@$(CC) $(REL_LDFLAGS) -o $@ $< -ldl -lpthread
+
+# The same library and client with ASan+UBSan, for the sanitizer pass of the
+# end-to-end tests (the client carries the sanitizer runtime).
+build-asan/so/%.o: %.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(SAN_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+build-asan/so/gen/seccomp_programs.o: $(GEN_PROGRAMS) $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(SAN_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+build-asan/libmxc_ffi.so: $(patsubst %.c,build-asan/so/%.o,$(SO_SRCS) $(MXC_FFI_SRCS)) \
+                          build-asan/so/gen/seccomp_programs.o src/mxc_ffi/exports.map
+	@echo "  LD      $@"
+	@$(CC) -shared $(SAN_LDFLAGS) -Wl,-soname,libmxc_ffi.so -Wl,-z,nodelete \
+	    -Wl,--version-script=src/mxc_ffi/exports.map -o $@ $(filter %.o,$^) $(SO_LDLIBS) -lpthread
+build-asan/tests/e2e/mxc_ffi_client: build-asan/tests/e2e/mxc_ffi_client.o
+	@echo "  LD      $@"
+	@$(CC) $(SAN_LDFLAGS) -o $@ $< -ldl -lpthread
+
 UNIT_BINS_ASAN := $(patsubst %.c,build-asan/%,$(UNIT_SRCS))
 
-asan: build-asan/moat $(UNIT_BINS_ASAN)
+asan: build-asan/moat $(UNIT_BINS_ASAN) build-asan/libmxc_ffi.so build-asan/tests/e2e/mxc_ffi_client
 
 unit: $(UNIT_BINS_ASAN)
 	@tests/unit/run.sh $(UNIT_BINS_ASAN)
@@ -146,10 +185,10 @@ check:
 # What `make install` puts under $(DESTDIR)$(PREFIX) (tests/install.sh checks
 # it); nothing else, and no other target, writes outside the checkout.
 INSTALLED := bin/moat include/moat.h include/moat_mxc.h include/moat_srt.h lib/libmoat.a \
-             lib/libmoat.so.$(SO_VERSION) lib/libmoat.so.$(SO_MAJOR) lib/libmoat.so \
+             lib/libmoat.so.$(SO_VERSION) lib/libmoat.so.$(SO_MAJOR) lib/libmoat.so lib/libmxc_ffi.so \
              lib/pkgconfig/moat.pc share/moat/policy.schema.json
 
-install: build/moat build/libmoat.a build/libmoat.so build/moat.pc
+install: build/moat build/libmoat.a build/libmoat.so build/libmxc_ffi.so build/moat.pc
 	install -D -m 0755 build/moat $(DESTDIR)$(PREFIX)/bin/moat
 	install -D -m 0644 include/moat.h $(DESTDIR)$(PREFIX)/include/moat.h
 	install -D -m 0644 include/moat_mxc.h $(DESTDIR)$(PREFIX)/include/moat_mxc.h
@@ -158,6 +197,7 @@ install: build/moat build/libmoat.a build/libmoat.so build/moat.pc
 	install -D -m 0755 build/libmoat.so.$(SO_VERSION) $(DESTDIR)$(PREFIX)/lib/libmoat.so.$(SO_VERSION)
 	ln -sf libmoat.so.$(SO_VERSION) $(DESTDIR)$(PREFIX)/lib/libmoat.so.$(SO_MAJOR)
 	ln -sf libmoat.so.$(SO_MAJOR) $(DESTDIR)$(PREFIX)/lib/libmoat.so
+	install -D -m 0755 build/libmxc_ffi.so $(DESTDIR)$(PREFIX)/lib/libmxc_ffi.so
 	install -D -m 0644 build/moat.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/moat.pc
 	install -D -m 0644 schema/policy.schema.json $(DESTDIR)$(PREFIX)/share/moat/policy.schema.json
 

@@ -168,6 +168,18 @@ MOAT_API int moat_run_options_set_environ(struct moat_run_options *o, char *cons
  * request is answered.  0, or -ENOMEM. */
 MOAT_API int moat_run_options_set_proxy_identity(struct moat_run_options *o, const char *user,
                                                  enum moat_proxy_style style);
+/* on: the sandbox is served by a supervisor process of its own (the helper
+ * that a caller running other threads always gets, see below) even when
+ * the caller runs no other thread, so its services (the DNS filter, the
+ * proxies, the timeout) run whether or not the caller polls; the caller's
+ * polls then only collect what happened.  For libraries whose callers may
+ * not poll (libmxc_ffi).  Costs a fork of the caller at moat_spawn. */
+MOAT_API void moat_run_options_set_helper(struct moat_run_options *o, bool on);
+/* on: moat_spawn returns only once the command has started (its exec
+ * succeeded, or failed: status 126/127 later), so a sandbox that cannot be
+ * set up is moat_spawn's own failure, with err saying why, never a later
+ * poll's.  moat_spawn then takes the set-up time (a few milliseconds). */
+MOAT_API void moat_run_options_set_wait_started(struct moat_run_options *o, bool on);
 
 /* ---- a running sandbox --------------------------------------------------
  *
@@ -216,6 +228,10 @@ MOAT_API int moat_sandbox_try_wait(struct moat_sandbox *s, int *status, struct m
 MOAT_API int moat_sandbox_kill(struct moat_sandbox *s, int sig);
 /* The pseudo-terminal's window size (SIGWINCH follows).  0 or -errno. */
 MOAT_API int moat_sandbox_resize(struct moat_sandbox *s, unsigned short rows, unsigned short cols);
+/* Whether the sandbox ended because the policy's timeout expired (its
+ * status is then MOAT_EXIT_TIMEOUT; a command that exits 124 by itself did
+ * not time out).  Meaningful once it has finished. */
+MOAT_API bool moat_sandbox_timed_out(const struct moat_sandbox *s);
 /* The sandbox init's pid in the caller's pid namespace. */
 MOAT_API int moat_sandbox_pid(const struct moat_sandbox *s);
 /* Kill what still runs, reap it, close what the sandbox owns. */

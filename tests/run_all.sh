@@ -52,20 +52,33 @@ run_suite "docs agree with the program" python3 tests/docs_agree.py build/moat
 stage=$(mktemp -d /var/tmp/moat-stage.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
-mkdir -p "$stage/e2e" "$stage/examples"
-cp build/tests/e2e/attack build/tests/e2e/api_client build/libmoat.so.[0-9]* "$stage/"
+mkdir -p "$stage/e2e" "$stage/examples" "$stage/mxc"
+cp build/tests/e2e/attack build/tests/e2e/api_client build/tests/e2e/mxc_ffi_client \
+    build/libmoat.so.[0-9]* "$stage/"
+# libmxc_ffi.so alone in a directory, as $MXC_FFI_DIR for the mxc SDK.
+cp build/libmxc_ffi.so "$stage/mxc/"
+mkdir -p "$stage/mxc-asan"
+cp build-asan/libmxc_ffi.so "$stage/mxc-asan/"
+cp build-asan/tests/e2e/mxc_ffi_client "$stage/mxc_ffi_client-asan"
 cp build-asan/moat "$stage/moat-asan"
 cp build/moat "$stage/moat"
-cp tests/e2e/*.sh tests/e2e/*.py "$stage/e2e/"
+cp tests/e2e/*.sh tests/e2e/*.py tests/e2e/*.mjs "$stage/e2e/"
+cp tests/mxc/sdk_install.sh "$stage/mxc/"
 mkdir -p "$stage/srt" && cp -r tests/srt/. "$stage/srt/"
 cp -r examples/. "$stage/examples/"
 chmod -R a+rX "$stage"
+# The mxc SDK 1.0.1 (the real client of libmxc_ffi), installed from the npm
+# registry into a world-readable cache once, here as root, for both passes.
+mxc_sdk=$(tests/mxc/sdk_install.sh 1.0.1) || mxc_sdk=""
 e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" API_CLIENT="$stage/api_client"
-         EXAMPLES="$stage/examples")
+         MXC_FFI="$stage/mxc/libmxc_ffi.so" MXC_FFI_CLIENT="$stage/mxc_ffi_client"
+         MXC_SDK_1_0_1="$mxc_sdk" EXAMPLES="$stage/examples")
 
 run_suite "e2e as $(id -un)" env "${e2e_env[@]}" bash "$stage/e2e/run.sh"
 
 run_suite "e2e as $(id -un), sanitizer build" env "${e2e_env[@]}" MOAT="$stage/moat-asan" \
+    MXC_FFI="$stage/mxc-asan/libmxc_ffi.so" MXC_FFI_CLIENT="$stage/mxc_ffi_client-asan" \
+    MXC_SDK_FFI_DIR="$stage/mxc" \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 bash "$stage/e2e/run.sh"
 
 if [ "$(id -u)" = 0 ]; then

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "cli/doctor.h"
+#include "cli/mxc_backends.h"
 #include "moat.h"
 #include "moat_mxc.h"
 #include "net/proxy/base64.h"
@@ -132,45 +133,14 @@ static int parse_args(int argc, char **argv, struct mxc_args *a, char *msg, size
 
 static int available_backends(void)
 {
-    struct doctor_summary s;
-    doctor_summarize(&s);
-    json_t *list = json_array();
-    if (!list)
-        return MXC_EXIT_ERROR;
-    if (!s.problem[0]) {
-        json_t *caps = json_array(), *warnings = json_array();
-        json_array_append_new(caps, json_string("filesystemDeniedPaths"));
-        if (s.netns)
-            json_array_append_new(caps, json_string("proxyEnforcement"));
-        if (!s.netns)
-            json_array_append_new(warnings, json_string("network namespaces are unavailable: "
-                                                        "only configs with the host's network "
-                                                        "(defaultPolicy allow) run"));
-        else if (!s.nftables)
-            json_array_append_new(warnings, json_string("nftables is unavailable in a user "
-                                                        "namespace: host and CIDR rules "
-                                                        "(moat's firewall mode) cannot run"));
-        if (s.netns && !s.ipv6)
-            json_array_append_new(warnings, json_string("IPv6 is unavailable in new network "
-                                                        "namespaces: the sandbox's network is "
-                                                        "IPv4 only"));
-        if (s.landlock_abi == 0)
-            json_array_append_new(warnings, json_string("no Landlock: only the mount tree "
-                                                        "enforces filesystem rules"));
-        json_t *b = json_pack("{s:s,s:o}", "backend", "bubblewrap", "capabilities", caps);
-        if (json_array_size(warnings))
-            json_object_set(b, "warnings", warnings);
-        json_decref(warnings);
-        json_array_append_new(list, b);
-    }
-    char *text = json_dumps(list, JSON_INDENT(2));
-    json_decref(list);
+    char problem[sizeof(((struct doctor_summary *)0)->problem)];
+    char *text = mxc_backends_json(problem, sizeof problem, 1);
     if (!text)
         return MXC_EXIT_ERROR;
     puts(text);
     free(text);
-    if (s.problem[0])
-        fprintf(stderr, "moat: no backend available: %s\n", s.problem);
+    if (problem[0])
+        fprintf(stderr, "moat: no backend available: %s\n", problem);
     return 0;
 }
 

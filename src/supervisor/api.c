@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -24,7 +25,7 @@ static struct moat_sandbox *sandbox_alloc(const struct moat_policy *p)
                .chan_fd = -1, .events_fd = -1, .guard_sock = -1, .pty_sock = -1,
                .pty_slave = -1, .stdio = { -1, -1, -1 } },
         .exit_w = { .fd = -1 }, .report_w = { .fd = -1 }, .events_w = { .fd = -1 },
-        .pty_w = { .fd = -1 }, .done_w = { .fd = -1 }, .child_stdio = { -1, -1, -1 }, .alive_keep = -1, .ctl = -1,
+        .pty_w = { .fd = -1 }, .done_w = { .fd = -1 }, .child_stdio = { -1, -1, -1 }, .alive_keep = -1, .ctl = -1, .init_pidfd = -1,
     };
     for (int i = 0; i < MOAT_FD_COUNT; i++)
         s->fds[i] = -1;
@@ -59,7 +60,7 @@ int moat_spawn(const struct moat_policy *p, char *const argv[], const struct moa
     if (!p || !argv || !out)
         return error_set(err, -EINVAL, "moat_spawn: a policy, a command and a place for the "
                          "handle are needed");
-    if (!supervised_needed())
+    if (!o->helper && !supervised_needed())
         return moat_spawn_in_process(p, argv, o, out, err);
     struct moat_sandbox *s = sandbox_alloc(p);
     if (!s)
@@ -126,7 +127,12 @@ int moat_sandbox_kill(struct moat_sandbox *s, int sig)
     if (s->exited || s->done)
         return -ESRCH;
     /* The init forwards what it catches to the command; SIGKILL ends the
-     * init, and with it the pid namespace. */
+     * init, and with it the pid namespace.  Supervised, the helper reaps
+     * the init, so its pid may be another process's by now: the pidfd
+     * names this one (and fails with ESRCH once it is gone). */
+    if (is_supervised(s))
+        return s->init_pidfd < 0 ? -ESRCH
+               : syscall(SYS_pidfd_send_signal, s->init_pidfd, sig, NULL, 0) < 0 ? -errno : 0;
     return kill(s->init, sig) < 0 ? -errno : 0;
 }
 
@@ -137,6 +143,11 @@ int moat_sandbox_resize(struct moat_sandbox *s, unsigned short rows, unsigned sh
         return -ENOTTY;
     struct winsize ws = { .ws_row = rows, .ws_col = cols };
     return ioctl(master, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}
+
+bool moat_sandbox_timed_out(const struct moat_sandbox *s)
+{
+    return s->timed_out;
 }
 
 int moat_sandbox_pid(const struct moat_sandbox *s)

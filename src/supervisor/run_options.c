@@ -126,3 +126,13 @@ int moat_run_options_set_proxy_identity(struct moat_run_options *o, const char *
         o->proxy_style = style;
     return r;
 }
+
+void moat_run_options_set_helper(struct moat_run_options *o, bool on)
+{
+    o->helper = on;
+}
+
+void moat_run_options_set_wait_started(struct moat_run_options *o, bool on)
+{
+    o->wait_started = on;
+}

@@ -18,6 +18,8 @@ struct moat_run_options {
     char **environ;                 /* NULL: the process's */
     char *proxy_user;               /* NULL: "moat" */
     enum moat_proxy_style proxy_style;
+    bool helper;                    /* a supervisor process even when single-threaded */
+    bool wait_started;              /* moat_spawn returns once the command runs */
 };
 
 /* The defaults, for a caller that passed NULL (nothing to free). */

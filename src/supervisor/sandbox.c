@@ -465,6 +465,13 @@ int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *con
     while (r == 0 && o->pty && s->fds[MOAT_FD_PTY] < 0 && s->pty_w.fd >= 0 &&
            sandbox_poll(s, -1, err) == 0)
         ;
+    /* moat_run_options_set_wait_started: the report pipe is close-on-exec,
+     * so it ends when the command has been exec'd, or carries why set-up
+     * failed (the init then exits). */
+    while (r == 0 && o->wait_started && s->report_w.fd >= 0 && sandbox_poll(s, -1, err) == 0)
+        ;
+    if (r == 0 && o->wait_started && s->have_report && s->report.stage == REPORT_SETUP)
+        r = error_set(err, s->report.code < 0 ? s->report.code : -EIO, "%s", s->report.msg);
     return r;
 }
 

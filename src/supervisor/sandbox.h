@@ -43,6 +43,7 @@ struct moat_sandbox {
     moat_violation_fn cb;
     void *cb_ctx;
     int final;
+    int init_pidfd; /* the init, to signal it (the helper reaps it) */
     /* The write guard's refusals, for the caller's callback (the network
      * services log theirs themselves). */
     struct vlog fslog;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,9 +29,14 @@
 #include "util/fdpass.h"
 
 enum msg_type { MSG_STARTED = 1, MSG_VIOLATION, MSG_EXITED };
+enum msg_flag {
+    MSG_PIDFD = 1,     /* STARTED: the init's pidfd comes with it (first) */
+    MSG_PTY = 2,       /* STARTED: the pty master comes with it (last) */
+    MSG_TIMED_OUT = 4, /* EXITED: the policy's timeout ended it */
+};
 
 struct msg {
-    uint8_t type;
+    uint8_t type, flags;
     int32_t value; /* STARTED: the init's pid; EXITED: the status or -errno */
     char text[8192];
 };
@@ -49,20 +55,21 @@ bool supervised_needed(void)
     return n > 1;
 }
 
-static void send_msg(int ctl, enum msg_type type, int32_t value, const char *text, int fd)
+static void send_msg(int ctl, enum msg_type type, int32_t value, unsigned flags,
+                     const char *text, const int *fds, size_t n_fds)
 {
-    struct msg m = { .type = (uint8_t)type, .value = value };
+    struct msg m = { .type = (uint8_t)type, .flags = (uint8_t)flags, .value = value };
     size_t n = offsetof(struct msg, text);
     if (text) {
         snprintf(m.text, sizeof m.text, "%s", text);
         n += strlen(m.text) + 1;
     }
-    fdpass_send(ctl, &m, n, &fd, fd >= 0 ? 1 : 0);
+    fdpass_send(ctl, &m, n, fds, n_fds);
 }
 
 static void helper_violation(void *ctx, const char *line)
 {
-    send_msg(*(int *)ctx, MSG_VIOLATION, 0, line, -1);
+    send_msg(*(int *)ctx, MSG_VIOLATION, 0, 0, line, NULL, 0);
 }
 
 static int int_compare(const void *a, const void *b)
@@ -113,10 +120,23 @@ static _Noreturn void helper_main(int ctl, const struct moat_policy *p, char *co
     struct moat_sandbox *s = NULL;
     int r = moat_spawn_in_process(p, argv, &local, &s, &err);
     if (r < 0) {
-        send_msg(ctl, MSG_EXITED, r, err.msg, -1);
+        send_msg(ctl, MSG_EXITED, r, 0, err.msg, NULL, 0);
         _exit(0);
     }
-    send_msg(ctl, MSG_STARTED, s->init, NULL, s->fds[MOAT_FD_PTY]);
+    /* The init's pidfd, so the caller signals that process and never
+     * another that got its pid once the init was reaped here. */
+    int fds[2];
+    size_t n_fds = 0;
+    unsigned flags = 0;
+    if (s->exit_w.fd >= 0) {
+        fds[n_fds++] = s->exit_w.fd;
+        flags |= MSG_PIDFD;
+    }
+    if (s->fds[MOAT_FD_PTY] >= 0) {
+        fds[n_fds++] = s->fds[MOAT_FD_PTY];
+        flags |= MSG_PTY;
+    }
+    send_msg(ctl, MSG_STARTED, s->init, flags, NULL, fds, n_fds);
     int status = 0;
     for (;;) {
         struct pollfd pfd[2] = { { .fd = moat_sandbox_fd(s, MOAT_FD_EVENTS), .events = POLLIN },
@@ -132,7 +152,8 @@ static _Noreturn void helper_main(int ctl, const struct moat_policy *p, char *co
         if (r != 0)
             break;
     }
-    send_msg(ctl, MSG_EXITED, r < 0 ? r : status, err.msg[0] ? err.msg : NULL, -1);
+    send_msg(ctl, MSG_EXITED, r < 0 ? r : status, moat_sandbox_timed_out(s) ? MSG_TIMED_OUT : 0,
+             err.msg[0] ? err.msg : NULL, NULL, 0);
     moat_sandbox_free(s);
     _exit(0);
 }
@@ -190,10 +211,10 @@ int supervised_start(struct moat_sandbox *s, const struct moat_policy *p, char *
     /* Until the sandbox has started: its init's pid, the pty master, or
      * the reason it could not be set up. */
     struct msg m;
-    int fd = -1;
+    int fds[2] = { -1, -1 };
     size_t n = 0;
     for (;;) {
-        long len = fdpass_recv(s->ctl, &m, sizeof m, &fd, 1, &n);
+        long len = fdpass_recv(s->ctl, &m, sizeof m, fds, 2, &n);
         if (len <= 0) {
             waitpid(pid, NULL, 0);
             s->helper = -1;
@@ -201,8 +222,13 @@ int supervised_start(struct moat_sandbox *s, const struct moat_policy *p, char *
         }
         if (m.type == MSG_STARTED) {
             s->init = m.value;
-            if (n == 1)
-                s->fds[MOAT_FD_PTY] = fd;
+            size_t i = 0;
+            if ((m.flags & MSG_PIDFD) && i < n)
+                s->init_pidfd = fds[i++];
+            if ((m.flags & MSG_PTY) && i < n)
+                s->fds[MOAT_FD_PTY] = fds[i++];
+            while (i < n) /* never sent: nothing to keep */
+                close(fds[i++]);
             return 0;
         }
         if (m.type == MSG_EXITED) {
@@ -248,6 +274,7 @@ int supervised_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *e
                 s->result = m.value;
             else
                 s->final = m.value;
+            s->timed_out = m.flags & MSG_TIMED_OUT;
         }
     }
     if (s->done && s->helper > 0) {
@@ -261,8 +288,8 @@ int supervised_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *e
 void supervised_release(struct moat_sandbox *s)
 {
     if (s->helper > 0) {
-        if (!s->done && s->init > 0)
-            kill(s->init, SIGKILL);
+        if (!s->done && s->init_pidfd >= 0)
+            syscall(SYS_pidfd_send_signal, s->init_pidfd, SIGKILL, NULL, 0);
         close(s->ctl); /* the helper ends when its socket hangs up */
         s->ctl = -1;
         waitpid(s->helper, NULL, 0);
@@ -270,6 +297,8 @@ void supervised_release(struct moat_sandbox *s)
     }
     if (s->ctl >= 0)
         close(s->ctl);
+    if (s->init_pidfd >= 0)
+        close(s->init_pidfd);
     for (int i = 0; i < MOAT_FD_COUNT; i++)
         if (s->fds[i] >= 0)
             close(s->fds[i]);

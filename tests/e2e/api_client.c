@@ -1,7 +1,8 @@
 /* A client of libmoat's spawn API for the end-to-end tests: each mode runs
  * one scenario through the public header only and prints what it saw, one
  * fact per line, for tests/e2e/test_api.sh to check.
- *   api_client [--threads] pipes | kill | trywait | violation DIR | pty | setup-error
+ *   api_client [--threads] pipes | kill | trywait | violation DIR | pty | setup-error |
+ *              options | timeout | wait-started | helper
  * --threads starts a busy thread first: the library must then run the
  * sandbox from a single-threaded helper (supervised.c), and the same
  * scenario must still hold. */
@@ -224,6 +225,69 @@ static int scenario_setup_error(void)
     return 0;
 }
 
+/* moat_sandbox_timed_out: the policy's timeout ends one command; another
+ * exits 124 by itself, with the same status and no timeout. */
+static int scenario_timeout(void)
+{
+    const char *scripts[] = { "sleep 30", "exit 124" };
+    for (int i = 0; i < 2; i++) {
+        char *argv[] = { "/bin/sh", "-c", (char *)scripts[i], NULL };
+        struct moat_sandbox *s;
+        if (spawn(policy("{\"process\": {\"timeout\": 0.3}}"), argv, NULL, &s) < 0)
+            return 1;
+        struct moat_error err = { 0 };
+        int status = moat_sandbox_wait(s, &err);
+        printf("%s: status %d timed out %d\n", scripts[i], status, moat_sandbox_timed_out(s));
+        moat_sandbox_free(s);
+    }
+    return 0;
+}
+
+/* moat_run_options_set_wait_started: a sandbox that cannot start (its
+ * working directory is missing) fails moat_spawn itself; one that starts
+ * is running when moat_spawn returns. */
+static int scenario_wait_started(void)
+{
+    struct moat_run_options *o = moat_run_options_new();
+    moat_run_options_set_wait_started(o, true);
+    char *argv[] = { "/bin/sh", "-c", "exit 5", NULL };
+    struct moat_sandbox *s = NULL;
+    struct moat_error err = { 0 };
+    int r = moat_spawn(policy("{\"process\": {\"cwd\": \"/nonexistent-moat-cwd\"}}"), argv, o,
+                       &s, &err);
+    printf("spawn %s: %s\n", r < 0 ? "failed" : "succeeded", err.msg);
+    if (r == 0)
+        moat_sandbox_free(s);
+    if (spawn(policy(NULL), argv, o, &s) < 0)
+        return 1;
+    printf("status %d\n", moat_sandbox_wait(s, &err));
+    moat_sandbox_free(s);
+    moat_run_options_free(o);
+    return 0;
+}
+
+/* moat_run_options_set_helper: the timeout (a service of the supervisor)
+ * holds while the caller never polls; its own process ends the sandbox. */
+static int scenario_helper(void)
+{
+    struct moat_run_options *o = moat_run_options_new();
+    moat_run_options_set_helper(o, true);
+    char *argv[] = { "/bin/sleep", "30", NULL };
+    struct moat_sandbox *s;
+    int r = spawn(policy("{\"process\": {\"timeout\": 0.2}}"), argv, o, &s);
+    moat_run_options_free(o);
+    if (r < 0)
+        return 1;
+    int pid = moat_sandbox_pid(s);
+    usleep(1500 * 1000); /* no poll: only a supervisor of its own can end it */
+    printf("init gone before any poll %d\n", kill(pid, 0) < 0 && errno == ESRCH);
+    struct moat_error err = { 0 };
+    int status = moat_sandbox_wait(s, &err);
+    printf("status %d timed out %d\n", status, moat_sandbox_timed_out(s));
+    moat_sandbox_free(s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -244,6 +308,9 @@ int main(int argc, char **argv)
     else if (!strcmp(mode, "pty")) r = scenario_pty();
     else if (!strcmp(mode, "setup-error")) r = scenario_setup_error();
     else if (!strcmp(mode, "options")) r = scenario_options();
+    else if (!strcmp(mode, "timeout")) r = scenario_timeout();
+    else if (!strcmp(mode, "wait-started")) r = scenario_wait_started();
+    else if (!strcmp(mode, "helper")) r = scenario_helper();
     stop_thread = 1;
     return r;
 }

@@ -59,3 +59,20 @@ test_api_exec_failure_is_127_with_a_message() {
     api_both setup-error
     expect_eq "$OUT" "status 127: cannot execute /nonexistent/command: No such file or directory"
 }
+
+test_api_timed_out_tells_the_timeout_from_exit_124() {
+    api_both timeout
+    expect_eq "$OUT" "$(printf 'sleep 30: status 124 timed out 1\nexit 124: status 124 timed out 0')"
+}
+
+test_api_wait_started_makes_setup_failures_spawn_failures() {
+    api_both wait-started
+    expect_eq "$(echo "$OUT" | head -n 1)" \
+        "spawn failed: cannot change to the working directory /nonexistent-moat-cwd in the sandbox: No such file or directory"
+    expect_eq "$(echo "$OUT" | tail -n 1)" "status 5"
+}
+
+test_api_helper_serves_the_sandbox_without_polls() {
+    api helper
+    expect_eq "$OUT" "$(printf 'init gone before any poll 1\nstatus 124 timed out 1')"
+}
