@@ -162,7 +162,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(PREFIX)/share/moat 2>/dev/null
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan bindings/node/build
 
 .PHONY: all tests asan unit unit-list check install uninstall clean
 .SECONDARY:
