@@ -208,7 +208,7 @@ uninstall:
 include tests/fuzz/fuzz.mk
 
 clean:
-	rm -rf build build-asan build-fuzz build-fuzz-cov
+	rm -rf build build-asan build-fuzz build-fuzz-cov bindings/node/build
 
 .PHONY: all tests asan unit unit-list check install uninstall clean
 .SECONDARY:

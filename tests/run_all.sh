@@ -81,7 +81,22 @@ run_suite "e2e as $(id -un), sanitizer build" env "${e2e_env[@]}" MOAT="$stage/m
     MXC_SDK_FFI_DIR="$stage/mxc" \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 bash "$stage/e2e/run.sh"
 
+# The language bindings, installed into the stage as their users install
+# them (pip, npm), each driven by a program of its own language.
+run_suite "bindings installed with pip and npm" tests/bindings/stage.sh "$stage"
+bindings_env=(MOAT_LIBRARY="$stage/libmoat.so.1" MOAT_PY_PREFIX="$stage/pyvenv"
+              MOAT_NODE_PACKAGE="$stage/node/node_modules/moat-sandbox")
+python_test=("$stage/pyvenv/bin/python" "$stage/bindings/test_python.py"
+             "$stage/bindings/python-README.md")
+node_test=(node "$stage/bindings/test_node.js" "$stage/bindings/node-README.md")
+run_suite "python binding as $(id -un)" env "${bindings_env[@]}" "${python_test[@]}"
+run_suite "node binding as $(id -un)" env "${bindings_env[@]}" "${node_test[@]}"
+
 if [ "$(id -u)" = 0 ]; then
+    as_nobody=(setpriv --reuid 65534 --regid 65534 --clear-groups
+               env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "${bindings_env[@]}")
+    run_suite "python binding as uid 65534" "${as_nobody[@]}" "${python_test[@]}"
+    run_suite "node binding as uid 65534" "${as_nobody[@]}" "${node_test[@]}"
     install -o root -g root -m 4755 build/tests/e2e/attack "$stage/attack-setuid"
     run_suite "e2e as uid 65534" setpriv --reuid 65534 --regid 65534 --clear-groups \
         env -i PATH=/usr/local/bin:/usr/bin:/bin TERM="${TERM:-dumb}" LANG=C.UTF-8 \

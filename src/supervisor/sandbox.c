@@ -321,6 +321,31 @@ int sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err)
     return 1;
 }
 
+/* The init is a copy of the caller that never execs: of the caller's
+ * descriptors it keeps only the sandbox's.  (A caller's end of the
+ * command's stdin pipe held here would keep the command from ever reading
+ * EOF; another sandbox's pipe held here would keep that one open.) */
+static void init_close_callers_fds(const struct sandbox_ctx *c)
+{
+    const int own[] = { c->report_fd, c->alive_fd, c->chan_fd,  c->events_fd, c->guard_sock,
+                        c->pty_sock,  c->pty_slave, c->stdio[0], c->stdio[1], c->stdio[2] };
+    unsigned from = 3;
+    for (;;) { /* close [from, the next kept descriptor) until none is left */
+        unsigned next = ~0U;
+        for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+            if (own[i] >= (int)from && (unsigned)own[i] < next)
+                next = (unsigned)own[i];
+        for (size_t i = 0; i < c->n_pass_fds; i++)
+            if (c->pass_fds[i] >= (int)from && (unsigned)c->pass_fds[i] < next)
+                next = (unsigned)c->pass_fds[i];
+        if (next > from)
+            close_range(from, next == ~0U ? ~0U : next - 1, 0);
+        if (next == ~0U)
+            return;
+        from = next + 1;
+    }
+}
+
 static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struct moat_error *err)
 {
     int report[2] = { -1, -1 }, alive[2] = { -1, -1 }, chan[2] = { -1, -1 },
@@ -365,6 +390,7 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
             close(chan[0]);
         if (pty[0] >= 0)
             close(pty[0]);
+        init_close_callers_fds(&s->c);
         sandbox_init_main(&s->c);
     }
     int clone_errno = errno;

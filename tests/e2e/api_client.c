@@ -2,7 +2,7 @@
  * one scenario through the public header only and prints what it saw, one
  * fact per line, for tests/e2e/test_api.sh to check.
  *   api_client [--threads] pipes | kill | trywait | violation DIR | pty | setup-error |
- *              options | timeout | wait-started | helper
+ *              options | timeout | wait-started | helper | stdin-eof
  * --threads starts a busy thread first: the library must then run the
  * sandbox from a single-threaded helper (supervised.c), and the same
  * scenario must still hold. */
@@ -212,6 +212,38 @@ static int scenario_options(void)
     return 0;
 }
 
+/* Two sandboxes with stdin pipes: closing the caller's end of each must be
+ * EOF for its command at once, though the other sandbox's init is a copy of
+ * the caller made while that end was open. */
+static int scenario_stdin_eof(void)
+{
+    struct moat_run_options *o = moat_run_options_new();
+    moat_run_options_set_stdio(o, MOAT_STDIO_PIPE, MOAT_STDIO_PIPE, MOAT_STDIO_INHERIT);
+    char *argv[] = { "/bin/sh", "-c", "cat; echo eof", NULL };
+    struct moat_policy *p = policy(NULL);
+    struct moat_sandbox *a, *b;
+    int r = spawn(p, argv, o, &a);
+    if (r == 0 && (r = spawn(p, argv, o, &b)) < 0)
+        moat_sandbox_free(a);
+    moat_run_options_free(o);
+    if (r < 0)
+        return 1;
+    struct moat_error err = { 0 };
+    close(moat_sandbox_take_fd(a, MOAT_FD_STDIN));
+    int status = moat_sandbox_wait(a, &err);
+    read_all(moat_sandbox_fd(a, MOAT_FD_STDOUT), "first");
+    printf("first status %d\n", status);
+    int st = -1;
+    printf("second running %d\n", moat_sandbox_try_wait(b, &st, &err));
+    close(moat_sandbox_take_fd(b, MOAT_FD_STDIN));
+    status = moat_sandbox_wait(b, &err);
+    read_all(moat_sandbox_fd(b, MOAT_FD_STDOUT), "second");
+    printf("second status %d\n", status);
+    moat_sandbox_free(a);
+    moat_sandbox_free(b);
+    return 0;
+}
+
 static int scenario_setup_error(void)
 {
     char *argv[] = { "/nonexistent/command", NULL };
@@ -311,6 +343,7 @@ int main(int argc, char **argv)
     else if (!strcmp(mode, "timeout")) r = scenario_timeout();
     else if (!strcmp(mode, "wait-started")) r = scenario_wait_started();
     else if (!strcmp(mode, "helper")) r = scenario_helper();
+    else if (!strcmp(mode, "stdin-eof")) r = scenario_stdin_eof();
     stop_thread = 1;
     return r;
 }

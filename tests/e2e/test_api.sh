@@ -55,6 +55,11 @@ test_api_options_are_copied_when_set() {
     expect_eq "$OUT" "$(printf 'bad stdio -22\nstdout from-options\npassed fd\nstdin empty\nstatus 0')"
 }
 
+test_api_stdin_eof_reaches_each_of_two_sandboxes() {
+    api_both stdin-eof
+    expect_eq "$OUT" "$(printf 'first eof\nfirst status 0\nsecond running 0\nsecond eof\nsecond status 0')"
+}
+
 test_api_exec_failure_is_127_with_a_message() {
     api_both setup-error
     expect_eq "$OUT" "status 127: cannot execute /nonexistent/command: No such file or directory"
