@@ -3,6 +3,8 @@
 # fixed set, policy files (*.json) and, after `moat run ... --`, a command.
 # Needs nothing from the bash-completion package; uses _command_offset when
 # that package is loaded.
+# shellcheck shell=bash
+# shellcheck disable=SC2207  # COMPREPLY=($(compgen ...)): the completion idiom; words have no blanks
 
 _moat_commands="run check doctor connect mxc srt help"
 _moat_common="-h --help -V --version"
