@@ -8,9 +8,12 @@
 #   make fuzz       FUZZ_SECONDS=60 FUZZ_TARGETS="addr ..." runs each libFuzzer target (clang,
 #                   ASan+UBSan) for that long and prints executions, coverage and crashes per
 #                   target (tests/fuzz/README.md; fuzz-merge, fuzz-regress, fuzz-coverage)
-#   make install    PREFIX=/usr/local DESTDIR=  (make uninstall: the same variables)
+#   make install    PREFIX=/usr/local LIBDIR=lib DESTDIR=  (make uninstall: the same)
+#   make deb-check  build the Debian packages, install, use and purge them (root)
 
 PREFIX  ?= /usr/local
+# The libraries' directory under PREFIX (Debian's: lib/x86_64-linux-gnu).
+LIBDIR  ?= lib
 DESTDIR ?=
 CC      ?= cc
 PKGS    := libseccomp jansson libnftnl libmnl libnghttp2
@@ -30,8 +33,11 @@ STATIC_LIBS ?= -lseccomp -ljansson -lnftnl -lnghttp2
 comma       := ,
 REL_LDLIBS  := $(if $(STATIC_LIBS),-Wl$(comma)-Bstatic $(STATIC_LIBS) -Wl$(comma)-Bdynamic -lmnl,$(LDLIBS))
 
-REL_CFLAGS  := $(BASEFLAGS) -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
-REL_LDFLAGS := -pie -Wl,-z,relro,-z,now
+# The release builds also take the caller's CPPFLAGS, CFLAGS and LDFLAGS
+# (a distribution's hardening and path-mapping flags: debian/rules).
+REL_CFLAGS  := $(BASEFLAGS) -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+               $(CPPFLAGS) $(CFLAGS)
+REL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 SAN_CFLAGS  := $(BASEFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined
 SAN_LDFLAGS := -fsanitize=address,undefined
@@ -41,7 +47,7 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 SO_MAJOR    := 1
 SO_VERSION  := $(SO_MAJOR).0.0
 SO_CFLAGS   := $(BASEFLAGS) -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC \
-               -fvisibility=hidden
+               -fvisibility=hidden $(CPPFLAGS) $(CFLAGS)
 SO_LDLIBS   := $(shell pkg-config --libs jansson libnftnl libmnl libnghttp2 2>/dev/null || \
                  echo -ljansson -lnftnl -lmnl -lnghttp2)
 
@@ -107,17 +113,20 @@ build/so/gen/seccomp_programs.o: $(GEN_PROGRAMS) $(HDRS) Makefile
 build/libmoat.so.$(SO_VERSION): $(patsubst %.c,build/so/%.o,$(SO_SRCS)) build/so/gen/seccomp_programs.o
 	@echo "  LD      $@"
 	@$(CC) -shared -Wl,-soname,libmoat.so.$(SO_MAJOR) -Wl,-z,relro,-z,now -Wl,--no-undefined \
-	    -o $@ $^ $(SO_LDLIBS)
+	    $(LDFLAGS) -o $@ $^ $(SO_LDLIBS)
 build/libmoat.so: build/libmoat.so.$(SO_VERSION)
 	@ln -sf libmoat.so.$(SO_VERSION) build/libmoat.so.$(SO_MAJOR)
 	@ln -sf libmoat.so.$(SO_MAJOR) $@
-build/moat.pc: Makefile
+# Written on every make that needs it (PREFIX and LIBDIR may differ from the
+# last run's), replaced only when its text changes.
+build/moat.pc: FORCE
 	@mkdir -p $(dir $@)
-	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/$(LIBDIR)' 'includedir=$${prefix}/include' '' \
 	    'Name: moat' 'Description: A Linux process sandbox: policy in, sandbox out' \
 	    'Version: $(SO_VERSION)' 'Libs: -L$${libdir} -lmoat' \
 	    'Libs.private: $(SO_LDLIBS)' 'Requires.private: jansson libnftnl libmnl libnghttp2' \
-	    'Cflags: -I$${includedir}' > $@
+	    'Cflags: -I$${includedir}' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 # The spawn API's test client uses the shared library, as programs do: found
 # beside it (a staged copy) or in build/.
@@ -184,22 +193,31 @@ check:
 
 # What `make install` puts under $(DESTDIR)$(PREFIX) (tests/install.sh checks
 # it); nothing else, and no other target, writes outside the checkout.
-INSTALLED := bin/moat include/moat.h include/moat_mxc.h include/moat_srt.h lib/libmoat.a \
-             lib/libmoat.so.$(SO_VERSION) lib/libmoat.so.$(SO_MAJOR) lib/libmoat.so lib/libmxc_ffi.so \
-             lib/pkgconfig/moat.pc share/moat/policy.schema.json
+INSTALLED := bin/moat include/moat.h include/moat_mxc.h include/moat_srt.h \
+             $(LIBDIR)/libmoat.a $(LIBDIR)/libmoat.so.$(SO_VERSION) \
+             $(LIBDIR)/libmoat.so.$(SO_MAJOR) $(LIBDIR)/libmoat.so $(LIBDIR)/libmxc_ffi.so \
+             $(LIBDIR)/pkgconfig/moat.pc \
+             share/moat/policy.schema.json share/man/man1/moat.1 share/man/man5/moat-policy.5 \
+             share/bash-completion/completions/moat share/zsh/vendor-completions/_moat
 
 install: build/moat build/libmoat.a build/libmoat.so build/libmxc_ffi.so build/moat.pc
 	install -D -m 0755 build/moat $(DESTDIR)$(PREFIX)/bin/moat
 	install -D -m 0644 include/moat.h $(DESTDIR)$(PREFIX)/include/moat.h
 	install -D -m 0644 include/moat_mxc.h $(DESTDIR)$(PREFIX)/include/moat_mxc.h
 	install -D -m 0644 include/moat_srt.h $(DESTDIR)$(PREFIX)/include/moat_srt.h
-	install -D -m 0644 build/libmoat.a $(DESTDIR)$(PREFIX)/lib/libmoat.a
-	install -D -m 0755 build/libmoat.so.$(SO_VERSION) $(DESTDIR)$(PREFIX)/lib/libmoat.so.$(SO_VERSION)
-	ln -sf libmoat.so.$(SO_VERSION) $(DESTDIR)$(PREFIX)/lib/libmoat.so.$(SO_MAJOR)
-	ln -sf libmoat.so.$(SO_MAJOR) $(DESTDIR)$(PREFIX)/lib/libmoat.so
-	install -D -m 0755 build/libmxc_ffi.so $(DESTDIR)$(PREFIX)/lib/libmxc_ffi.so
-	install -D -m 0644 build/moat.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/moat.pc
+	install -D -m 0644 build/libmoat.a $(DESTDIR)$(PREFIX)/$(LIBDIR)/libmoat.a
+	install -D -m 0755 build/libmoat.so.$(SO_VERSION) \
+	    $(DESTDIR)$(PREFIX)/$(LIBDIR)/libmoat.so.$(SO_VERSION)
+	ln -sf libmoat.so.$(SO_VERSION) $(DESTDIR)$(PREFIX)/$(LIBDIR)/libmoat.so.$(SO_MAJOR)
+	ln -sf libmoat.so.$(SO_MAJOR) $(DESTDIR)$(PREFIX)/$(LIBDIR)/libmoat.so
+	install -D -m 0644 build/moat.pc $(DESTDIR)$(PREFIX)/$(LIBDIR)/pkgconfig/moat.pc
+	install -D -m 0755 build/libmxc_ffi.so $(DESTDIR)$(PREFIX)/$(LIBDIR)/libmxc_ffi.so
 	install -D -m 0644 schema/policy.schema.json $(DESTDIR)$(PREFIX)/share/moat/policy.schema.json
+	install -D -m 0644 man/moat.1 $(DESTDIR)$(PREFIX)/share/man/man1/moat.1
+	install -D -m 0644 man/moat-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/moat-policy.5
+	install -D -m 0644 completions/moat.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/moat
+	install -D -m 0644 completions/_moat $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_moat
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
@@ -207,8 +225,15 @@ uninstall:
 
 include tests/fuzz/fuzz.mk
 
+# The Debian packages (debian/): built from a clean copy of the tree,
+# checked with lintian, installed, used and purged; the machine is left as it
+# was.  Root; CI runs it after make check (.ci/run).
+deb-check:
+	tests/deb_check.sh
+
 clean:
 	rm -rf build build-asan build-fuzz build-fuzz-cov bindings/node/build
 
-.PHONY: all tests asan unit unit-list check install uninstall clean
+FORCE:
+.PHONY: all tests asan unit unit-list check install uninstall deb-check clean FORCE
 .SECONDARY:

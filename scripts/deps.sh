@@ -3,6 +3,9 @@
 # packages only.  Idempotent: installs nothing when everything is present.
 set -eu
 PKGS="gcc make pkg-config clang libclang-rt-14-dev llvm-14 libseccomp-dev libjansson-dev libnftnl-dev libmnl-dev nftables util-linux bsdutils procps iproute2 python3 python3-pip bubblewrap hyperfine time dnsmasq-base curl dnsutils openssl netcat-openbsd wget git openjdk-17-jdk-headless nodejs libnghttp2-dev socat ripgrep python3-venv python3-setuptools python3-wheel"
+# The man page and completion tests (man-db, zsh) and make deb-check's package
+# build (debhelper, dpkg-dev, fakeroot, lintian).
+PKGS="$PKGS man-db zsh debhelper dpkg-dev fakeroot lintian"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -43,6 +43,33 @@ expect_file lib/pkgconfig/moat.pc 644
 expect_file share/moat/policy.schema.json 644
 cmp -s schema/policy.schema.json "$dest$prefix/share/moat/policy.schema.json" &&
     ok "the schema is the checkout's" || not_ok "the installed schema differs"
+expect_file share/man/man1/moat.1 644
+expect_file share/man/man5/moat-policy.5 644
+expect_file share/bash-completion/completions/moat 644
+expect_file share/zsh/vendor-completions/_moat 644
+cmp -s completions/moat.bash "$dest$prefix/share/bash-completion/completions/moat" &&
+    cmp -s completions/_moat "$dest$prefix/share/zsh/vendor-completions/_moat" &&
+    ok "the completions are the checkout's" || not_ok "the installed completions differ"
+
+# man finds both pages in the installed tree, by name, and renders them.
+for page in "1 moat" "5 moat-policy"; do
+    # shellcheck disable=SC2086
+    set -- $page
+    found=$(man -M "$dest$prefix/share/man" -w "$1" "$2" 2>&1)
+    text=$(MANWIDTH=80 man -M "$dest$prefix/share/man" "$1" "$2" 2>&1)
+    if [ "$found" = "$dest$prefix/share/man/man$1/$2.$1" ] &&
+       printf '%s\n' "$text" | grep -q "^ *$2 - "; then
+        ok "man -M PREFIX/share/man $1 $2 finds and shows it"
+    else
+        not_ok "man $1 $2: $found / $(printf '%s\n' "$text" | head -n 3)"
+    fi
+done
+
+# The installed bash completion, sourced as bash-completion would: moat r -> run.
+words=$(bash --norc --noprofile -c 'source "$1"; COMP_WORDS=(moat r); COMP_CWORD=1; _moat; echo "${COMPREPLY[*]}"' \
+        bash "$dest$prefix/share/bash-completion/completions/moat" 2>&1)
+[ "$words" = run ] && ok "the installed bash completion completes moat r to run" ||
+    not_ok "installed bash completion: '$words'"
 
 # Nothing outside DESTDIR/PREFIX.
 extra=$(find "$dest" ! -type d ! -path "$dest$prefix/*")
@@ -99,6 +126,24 @@ fi
 make -s uninstall DESTDIR="$dest" PREFIX="$prefix" >/dev/null 2>&1
 left=$(find "$dest$prefix" ! -type d 2>/dev/null)
 [ -z "$left" ] && ok "make uninstall removes every installed file" || not_ok "left: $left"
+
+# LIBDIR (a distribution's multiarch directory): the libraries and moat.pc
+# go there, and moat.pc says so, although build/moat.pc was written for the
+# other LIBDIR above.
+libdir=lib/x86_64-test-gnu
+if make -s install DESTDIR="$dest" PREFIX="$prefix" LIBDIR="$libdir" >"$work/log" 2>&1 &&
+   [ -f "$dest$prefix/$libdir/libmoat.so.$so_version" ] && [ -f "$dest$prefix/$libdir/libmoat.a" ] &&
+   grep -qx "libdir=\${prefix}/$libdir" "$dest$prefix/$libdir/pkgconfig/moat.pc" &&
+   [ "$(PKG_CONFIG_PATH="$dest$prefix/$libdir/pkgconfig" pkg-config --variable=libdir moat)" = \
+     "$prefix/$libdir" ] && [ ! -e "$dest$prefix/lib/libmoat.a" ]; then
+    ok "make install LIBDIR=$libdir puts the libraries and moat.pc there"
+else
+    not_ok "LIBDIR=$libdir: $(cat "$work/log"; find "$dest" ! -type d)"
+fi
+make -s uninstall DESTDIR="$dest" PREFIX="$prefix" LIBDIR="$libdir" >/dev/null 2>&1
+left=$(find "$dest$prefix" ! -type d 2>/dev/null)
+[ -z "$left" ] && ok "make uninstall LIBDIR=$libdir removes every installed file" ||
+    not_ok "left: $left"
 
 # make check builds with `make tests asan`: neither may install anything.
 if make -n tests asan DESTDIR="$dest" PREFIX="$prefix" | grep -E "install |$prefix" >/dev/null; then

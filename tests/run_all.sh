@@ -45,6 +45,9 @@ run_suite "fuzz corpora, each input once (ASan+UBSan)" tests/fuzz/regress.sh $(m
 run_suite "libmoat.so's ABI" python3 tests/abi_check.py build/libmoat.so
 run_suite "make install into a DESTDIR" tests/install.sh
 run_suite "docs agree with the program" python3 tests/docs_agree.py build/moat
+run_suite "man pages agree with the program" python3 tests/man_agree.py build/moat
+run_suite "bash and zsh completions" python3 tests/completions.py build/moat
+run_suite "debian/ agrees with the tree" python3 tests/debian_agree.py build/moat
 
 # Stage the binaries and tests in a fresh world-readable directory outside
 # /tmp: the sandbox's private /tmp would hide a checkout under /tmp, and
