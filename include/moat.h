@@ -64,6 +64,20 @@ struct moat_rlimit {
 
 #define MOAT_MAX_RLIMITS 16
 
+/* Set-up phases where a test can make moat stop (moat_policy.debug_pause_at):
+ * before the clone (the supervisor); in the sandbox init once the network is
+ * up and its sockets are handed over, once the nftables batch is sent but
+ * not yet acknowledged, in the middle of the mount tree (the host tree at
+ * /oldroot), and just before the workload is spawned. */
+enum moat_debug_pause {
+    MOAT_DEBUG_PAUSE_NONE = 0,
+    MOAT_DEBUG_PAUSE_CLONE,
+    MOAT_DEBUG_PAUSE_NETWORK,
+    MOAT_DEBUG_PAUSE_NFTABLES,
+    MOAT_DEBUG_PAUSE_MOUNTS,
+    MOAT_DEBUG_PAUSE_EXEC,
+};
+
 struct moat_policy {
     /* Absolute paths of the policy files loaded from regular files, in
      * order: each is kept read-only in the sandbox. */
@@ -120,6 +134,9 @@ struct moat_policy {
     /* Testing aid: firewall mode's pool addresses live this many seconds
      * at least, instead of 300, so a test can watch one expire. */
     unsigned debug_fakeip_lifetime_s;
+    /* Testing aid: set-up stops at this phase and waits to be killed, so a
+     * test can SIGKILL moat there (src/util/debug_pause.h). */
+    enum moat_debug_pause debug_pause_at;
 };
 
 void moat_policy_init(struct moat_policy *p);

@@ -68,6 +68,7 @@ static int build_policy(struct moat_policy *p, const struct run_options *o, stru
     p->debug_no_mount_protection = o->no_mount_protection;
     p->debug_no_guard = o->no_guard;
     p->debug_fakeip_lifetime_s = o->fakeip_lifetime_s;
+    p->debug_pause_at = o->pause_at;
     return moat_policy_finalize(p, err);
 }
 

@@ -14,6 +14,7 @@ struct run_options {
     struct moat_strv fragment_names;
     bool no_landlock, no_mount_protection, no_guard;
     unsigned fakeip_lifetime_s;
+    enum moat_debug_pause pause_at;
     int pty;              /* --pty 1, --no-pty 0, else -1 */
     int pass_fds[64];     /* --pass-fd */
     size_t n_pass_fds;
