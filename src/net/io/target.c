@@ -131,9 +131,14 @@ static void on_resolved(void *ctx, const struct net_addr *addrs, size_t n, int e
         return;
     }
     if (err < 0 || n == 0) {
-        finish(t, -1, err < 0 ? err : -ENOENT,
-               err == -ENOENT || n == 0 ? "no such name, or no address"
-                                        : "the name's lookups failed upstream");
+        char reason[320];
+        bool failed = err < 0 && err != -ENOENT;
+        const char *upstream = why ? why : strerror(-err);
+        snprintf(reason, sizeof reason, "%s%s", failed ? "the name's lookups failed: " : "",
+                 failed ? upstream : "no such name, or no address");
+        if (failed) /* said on moat's side too, as the DNS filter says its own */
+            vlog_denial(&t->ns->log, "dns-failure", t->a.host, NULL, 53, upstream);
+        finish(t, -1, err < 0 ? err : -ENOENT, reason);
         return;
     }
     connect_checked(t, addrs, n, t->a.host);

@@ -167,7 +167,7 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
             answer(c, 403, "Forbidden", body);
         } else {
             snprintf(body, sizeof body, "moat: cannot connect to %s: %s\n", c->req.authority,
-                     reason && err == -ENOENT ? reason : strerror(-err));
+                     reason ? reason : strerror(-err));
             answer(c, 502, "Bad Gateway", body);
         }
         conn_step(c);
