@@ -100,7 +100,11 @@ void tell_violation(void *ctx, const char *json_line)
     else
         snprintf(what, sizeof what, "%s to %s",
                  kind && strcmp(kind, "udp") == 0 ? "UDP" : "connection", esc_dest);
-    if (dns_failure)
+    /* About the log itself: it could not be written, or the rate limit dropped lines. */
+    bool about_log = kind && (strcmp(kind, "log-failure") == 0 || strcmp(kind, "suppressed") == 0);
+    if (about_log)
+        snprintf(line, sizeof line, "moat: %s\n", esc_reason);
+    else if (dns_failure)
         snprintf(line, sizeof line, "moat: DNS lookup of %s failed: %s\n", esc_dest, esc_reason);
     else if (!file)
         snprintf(line, sizeof line, "moat: blocked %s: %s\n", what, esc_reason);

@@ -269,6 +269,7 @@ static void finish(struct moat_sandbox *s)
     if (s->events_w.fd >= 0)
         on_events(&s->events_w, EPOLLIN);
     net_services_drain(s->net);
+    vlog_flush(s->net ? &s->net->log : &s->fslog);
 }
 
 /* The relay splices into sockets a peer may have reset, and splice(2) has

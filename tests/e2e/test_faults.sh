@@ -142,3 +142,58 @@ PY
     [ "$before" = "$after" ] ||
         fail "the host changed: $(diff <(echo "$before") <(echo "$after") | head -n 20)"
 }
+
+# A writable tree on a full filesystem: the workload gets ENOSPC, moat goes on (the write
+# guard still refuses a protected name, the private /tmp still works), its log on the same
+# full filesystem cannot be written and it says so once, and once there is room again the
+# log is written again.  Root pass only: the small tmpfs is mounted by root in a private
+# mount namespace and moat then runs in it as root and as uid 65534.  (A tmpfs uid 65534
+# could mount itself would live in a user namespace of its own, where moat would not be the
+# unprivileged moat this is about.)
+test_writable_tree_on_a_full_filesystem() {
+    need_root || { echo "root pass only: see the comment above"; return 0; }
+    mkdir -p "$WORK/fs"
+    chmod 0755 "$WORK"
+    cat > fs.workload.sh <<'SH'
+fs=$1 attack=$2
+"$attack" fill "$fs/tree/filler" 1048576
+echo private-tmp > /tmp/t && cat /tmp/t
+mkdir "$fs/tree/.git/hooks" 2>&1 | grep -o "Read-only file system"
+rm "$fs/tree/filler"
+sleep 1.1 # the same refusal again within a second is not logged again
+mkdir "$fs/tree/.git/hooks" 2>&1 | grep -o "Read-only file system"
+exit 7
+SH
+    chmod 0644 fs.workload.sh
+    local who uid
+    for who in root nobody; do
+        uid=$([ "$who" = root ] && echo 0 || echo 65534)
+        rm -f fs.out fs.err fs.log
+        unshare --mount --propagation private bash -c '
+            set -e
+            fs=$1 uid=$2 attack=$3 moat=$4 copy=$5
+            mount -t tmpfs -o size=256k,mode=0755 tmpfs "$fs"
+            mkdir -p "$fs/tree/.git" "$fs/logs"
+            chown -R "$uid:$uid" "$fs"
+            run() { if [ "$uid" = 0 ]; then "$@"; else setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; fi; }
+            rc=0
+            run "$moat" run --allow-write "$fs/tree" --log "$fs/logs/refusals.log" -- \
+                sh "$(dirname "$copy")/fs.workload.sh" "$fs" "$attack" || rc=$?
+            cp "$fs/logs/refusals.log" "$copy"
+            exit "$rc"
+        ' _ "$WORK/fs" "$uid" "$ATTACK" "$MOAT" "$WORK/fs.log" > fs.out 2> fs.err && rc=0 || rc=$?
+        echo "[$who] rc=$rc out=[$(cat fs.out)] err=[$(cat fs.err)] log=[$(cat fs.log)]"
+        expect_eq "$rc" 7 "[$who] the workload's status"
+        expect_eq "$(cat fs.out)" "ENOSPC
+private-tmp
+Read-only file system
+Read-only file system" "[$who] what the workload saw"
+        [ "$(grep -c 'cannot write to the --log file: No space left on device' fs.err)" = 1 ] ||
+            fail "[$who] the full log was not said exactly once"
+        expect_contains "$(cat fs.err)" "moat: refused create $WORK/fs/tree/.git/hooks" \
+            "[$who] refusals still told"
+        # The refusal made while the disk was full is not in the log; the one after is.
+        [ "$(grep -c '"kind":"file"' fs.log)" = 1 ] || fail "[$who] the log: $(cat fs.log)"
+        expect_contains "$(tail -n 1 fs.log)" "\"destination\":\"$WORK/fs/tree/.git/hooks\""
+    done
+}
