@@ -232,7 +232,10 @@ void vlog_denial_by(struct vlog *v, const char *kind, const char *dest, const ch
         v->dropped++;
         return;
     }
-    vlog_flush(v);
+    /* The count of what was dropped, at most once a second: under a steady flood every
+     * line let through would otherwise come with one. */
+    if (v->dropped && now_ms() - v->notice_at_ms >= 1000)
+        vlog_flush(v);
     emit(v, kind, dest, canonical, port, reason, attribution, 0);
 }
 
@@ -245,4 +248,5 @@ void vlog_flush(struct vlog *v)
              v->dropped, VLOG_RATE);
     emit(v, "suppressed", "", NULL, 0, why, NULL, v->dropped);
     v->dropped = 0;
+    v->notice_at_ms = now_ms();
 }

@@ -16,7 +16,8 @@
 /* A workload can make denials as fast as it likes, each distinct (x1.denied.test,
  * x2.denied.test, ...), and the log lies outside the sandbox, on the host's disk: at most
  * VLOG_RATE lines a second, after a burst of VLOG_BURST, reach the file and the callback.
- * The next line written after some were dropped is preceded by one saying how many. */
+ * How many were dropped is said in a line of its own, at most once a second, before the
+ * next line written (and at the end). */
 #define VLOG_RATE 50
 #define VLOG_BURST 500
 
@@ -33,7 +34,8 @@ struct vlog {
     unsigned next_recent;
     uint64_t tokens_at_ms;   /* the rate limit's bucket: when it was last filled */
     double tokens;
-    unsigned long dropped;   /* lines not written since the last one that was */
+    unsigned long dropped;   /* lines not written since the last count of them */
+    uint64_t notice_at_ms;   /* when that count was written */
     bool write_failed;       /* the file's last write failed (told once until one succeeds) */
     bool partial;            /* ... and left part of a line: the next one starts on a new line */
 };

@@ -48,13 +48,20 @@ TEST(a_flood_is_cut_to_the_rate_and_what_was_dropped_is_counted)
     CHECK_INT(s.suppressed, 1);
     CHECK_INT(s.lines, before + 2);
     CHECK(strstr(s.last, "x100000.denied.test") != NULL);
+    /* Within the second, lines let through come without another count. */
+    v.tokens = 0;
+    deny_n(&v, 300000, 2);
+    v.tokens = 10;
+    deny_n(&v, 300010, 1);
+    CHECK_INT(s.suppressed, 1);
+    CHECK_INT(v.dropped, 2);
     /* What is dropped at the end is counted when the sandbox is over. */
     v.tokens = 0;
     deny_n(&v, 200000, 3);
     vlog_flush(&v);
     CHECK_INT(s.suppressed, 2);
-    CHECK(strstr(s.last, "\"count\":3") != NULL);
-    CHECK(strstr(s.last, "3 refusals were not logged or shown: more than 50 a second") != NULL);
+    CHECK(strstr(s.last, "\"count\":5") != NULL);
+    CHECK(strstr(s.last, "5 refusals were not logged or shown: more than 50 a second") != NULL);
 }
 
 TEST(a_full_disk_is_told_once_and_refusals_still_reach_the_callback)

@@ -16,6 +16,7 @@
 #include "net/firewall/fakeip.h"
 #include "net/rules/name_answer.h"
 #include "net/services.h"
+#include "util/bigalloc.h"
 
 #define DNS_TCP_IDLE_MS 10000
 #define DNS_TCP_INFLIGHT_MAX 16   /* queries of one connection being answered at once */
@@ -60,6 +61,12 @@ struct tcp_client {
 static void tcp_close(struct tcp_client *t);
 static void tcp_send(struct tcp_client *t, const uint8_t *msg, size_t len);
 
+/* Its 64 KiB input buffer is big_zalloc'd with it: only what the client sent is resident. */
+static void tcp_client_free(void *p)
+{
+    big_free(p, sizeof(struct tcp_client));
+}
+
 static void deliver(struct query *qr, const uint8_t *msg, size_t len)
 {
     if (qr->tcp) {
@@ -67,7 +74,7 @@ static void deliver(struct query *qr, const uint8_t *msg, size_t len)
         if (!qr->tcp->closed)
             tcp_send(qr->tcp, msg, len); /* and takes the next queries, if it may */
         else if (qr->tcp->inflight == 0)
-            loop_defer_free(qr->ns->loop, qr->tcp, free);
+            loop_defer_free(qr->ns->loop, qr->tcp, tcp_client_free);
     } else if (msg) {
         sendto(qr->udp_fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&qr->peer,
                qr->peer_len);
@@ -298,7 +305,7 @@ static void tcp_close(struct tcp_client *t)
     t->out = NULL;
     net_services_release(t->ns, CONN_DNS_TCP);
     if (t->inflight == 0)
-        loop_defer_free(t->ns->loop, t, free);
+        loop_defer_free(t->ns->loop, t, tcp_client_free);
 }
 
 /* Watch for what the connection can do now: write pending answers, read more queries. */
@@ -419,9 +426,9 @@ int dns_server_tcp_accept(struct net_services *ns, int listen_fd)
     int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0)
         return -errno;
-    struct tcp_client *t = calloc(1, sizeof *t);
+    struct tcp_client *t = big_zalloc(sizeof *t);
     if (!t || !net_services_admit(ns, CONN_DNS_TCP)) {
-        free(t);
+        big_free(t, sizeof *t);
         close(fd);
         return t ? 0 : -ENOMEM;
     }
