@@ -195,7 +195,7 @@ check:
 # it); nothing else, and no other target, writes outside the checkout.
 INSTALLED := bin/moat include/moat.h include/moat_mxc.h include/moat_srt.h \
              $(LIBDIR)/libmoat.a $(LIBDIR)/libmoat.so.$(SO_VERSION) \
-             $(LIBDIR)/libmoat.so.$(SO_MAJOR) $(LIBDIR)/libmoat.so $(LIBDIR)/libmxc_ffi.so \
+             $(LIBDIR)/libmoat.so.$(SO_MAJOR) $(LIBDIR)/libmoat.so $(LIBDIR)/moat/libmxc_ffi.so \
              $(LIBDIR)/pkgconfig/moat.pc \
              share/moat/policy.schema.json share/man/man1/moat.1 share/man/man5/moat-policy.5 \
              share/bash-completion/completions/moat share/zsh/vendor-completions/_moat
@@ -211,7 +211,7 @@ install: build/moat build/libmoat.a build/libmoat.so build/libmxc_ffi.so build/m
 	ln -sf libmoat.so.$(SO_VERSION) $(DESTDIR)$(PREFIX)/$(LIBDIR)/libmoat.so.$(SO_MAJOR)
 	ln -sf libmoat.so.$(SO_MAJOR) $(DESTDIR)$(PREFIX)/$(LIBDIR)/libmoat.so
 	install -D -m 0644 build/moat.pc $(DESTDIR)$(PREFIX)/$(LIBDIR)/pkgconfig/moat.pc
-	install -D -m 0755 build/libmxc_ffi.so $(DESTDIR)$(PREFIX)/$(LIBDIR)/libmxc_ffi.so
+	install -D -m 0755 build/libmxc_ffi.so $(DESTDIR)$(PREFIX)/$(LIBDIR)/moat/libmxc_ffi.so
 	install -D -m 0644 schema/policy.schema.json $(DESTDIR)$(PREFIX)/share/moat/policy.schema.json
 	install -D -m 0644 man/moat.1 $(DESTDIR)$(PREFIX)/share/man/man1/moat.1
 	install -D -m 0644 man/moat-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/moat-policy.5
@@ -221,7 +221,7 @@ install: build/moat build/libmoat.a build/libmoat.so build/libmxc_ffi.so build/m
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
-	-rmdir $(DESTDIR)$(PREFIX)/share/moat 2>/dev/null
+	-rmdir $(DESTDIR)$(PREFIX)/share/moat $(DESTDIR)$(PREFIX)/$(LIBDIR)/moat 2>/dev/null
 
 include tests/fuzz/fuzz.mk
 

@@ -12,6 +12,7 @@
 #   BULK_MIB [256]   size of one download; BULK_RUNS [3] per family per round
 #                    (+1 warm-up)
 #   LAT_RUNS [300]   connect + echo round trips per kind per round (+20 warm-up)
+#   CONNS [1000]     concurrent connections held (direct, and intercepted in firewall mode)
 #   OUT [temp dir]   keep the raw JSON here
 #   SKIP_LAB=1       start-up only
 #   MOAT [build/moat, built with make]   the moat binary to measure
@@ -28,12 +29,13 @@ ARGS="$*"
 
 if [ "${1:-}" = "--quick" ]; then
     : "${RUNS:=20}" "${ROUNDS:=2}" "${DNS_RUNS:=100}" "${BULK_MIB:=64}" "${BULK_RUNS:=2}" "${LAT_RUNS:=100}"
+    : "${CONNS:=200}"
 elif [ $# -gt 0 ]; then
     echo "usage: bench/firewall.sh [--quick]" >&2
     exit 2
 fi
 RUNS=${RUNS:-100} ROUNDS=${ROUNDS:-3} DNS_RUNS=${DNS_RUNS:-200} BULK_MIB=${BULK_MIB:-256}
-BULK_RUNS=${BULK_RUNS:-3} LAT_RUNS=${LAT_RUNS:-300}
+BULK_RUNS=${BULK_RUNS:-3} LAT_RUNS=${LAT_RUNS:-300} CONNS=${CONNS:-1000}
 
 log() { echo "firewall.sh: $*" >&2; }
 
@@ -168,6 +170,22 @@ if [ ! -f "$out/lab.na" ]; then
             run_path "$who" "$out/$who-round$r.json"
         done
     done
+    # CONNS connections at once to dual.test:7, held, pinged, closed (bench/lib/measure.py, as
+    # proxy.sh does through moat's proxy): direct, and intercepted in firewall mode, where the
+    # workload connects to the name's pool address; the supervisor watched by monitor.py.
+    conc=(bench/lib/measure.py --direct --target-host dual.test --resolve-once --http-port 80
+        --echo-port 7 --tests concurrency --conns "$CONNS")
+    log "concurrency: $CONNS connections, direct ..."
+    run_bg timeout -k 5 300 ip netns exec "$LAB_HOST" "$PY" "$ROOT/${conc[0]}" "${conc[@]:1}" \
+        --label direct > "$out/direct-conc.json" || rm -f "$out/direct-conc.json"
+    if [ ! -f "$out/firewall.na" ]; then
+        log "concurrency: $CONNS connections, firewall ..."
+        run_bg timeout -k 5 300 ip netns exec "$LAB_HOST" "$PY" "$ROOT/bench/lib/monitor.py" \
+            --timeout 240 --settle 4 --out "$out/firewall-mon.json" -- "$MOAT" run --timeout 200 \
+            --network firewall --allow-net dual.test --rlimit nofile=$((CONNS + 100)) -- \
+            "$PY" "$ROOT/${conc[0]}" "${conc[@]:1}" --phase-pause 5 --label firewall \
+            > "$out/firewall-conc.json" || rm -f "$out/firewall-conc.json"
+    fi
     lab_down "$LAB_ID" >&2 || log "lab_down $LAB_ID failed"
     LAB_ID=
 fi

@@ -102,9 +102,15 @@ MOAT_API enum moat_net_mode moat_policy_network_mode(const struct moat_policy *p
  * ("landlock", "mounts" or "guard") to prove the others hold alone; make
  * firewall mode's pool addresses expire after `seconds` (1 to 86400).
  * 0, or -EINVAL with err naming what is wrong. */
-MOAT_API int moat_policy_debug_disable(struct moat_policy *p, const char *layer, struct moat_error *err);
+MOAT_API int moat_policy_debug_disable(struct moat_policy *p, const char *layer,
+                                      struct moat_error *err);
 MOAT_API int moat_policy_debug_fakeip_lifetime(struct moat_policy *p, unsigned seconds,
                                       struct moat_error *err);
+/* Testing aid: set-up stops at `phase` (clone, network, nftables, mounts or
+ * exec) and waits there to be killed, so a test can SIGKILL moat at that
+ * point; the paused process is named paused:PHASE.  0, or -EINVAL. */
+MOAT_API int moat_policy_debug_pause_at(struct moat_policy *p, const char *phase,
+                                        struct moat_error *err);
 
 /* Called with one JSON object (a line without the newline) per denial: time,
  * kind (dns, connect, file, ...), destination as written and canonical, port,

@@ -433,7 +433,13 @@ def main():
     ap.add_argument("--phase-pause", type=float, default=0.0)
     ap.add_argument("--deadline", type=float, default=60.0, help="bound on any one wait, seconds")
     ap.add_argument("--label", default="")
+    ap.add_argument("--resolve-once", action="store_true",
+                    help="resolve --target-host (a name) to its first IPv4 address once, at start "
+                         "(firewall mode: moat's pool address), instead of at every connect")
     a = ap.parse_args()
+    if a.resolve_once:
+        a.target_host = socket.getaddrinfo(a.target_host, a.echo_port, socket.AF_INET,
+                                           socket.SOCK_STREAM)[0][4][0]
 
     try:
         import resource

@@ -10,6 +10,8 @@ Files read, all optional:
   WHO.na            WHO (direct, proxy, firewall) could not run at all
   WHO-roundR.json   bench/lib/netlat.py output of round R (pooled over rounds)
   WHO-roundR.failed one line: that round's run exited non-zero
+  WHO-conc.json     bench/lib/measure.py --tests concurrency (direct, firewall)
+  firewall-mon.json bench/lib/monitor.py's samples of the supervisor during it
   meta.json         date, kernel, moat commit, knobs, load average
 A missing figure is printed as "n/a (...)", never estimated.
 """
@@ -185,3 +187,35 @@ print()
 fails = [text(os.path.basename(f)) for f in sorted(glob.glob(os.path.join(D, "*.failed")))]
 if fails:
     print("Failed runs (their rounds are left out): " + "; ".join(fails) + "\n")
+
+# ------------------------------------------------------------- concurrency --
+conc = {w: load(f"{w}-conc.json") for w in ("direct", "firewall")}
+mon = load("firewall-mon.json") or {}
+n = next((c["concurrency"]["conns"] for c in conc.values()
+          if c and isinstance(c.get("concurrency"), dict) and "conns" in c["concurrency"]), "?")
+print(f"### {n} concurrent connections to dual.test:7: opened, pinged, held, pinged again, closed\n")
+print("bench/lib/measure.py `--tests concurrency`, as in bench/proxy.sh: at most 100 set-ups in "
+      "flight, each connection pings and checks its echo, all are held 1 s and pinged again, then "
+      "closed. Firewall mode: the workload connects to dual.test's pool address and every "
+      "connection is intercepted. Supervisor: moat's process (monitor.py), fds and RSS at "
+      "baseline → all held → after closing; \"back\": its fd count returned to the baseline.\n")
+print("| path | held | alive after hold | errors | open all ms | supervisor fds | back | supervisor RSS MiB |")
+print("|---|---|---|---|---|---|---|---|")
+for who in ("direct", "firewall"):
+    c = (conc.get(who) or {}).get("concurrency")
+    if not isinstance(c, dict) or "error" in c:
+        print(f"| {LABEL[who]} | n/a ({c['error'] if isinstance(c, dict) else 'no data'}) | | | | | | |")
+        continue
+    cells = [LABEL[who], str(c["held"]), str(c["verified_after_hold"]), str(c["errors"]),
+             fmt(c["open_all_ms"])]
+    ph = mon.get("phases") if who == "firewall" else None
+    if ph:
+        sv = [(ph.get(k) or {}).get("supervisor") or {} for k in ("baseline", "held", "after")]
+        st = mon.get("settle") or {}
+        cells += [" → ".join(str(s.get("fds", "—")) for s in sv),
+                  ("yes" if st.get("back_to_baseline") else "**no**") + f" ({st.get('seconds', '?')} s)",
+                  " → ".join("—" if s.get("rss_kb") is None else f"{s['rss_kb'] / 1024:.1f}" for s in sv)]
+    else:
+        cells += ["—"] * 3
+    print("| " + " | ".join(cells) + " |")
+print()

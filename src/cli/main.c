@@ -79,7 +79,8 @@ static int build_policy(struct moat_policy *p, const struct run_options *o, stru
         (o->no_mount_protection && moat_policy_debug_disable(p, "mounts", err) < 0) ||
         (o->no_guard && moat_policy_debug_disable(p, "guard", err) < 0) ||
         (o->fakeip_lifetime_s &&
-         moat_policy_debug_fakeip_lifetime(p, o->fakeip_lifetime_s, err) < 0))
+         moat_policy_debug_fakeip_lifetime(p, o->fakeip_lifetime_s, err) < 0) ||
+        (o->pause_at && moat_policy_debug_pause_at(p, o->pause_at, err) < 0))
         return -1;
     return moat_policy_finalize(p, err);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/debug_pause.h"
 #include "util/error.h"
 #include "util/strv.h"
 
@@ -17,7 +18,7 @@ enum {
     OPT_ALLOW_WRITE = 256, OPT_DENY_WRITE, OPT_DENY_READ, OPT_ALLOW_READ, OPT_READ_MODEL,
     OPT_NO_PRIVATE_TMP, OPT_NO_PROTECT, OPT_UNPROTECT, OPT_SETENV, OPT_PASS_ENV, OPT_CWD,
     OPT_TIMEOUT, OPT_RLIMIT, OPT_NETWORK, OPT_ALLOW_UNIX, OPT_ALLOW_NESTED, OPT_DEBUG_DISABLE,
-    OPT_DEBUG_FAKEIP,
+    OPT_DEBUG_FAKEIP, OPT_DEBUG_PAUSE,
     OPT_ALLOW_NET, OPT_DENY_NET, OPT_ALLOW_LOCAL_BINDING, OPT_EXPOSE, OPT_HOST_PORT, OPT_LOG,
     OPT_PASS_FD, OPT_PROTECT, OPT_ALLOW_UNIX_SOCKET, OPT_TMP_SIZE, OPT_PTY, OPT_NO_PTY,
     OPT_QUIET,
@@ -58,6 +59,7 @@ static const struct option run_longopts[] = {
     { "allow-nested-namespaces", no_argument, NULL, OPT_ALLOW_NESTED },
     { "debug-disable-layer", required_argument, NULL, OPT_DEBUG_DISABLE },
     { "debug-fakeip-lifetime", required_argument, NULL, OPT_DEBUG_FAKEIP },
+    { "debug-pause-at", required_argument, NULL, OPT_DEBUG_PAUSE },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -122,6 +124,8 @@ void options_print_run_help(void)
           "Testing aids (they weaken the sandbox; for moat's own tests):\n"
           "      --debug-disable-layer landlock|mounts|guard  turn one layer off\n"
           "      --debug-fakeip-lifetime SECONDS  firewall mode's pool addresses expire sooner\n"
+          "      --debug-pause-at clone|network|nftables|mounts|exec  stop set-up there and\n"
+          "                             wait to be killed (the process is named paused:PHASE)\n"
           "\n"
           "Exit status: the command's own; 128+N if it was killed by signal N; 124 on\n"
           "timeout; 125 if moat itself failed; 126 not executable; 127 not found.\n",
@@ -293,6 +297,14 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
         o->fakeip_lifetime_s = (unsigned)v;
         return 0;
     }
+    case OPT_DEBUG_PAUSE:
+        for (int i = 0; debug_pause_names[i]; i++)
+            if (strcmp(arg, debug_pause_names[i]) == 0) {
+                o->pause_at = debug_pause_names[i];
+                return 0;
+            }
+        return error_set(err, -EINVAL, "option --debug-pause-at %s: expected clone, network, "
+                         "nftables, mounts or exec", arg);
     default:
         return error_set(err, -EINVAL, "unknown option (see `moat run --help`)");
     }

@@ -15,6 +15,7 @@ struct run_options {
     struct moat_strv fragment_names;
     bool no_landlock, no_mount_protection, no_guard;
     unsigned fakeip_lifetime_s;
+    const char *pause_at; /* --debug-pause-at PHASE */
     int pty;              /* --pty 1, --no-pty 0, else -1 */
     int pass_fds[64];     /* --pass-fd */
     size_t n_pass_fds;

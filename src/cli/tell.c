@@ -80,6 +80,8 @@ void tell_violation(void *ctx, const char *json_line)
     tell_escape(dest ? dest : "", esc_dest, sizeof esc_dest);
     tell_escape(reason ? reason : "", esc_reason, sizeof esc_reason);
     bool dns = kind && strcmp(kind, "dns") == 0;
+    /* Not a refusal: the host's DNS servers failed a lookup (down, unreachable, garbage). */
+    bool dns_failure = kind && strcmp(kind, "dns-failure") == 0;
     /* A proxy's destination carries its port already; an address does not. */
     bool has_port = dest && (strrchr(dest, ']') ? strstr(dest, "]:") != NULL
                                                  : strchr(dest, ':') && !strchr(strchr(dest, ':') + 1, ':'));
@@ -98,7 +100,13 @@ void tell_violation(void *ctx, const char *json_line)
     else
         snprintf(what, sizeof what, "%s to %s",
                  kind && strcmp(kind, "udp") == 0 ? "UDP" : "connection", esc_dest);
-    if (!file)
+    /* About the log itself: it could not be written, or the rate limit dropped lines. */
+    bool about_log = kind && (strcmp(kind, "log-failure") == 0 || strcmp(kind, "suppressed") == 0);
+    if (about_log)
+        snprintf(line, sizeof line, "moat: %s\n", esc_reason);
+    else if (dns_failure)
+        snprintf(line, sizeof line, "moat: DNS lookup of %s failed: %s\n", esc_dest, esc_reason);
+    else if (!file)
         snprintf(line, sizeof line, "moat: blocked %s: %s\n", what, esc_reason);
     json_decref(o);
     if (should_say(t, line)) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,77 @@ static bool repeated(struct vlog *v, uint32_t hash)
     v->recent[v->next_recent].at_ms = now;
     v->next_recent = (v->next_recent + 1) % VLOG_RECENT;
     return false;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The token bucket: may one more line go out now? */
+static bool within_rate(struct vlog *v)
+{
+    uint64_t now = now_ms();
+    if (!v->tokens_at_ms)
+        v->tokens = VLOG_BURST;
+    else
+        v->tokens += (double)(now - v->tokens_at_ms) * VLOG_RATE / 1000.0;
+    if (v->tokens > VLOG_BURST)
+        v->tokens = VLOG_BURST;
+    v->tokens_at_ms = now;
+    if (v->tokens < 1)
+        return false;
+    v->tokens -= 1;
+    return true;
+}
+
+/* Say something about the log itself to the callback (the log file may be what failed). */
+static void tell_about_log(struct vlog *v, const char *kind, const char *reason)
+{
+    if (!v->fn)
+        return;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i}", "kind", kind, "destination", "", "reason",
+                          reason, "pid", (int)v->pid);
+    if (!o)
+        return;
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (line)
+        v->fn(v->ctx, line);
+    free(line);
+}
+
+/* One line to the file, in one write(2) with O_APPEND (several moat runs may share a log).
+ * A full or failing disk must not stop moat nor go unsaid: the first failure is told through
+ * the callback, and once writes succeed again a line cut short is ended first. */
+static void file_write(struct vlog *v, const char *line)
+{
+    static char nl[] = "\n";
+    struct iovec iov[3];
+    int k = 0;
+    if (v->partial)
+        iov[k++] = (struct iovec){ .iov_base = nl, .iov_len = 1 };
+    size_t head = v->partial ? 1 : 0;
+    iov[k++] = (struct iovec){ .iov_base = (void *)line, .iov_len = strlen(line) };
+    iov[k++] = (struct iovec){ .iov_base = nl, .iov_len = 1 };
+    size_t want = head + strlen(line) + 1;
+    ssize_t n = writev(fileno(v->file), iov, k);
+    if (n == (ssize_t)want) {
+        v->write_failed = v->partial = false;
+        return;
+    }
+    int e = n < 0 ? errno : ENOSPC;
+    if (n > (ssize_t)head)
+        v->partial = true; /* part of this line is in the file */
+    if (!v->write_failed) {
+        char reason[200];
+        snprintf(reason, sizeof reason, "cannot write to the --log file: %s; refusals are "
+                 "still told here", strerror(e));
+        tell_about_log(v, "log-failure", reason);
+    }
+    v->write_failed = true;
 }
 
 /* Is path (absolute, normalised) tree itself or inside it? */
@@ -116,11 +188,11 @@ void vlog_denial(struct vlog *v, const char *kind, const char *dest, const char 
     vlog_denial_by(v, kind, dest, canonical, port, reason, NULL);
 }
 
-void vlog_denial_by(struct vlog *v, const char *kind, const char *dest, const char *canonical,
-                    uint16_t port, const char *reason, const char *attribution)
+/* Build one line and send it to the file and the callback.  count > 0: a "suppressed"
+ * line's count. */
+static void emit(struct vlog *v, const char *kind, const char *dest, const char *canonical,
+                 uint16_t port, const char *reason, const char *attribution, unsigned long count)
 {
-    if (!v || (!v->file && !v->fn) || repeated(v, denial_hash(kind, dest, port, reason)))
-        return;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
@@ -138,15 +210,43 @@ void vlog_denial_by(struct vlog *v, const char *kind, const char *dest, const ch
         json_object_del(o, "canonical");
     if (attribution && *attribution)
         json_object_set_new(o, "attribution", json_string(attribution));
+    if (count)
+        json_object_set_new(o, "count", json_integer((json_int_t)count));
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (!line)
         return;
-    if (v->file) {
-        fprintf(v->file, "%s\n", line);
-        fflush(v->file);
-    }
+    if (v->file)
+        file_write(v, line);
     if (v->fn)
         v->fn(v->ctx, line);
     free(line);
+}
+
+void vlog_denial_by(struct vlog *v, const char *kind, const char *dest, const char *canonical,
+                    uint16_t port, const char *reason, const char *attribution)
+{
+    if (!v || (!v->file && !v->fn) || repeated(v, denial_hash(kind, dest, port, reason)))
+        return;
+    if (!within_rate(v)) {
+        v->dropped++;
+        return;
+    }
+    /* The count of what was dropped, at most once a second: under a steady flood every
+     * line let through would otherwise come with one. */
+    if (v->dropped && now_ms() - v->notice_at_ms >= 1000)
+        vlog_flush(v);
+    emit(v, kind, dest, canonical, port, reason, attribution, 0);
+}
+
+void vlog_flush(struct vlog *v)
+{
+    if (!v || !v->dropped)
+        return;
+    char why[160];
+    snprintf(why, sizeof why, "%lu refusals were not logged or shown: more than %d a second",
+             v->dropped, VLOG_RATE);
+    emit(v, "suppressed", "", NULL, 0, why, NULL, v->dropped);
+    v->dropped = 0;
+    v->notice_at_ms = now_ms();
 }

@@ -13,6 +13,13 @@
 
 #define VLOG_RECENT 16         /* denials remembered to drop repeats ... */
 #define VLOG_REPEAT_MS 1000    /* ... within this long (a name's A and AAAA queries) */
+/* A workload can make denials as fast as it likes, each distinct (x1.denied.test,
+ * x2.denied.test, ...), and the log lies outside the sandbox, on the host's disk: at most
+ * VLOG_RATE lines a second, after a burst of VLOG_BURST, reach the file and the callback.
+ * How many were dropped is said in a line of its own, at most once a second, before the
+ * next line written (and at the end). */
+#define VLOG_RATE 50
+#define VLOG_BURST 500
 
 struct vlog {
     FILE *file;
@@ -25,6 +32,12 @@ struct vlog {
         uint64_t at_ms;
     } recent[VLOG_RECENT];
     unsigned next_recent;
+    uint64_t tokens_at_ms;   /* the rate limit's bucket: when it was last filled */
+    double tokens;
+    unsigned long dropped;   /* lines not written since the last count of them */
+    uint64_t notice_at_ms;   /* when that count was written */
+    bool write_failed;       /* the file's last write failed (told once until one succeeds) */
+    bool partial;            /* ... and left part of a line: the next one starts on a new line */
 };
 
 /* Open the violation log file at path for appending, before the sandbox exists: never
@@ -39,6 +52,9 @@ int vlog_open(const char *path, const struct moat_policy *p, FILE **out, struct 
  * destination, port, reason) again within VLOG_REPEAT_MS is not logged again. */
 void vlog_denial(struct vlog *v, const char *kind, const char *dest, const char *canonical,
                  uint16_t port, const char *reason);
+/* Log how many lines the rate limit dropped since the last one written, if any (the
+ * sandbox is over). */
+void vlog_flush(struct vlog *v);
 /* The same, with "attribution": the command a proxy credential's user label names (srt's
  * per-command attribution; the workload's word, see net/proxy/attribution.h), or NULL. */
 void vlog_denial_by(struct vlog *v, const char *kind, const char *dest,

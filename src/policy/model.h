@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "moat.h"
+#include "util/debug_pause.h"
 #include "util/strv.h"
 
 /* One resource limit; RLIM_INFINITY for "unlimited". */
@@ -76,6 +77,9 @@ struct moat_policy {
     /* Testing aid: firewall mode's pool addresses live this many seconds
      * at least, instead of 300, so a test can watch one expire. */
     unsigned debug_fakeip_lifetime_s;
+    /* Testing aid: set-up stops at this phase and waits to be killed, so a
+     * test can SIGKILL moat there (src/util/debug_pause.h). */
+    enum moat_debug_pause debug_pause_at;
 };
 
 /* An embedded policy (in a loader's request, on the stack): set to the

@@ -108,6 +108,17 @@ int moat_policy_debug_fakeip_lifetime(struct moat_policy *p, unsigned seconds,
     return 0;
 }
 
+int moat_policy_debug_pause_at(struct moat_policy *p, const char *phase, struct moat_error *err)
+{
+    for (int i = 0; debug_pause_names[i]; i++)
+        if (strcmp(phase, debug_pause_names[i]) == 0) {
+            p->debug_pause_at = (enum moat_debug_pause)(i + 1);
+            return 0;
+        }
+    return error_set(err, -EINVAL, "no set-up phase \"%s\" (expected clone, network, nftables, "
+                     "mounts or exec)", phase);
+}
+
 const char *moat_net_mode_name(enum moat_net_mode m)
 {
     switch (m) {

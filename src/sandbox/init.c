@@ -31,6 +31,7 @@
 #include "sandbox/process/process_args.h"
 #include "sandbox/process/report.h"
 #include "sandbox/userns.h"
+#include "util/debug_pause.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 
@@ -221,6 +222,7 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
     bool udp_relay = c->firewall && firewall_relays_udp(c->firewall);
     if (c->chan_fd >= 0 && sandbox_sockets_send(c->p, udp_relay, c->chan_fd, &err) < 0)
         setup_failed(c, &err);
+    debug_pause_here(MOAT_DEBUG_PAUSE_NETWORK);
     if (c->firewall && firewall_install(c->firewall, &err) < 0)
         setup_failed(c, &err);
     struct fs_rules rules = { 0 };
@@ -253,6 +255,7 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
         c->guard_sock = guard_pair[1];
     }
 
+    debug_pause_here(MOAT_DEBUG_PAUSE_EXEC);
     pid_t pid = spawn_workload(c);
     if (pid < 0) {
         error_set_errno(&err, pid, "cannot create the workload's process");

@@ -32,6 +32,7 @@
 #include "sandbox/process/env.h"
 #include "sandbox/process/rlimits.h"
 #include "policy/warnings.h"
+#include "util/debug_pause.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 #include "util/strv.h"
@@ -282,6 +283,7 @@ static void finish(struct moat_sandbox *s)
     if (s->events_w.fd >= 0)
         on_events(&s->events_w, EPOLLIN);
     net_services_drain(s->net);
+    vlog_flush(s->net ? &s->net->log : &s->fslog);
 }
 
 /* The relay splices into sockets a peer may have reset, and splice(2) has
@@ -375,6 +377,8 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
     for (const int *sig = forwarded_signals; *sig; sig++)
         sigaddset(&set, *sig);
     pthread_sigmask(SIG_BLOCK, &set, &old);
+    debug_pause_arm(p->debug_pause_at);
+    debug_pause_here(MOAT_DEBUG_PAUSE_CLONE);
     unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
                           CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
     if (p->net.mode != MOAT_NET_HOST)

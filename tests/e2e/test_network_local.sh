@@ -117,37 +117,124 @@ test_host_ports_open_nothing_else_of_the_host() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-test_supervisor_out_of_descriptors_pauses_instead_of_spinning() {
-    need_root || return 0 # prlimit on another user's process; the root pass covers it
-    p=$(free_port)
-    cat > server.py <<PY
-import socket
+# The host side of the supervisor-limit tests: an echo server on 127.0.0.1:PORT, one line back
+# for each line, for every connection, for 30 s.
+limit_server() { # PORT
+    cat > limit_server.py <<PY
+import socket, select, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", $p)); s.listen(8); s.settimeout(20)
-c = s.accept()[0]; c.sendall(b"hello\n"); c.recv(1)
+s.bind(("127.0.0.1", $1)); s.listen(8)
+conns, end = [], time.monotonic() + 30
+while time.monotonic() < end:
+    for x in select.select([s] + conns, [], [], 1)[0]:
+        if x is s:
+            conns.append(s.accept()[0]); continue
+        d = x.recv(100)
+        if d: x.sendall(d)
+        else: conns.remove(x); x.close()
 PY
-    cat > client.py <<PY
-import socket, time
-time.sleep(1.5)
-s = socket.create_connection(("127.0.0.1", $p)); s.settimeout(15)
-print(s.recv(10).decode().strip())
+    /usr/bin/python3 limit_server.py &
+    LIMIT_SERVER=$!
+    sleep 0.3
+}
+
+# The workload: an old connection through the supervisor (to the host port), then, once
+# $WORK/limited exists, a new one of the kind given; the old one must echo meanwhile; once
+# $WORK/raised exists, the new kind must work again.  Prints one line per step.
+limit_client() { # PORT KIND (forward: the host port; proxy: a request to the HTTP proxy)
+    cat > limit_client.py <<PY
+import os, socket, sys, time
+W = "$WORK"
+def wait_for(name, secs=20):
+    end = time.monotonic() + secs
+    while not os.path.exists(os.path.join(W, name)) and time.monotonic() < end:
+        time.sleep(0.05)
+def echo(c, msg):
+    c.sendall(msg); return c.recv(100) == msg
+def new_one():
+    """True: served; False: refused (closed, reset); None: still waiting after 3 s."""
+    try:
+        c = socket.create_connection(("127.0.0.1", 3128 if "$2" == "proxy" else $1), timeout=3)
+        if "$2" == "proxy":
+            c.sendall(b"CONNECT 127.0.0.1:1 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+            return c.recv(100).startswith(b"HTTP/1.1 40")
+        return echo(c, b"new\\n")
+    except socket.timeout:
+        return None
+    except OSError:
+        return False
+a = socket.create_connection(("127.0.0.1", $1), timeout=10)
+print("old connection:", echo(a, b"a1\\n"), flush=True)
+open(os.path.join(W, "old-up"), "w").close()
+wait_for("limited")
+print("new connection while limited:", {True: "served", False: "refused", None: "waiting"}[new_one()], flush=True)
+print("old connection while limited:", echo(a, b"a2\\n"), flush=True)
+open(os.path.join(W, "tried"), "w").close()
+wait_for("raised")
+print("new connection after:", {True: "served", False: "refused", None: "waiting"}[new_one()], flush=True)
+print("old connection after:", echo(a, b"a3\\n"), flush=True)
 PY
-    /usr/bin/python3 server.py & server=$!
-    "$MOAT" run --timeout 20 --host-port "$p" -- /usr/bin/python3 "$WORK/client.py" > greet.out 2>&1 &
+}
+
+wait_file() { for _ in $(seq 400); do [ -e "$1" ] && return 0; sleep 0.05; done; fail "no $1"; }
+
+# Out of descriptors (RLIMIT_NOFILE at the lowest free number): the listener pauses instead
+# of spinning on EMFILE, a new connection waits in the kernel's backlog, connections already
+# open keep working, and the new one is served once descriptors are free again.
+test_supervisor_out_of_descriptors_pauses_instead_of_spinning() {
+    p=$(free_port)
+    limit_server "$p"
+    limit_client "$p" forward
+    "$MOAT" run --timeout 30 --host-port "$p" --allow-write "$WORK" -- \
+        /usr/bin/python3 "$WORK/limit_client.py" > limit.out 2> limit.err &
     pid=$!
-    sleep 0.7
+    wait_file "$WORK/old-up"
     # RLIMIT_NOFILE bounds descriptor numbers: the lowest free number as the
     # limit makes the next accept4 fail with EMFILE.
     n=0
     while [ -e "/proc/$pid/fd/$n" ]; do n=$((n + 1)); done
     prlimit --pid "$pid" --nofile="$n:"
-    sleep 1.5 # the workload has connected; its connection waits in the backlog
+    touch "$WORK/limited"
+    wait_file "$WORK/tried"
     before=$(cpu_ticks "$pid"); sleep 2; after=$(cpu_ticks "$pid")
     prlimit --pid "$pid" --nofile=1024:
+    touch "$WORK/raised"
     wait "$pid" || true
-    kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
-    cat greet.out
+    kill "$LIMIT_SERVER" 2>/dev/null; wait "$LIMIT_SERVER" 2>/dev/null || true
+    cat limit.out
     # 2 s of spinning is ~200 ticks; a paused listener wakes 20 times.
     [ $((after - before)) -lt 40 ] || fail "supervisor used $((after - before)) ticks in 2 s while out of descriptors"
-    grep -q hello greet.out || fail "no recovery after the limit was raised"
+    expect_eq "$(cat limit.out)" "old connection: True
+new connection while limited: waiting
+old connection while limited: True
+new connection after: served
+old connection after: True"
+}
+
+# Out of memory (RLIMIT_AS at what the supervisor has mapped): a new proxy connection, whose
+# buffers cannot be allocated, is refused at once; connections already open keep working;
+# once memory is there again, new ones are served.
+test_supervisor_out_of_memory_refuses_new_connections_and_recovers() {
+    p=$(free_port)
+    limit_server "$p"
+    limit_client "$p" proxy
+    "$MOAT" run --timeout 30 --network proxy --host-port "$p" --allow-write "$WORK" -- \
+        /usr/bin/python3 "$WORK/limit_client.py" > limit.out 2> limit.err &
+    pid=$!
+    wait_file "$WORK/old-up"
+    as=$(awk '/^VmSize:/ { print $2 * 1024 }' "/proc/$pid/status")
+    prlimit --pid "$pid" --as="$as:"
+    touch "$WORK/limited"
+    wait_file "$WORK/tried"
+    prlimit --pid "$pid" --as=unlimited:
+    touch "$WORK/raised"
+    rc=0; wait "$pid" || rc=$?
+    kill "$LIMIT_SERVER" 2>/dev/null; wait "$LIMIT_SERVER" 2>/dev/null || true
+    cat limit.out
+    expect_eq "$rc" 0 "the workload's status (moat did not crash)"
+    expect_eq "$(cat limit.out)" "old connection: True
+new connection while limited: refused
+old connection while limited: True
+new connection after: served
+old connection after: True"
 }

@@ -29,3 +29,21 @@ curl_in() { # ARGS...
 }
 
 last_line() { printf '%s\n' "$OUT" | tail -n 1; }
+
+# sb_resolv RESOLV_CONF ARGS...: sb, with moat's own /etc/resolv.conf (the host side's, whose
+# servers it forwards to) replaced by RESOLV_CONF, in a mount namespace of its own made by root
+# before dropping to $RUN_AS: nothing changes for anything else on the host.
+sb_resolv() {
+    local conf=$1 o e
+    shift
+    o=$(mktemp) e=$(mktemp)
+    chmod 0666 "$o" "$e"
+    chmod 0644 "$conf"
+    RC=0
+    ip netns exec "$LAB_HOST" unshare --mount --propagation private "$BASH" -c \
+        "mount --bind \"\$1\" /etc/resolv.conf && shift && $(declare -f as_user); as_user \"\$@\"" _ \
+        "$conf" "$MOAT" run --timeout 30 "$@" >"$o" 2>"$e" || RC=$?
+    OUT=$(cat "$o") ERR=$(cat "$e")
+    rm -f "$o" "$e"
+    echo "+ [$RUN_AS] (resolv.conf: $(grep nameserver "$conf" | tr '\n' ' ')) moat run $* -> $RC; out=[$OUT] err=[$ERR]"
+}

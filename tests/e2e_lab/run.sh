@@ -1,7 +1,8 @@
 #!/bin/bash
 # Network end-to-end tests in the dual-stack lab (tests/lab): moat runs in
 # the lab's host namespace, as root and as uid 65534, and the workload tries
-# to reach the lab's world.  Then the same for a host side without IPv6.
+# to reach the lab's world.  Then the same for a host side without IPv6, and
+# for one without IPv4.
 # Needs root (the lab).  Every namespace is removed, even on failure.
 #   MOAT=... ATTACK=... tests/e2e_lab/run.sh [NAME_FILTER]
 set -u
@@ -47,6 +48,12 @@ if lab_up --no-ipv6 >/dev/null; then
     lab_down
 else
     echo "not ok - the IPv4-only lab did not come up"; failed=$((failed + 1))
+fi
+if lab_up --no-ipv4 >/dev/null; then
+    run_tests no4_
+    lab_down
+else
+    echo "not ok - the IPv6-only lab did not come up"; failed=$((failed + 1))
 fi
 echo "e2e lab: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

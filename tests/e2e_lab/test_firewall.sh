@@ -351,3 +351,20 @@ for b in (b"x", b"yz", b"GET"):
         expect_eq "$(printf %s "$OUT" | tr '\n' ' ')" "x yz GET" "$mode"
     done
 }
+
+# 1,000 connections at once through the interception (issue 14, as bench/proxy.sh does through
+# the proxy): each connects to dual.test's pool address, pings the echo server and checks the
+# answer; all are held, pinged again and closed (bench/lib/measure.py).
+test_dual_fw_a_thousand_concurrent_connections_are_intercepted() {
+    cp "$(dirname "${BASH_SOURCE[0]}")/../../bench/lib/measure.py" "$WORK/"
+    chmod a+r "$WORK/measure.py"
+    sb --network firewall --allow-net dual.test --rlimit nofile=1200 -- /usr/bin/python3 \
+        "$WORK/measure.py" --direct --target-host dual.test --resolve-once --http-port 80 \
+        --echo-port 7 --tests concurrency --conns 1000
+    local got
+    got=$(printf '%s\n' "$OUT" | /usr/bin/python3 -c 'import json, sys
+c = json.load(sys.stdin)["concurrency"]
+print(c["target"] if "target" in c else "", c["held"], c["verified_after_hold"], c["errors"], c["error_kinds"])' 2>&1 || true)
+    expect_eq "$got" " 1000 1000 0 {}" "held, still alive after the hold, errors"
+    expect_contains "$OUT" '"target": "198.18.' "connected to the pool address"
+}

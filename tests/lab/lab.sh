@@ -9,9 +9,9 @@
 # a trap), a reaper process that downs the lab once its owner dies or its
 # lifetime ends, and lab_sweep for anything a crashed run left behind.
 #
-# Library:  source tests/lab/lab.sh; lab_trap; lab_up [--no-ipv6]; ...
-#           or: lab_with [--no-ipv6] COMMAND...   (runs COMMAND in a subshell)
-# CLI:      eval "$(tests/lab/lab.sh up [--no-ipv6] [--owner PID])"
+# Library:  source tests/lab/lab.sh; lab_trap; lab_up [--no-ipv6 | --no-ipv4]; ...
+#           or: lab_with [--no-ipv6 | --no-ipv4] COMMAND...   (runs COMMAND in a subshell)
+# CLI:      eval "$(tests/lab/lab.sh up [--no-ipv6 | --no-ipv4] [--owner PID])"
 #           tests/lab/lab.sh down ID | sweep | list | env
 # See tests/lab/README.md for the address and name map.  Needs root.
 #
@@ -23,9 +23,10 @@ LAB_SRC=${LAB_SH%/*}
 LAB_ROOT=/run/moatlab           # one 0755 directory per lab: /run/moatlab/ID
 LAB_LIFETIME=${LAB_LIFETIME:-1800}
 LAB__HOST6=2001:db8:1::2        # host end of the veth, unless --no-ipv6
+LAB__HOST4=198.51.100.2         # the same, unless --no-ipv4
 
 # Names of everything lab_up exports (lab_env prints them).
-LAB__VARS=(LAB_ID LAB_HOST LAB_WORLD LAB_DIR LAB_SH LAB_IPV6 LAB_DEADLINE
+LAB__VARS=(LAB_ID LAB_HOST LAB_WORLD LAB_DIR LAB_SH LAB_IPV6 LAB_IPV4 LAB_DEADLINE
     LAB_HOST4 LAB_HOST6 LAB_GW4 LAB_GW6 LAB_DNS4 LAB_DNS6
     LAB_W4 LAB_W6 LAB_V4ONLY LAB_V6ONLY LAB_DENIED4 LAB_DENIED6 LAB_WILD4 LAB_WILD6
     LAB_CDN4 LAB_CDN6 LAB_CDN4_A LAB_CDN4_B LAB_CDN6_A LAB_CDN6_B
@@ -58,14 +59,15 @@ LAB__TLS_NAMES="dual.test v4only.test v6only.test denied.test secret.denied.test
     alias.test wild.test *.wild.test rebind-lo.test rebind-meta.test lab-ready.test slow.test
     half-lo.test *.odd.test"
 
-# Set every LAB_* variable for lab ID (IPV6 = 1 or 0).
+# Set every LAB_* variable for lab ID (IPV6, IPV4 = 1 or 0; IPV4 defaults to 1).
 lab__set_vars() {
     lab__map
-    LAB_ID=$1 LAB_IPV6=$2
+    LAB_ID=$1 LAB_IPV6=$2 LAB_IPV4=${3:-1}
     LAB_HOST=moatlab-$1-h LAB_WORLD=moatlab-$1-w LAB_DIR=$LAB_ROOT/$1
     LAB_CA=$LAB_DIR/ca.pem LAB_DNS_LOG=$LAB_DIR/dns.log LAB_CONN_LOG=$LAB_DIR/conn.log
     LAB_DEADLINE=$(lab__state_get "$LAB_DIR" deadline)
     if [ "$2" = 1 ]; then LAB_HOST6=$LAB__HOST6; else LAB_HOST6=; fi
+    if [ "$LAB_IPV4" = 1 ]; then LAB_HOST4=$LAB__HOST4; else LAB_HOST4=; fi
 }
 
 # --- small helpers ---------------------------------------------------------
@@ -163,7 +165,8 @@ lab__preflight() {
 lab__need_lab() {
     lab__valid_id "${LAB_ID:-}" || { lab__err "no lab: LAB_ID is unset (run lab_up first)"; return 2; }
     [ -d "$LAB_ROOT/$LAB_ID" ] || { lab__err "lab $LAB_ID is not up"; return 2; }
-    lab__set_vars "$LAB_ID" "$(lab__state_get "$LAB_ROOT/$LAB_ID" ipv6)"
+    lab__set_vars "$LAB_ID" "$(lab__state_get "$LAB_ROOT/$LAB_ID" ipv6)" \
+        "$(lab__state_get "$LAB_ROOT/$LAB_ID" ipv4)"
 }
 
 lab_env() {
@@ -184,8 +187,9 @@ lab__alloc_id() {
     lab__err "cannot allocate a lab id under $LAB_ROOT"
 }
 
-lab__write_state() { # DIR OWNER OWNER_START DEADLINE IPV6
-    printf 'owner=%s\nowner_start=%s\ndeadline=%s\nipv6=%s\n' "$2" "$3" "$4" "$5" > "$1/state.new" &&
+lab__write_state() { # DIR OWNER OWNER_START DEADLINE IPV6 [IPV4]
+    printf 'owner=%s\nowner_start=%s\ndeadline=%s\nipv6=%s\nipv4=%s\n' "$2" "$3" "$4" "$5" \
+        "${6:-1}" > "$1/state.new" &&
         mv -f "$1/state.new" "$1/state"
 }
 
@@ -274,8 +278,8 @@ lab__dig_has() { # NS SERVER NAME TYPE ADDR
     ip netns exec "$1" dig +short +time=1 +tries=1 "@$2" "$3" "$4" 2>/dev/null | grep -x "$5" > /dev/null
 }
 
-lab__build() { # ID IPV6 OWNER LIFETIME
-    local id=$1 ipv6=$2 owner=$3 lifetime=$4
+lab__build() { # ID IPV6 OWNER LIFETIME [IPV4]
+    local id=$1 ipv6=$2 owner=$3 lifetime=$4 ipv4=${5:-1}
     local d=$LAB_ROOT/$id h=moatlab-$id-h w=moatlab-$id-w ostart=none py a
     lab__map
     if [ "$owner" != none ]; then
@@ -283,7 +287,7 @@ lab__build() { # ID IPV6 OWNER LIFETIME
     fi
     # The lifetime counts from when the lab is ready; building it gets two
     # minutes on top.
-    lab__write_state "$d" "$owner" "$ostart" $(($(lab__now) + lifetime + 120)) "$ipv6" || return 1
+    lab__write_state "$d" "$owner" "$ostart" $(($(lab__now) + lifetime + 120)) "$ipv6" "$ipv4" || return 1
 
     # The reaper downs the lab when the owner dies or the lifetime ends,
     # even if the owner was SIGKILLed.  Double fork: not our child.
@@ -302,7 +306,10 @@ lab__build() { # ID IPV6 OWNER LIFETIME
     local common=(net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
         net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
         net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0)
-    lab__run "world sysctls" ip netns exec "$w" sysctl -qw "${common[@]}" || return 1
+    # World sends every ICMP error it owes (no rate limit): a test that asks a port where
+    # nothing listens twice in a second sees two "port unreachable", not one and a timeout.
+    lab__run "world sysctls" ip netns exec "$w" sysctl -qw "${common[@]}" \
+        net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 || return 1
     # Unprivileged ICMP echo sockets, as on a typical desktop: a workload
     # running as uid 65534 can try ping too.
     common+=("net.ipv4.ping_group_range=0 2147483647")
@@ -326,8 +333,10 @@ lab__build() { # ID IPV6 OWNER LIFETIME
     } > "$d/world.ip"
     lab__run "world addresses" ip -n "$w" -batch "$d/world.ip" || return 1
     {
-        echo "addr add $LAB_HOST4/24 dev to-world"
-        echo "route add default via $LAB_GW4"
+        if [ "$ipv4" = 1 ]; then
+            echo "addr add $LAB__HOST4/24 dev to-world"
+            echo "route add default via $LAB_GW4"
+        fi
         if [ "$ipv6" = 1 ]; then
             echo "addr add $LAB__HOST6/64 dev to-world nodad"
             echo "route add default via $LAB_GW6"
@@ -341,7 +350,7 @@ lab__build() { # ID IPV6 OWNER LIFETIME
     mkdir -m 0755 "/etc/netns/$h" || return 1
     {
         echo "# moat test lab $id"
-        echo "nameserver $LAB_DNS4"
+        [ "$ipv4" = 0 ] || echo "nameserver $LAB_DNS4"
         [ "$ipv6" = 0 ] || echo "nameserver $LAB_DNS6"
         echo "options timeout:2 attempts:2"
     } > "/etc/netns/$h/resolv.conf" && chmod 0644 "/etc/netns/$h/resolv.conf" || return 1
@@ -380,10 +389,16 @@ lab__build() { # ID IPV6 OWNER LIFETIME
 
     # Prove the lab works before anyone uses it: the host's own resolver
     # config, then a TCP round trip, for each family.
-    lab__wait 10 lab__getent_has "$h" lab-ready.test "$LAB_W4" ||
-        { lab__err "DNS over IPv4 from $h to $LAB_DNS4 does not work"; return 1; }
-    lab__wait 10 lab__tcp_echo_ok "$h" "$LAB_W4" 7 ||
-        { lab__err "TCP over IPv4 from $h to $LAB_W4:7 does not work"; return 1; }
+    if [ "$ipv4" = 1 ]; then
+        lab__wait 10 lab__getent_has "$h" lab-ready.test "$LAB_W4" ||
+            { lab__err "DNS over IPv4 from $h to $LAB_DNS4 does not work"; return 1; }
+        lab__wait 10 lab__tcp_echo_ok "$h" "$LAB_W4" 7 ||
+            { lab__err "TCP over IPv4 from $h to $LAB_W4:7 does not work"; return 1; }
+    elif [ -n "$(ip -n "$h" -4 addr show dev to-world)" ] ||
+        [ -n "$(ip -n "$h" -4 route show default)" ]; then
+        lab__err "namespace $h still has IPv4 on its link"
+        return 1
+    fi
     if [ "$ipv6" = 1 ]; then
         lab__wait 10 lab__dig_has "$h" "$LAB_DNS6" lab-ready.test AAAA "$LAB_W6" ||
             { lab__err "DNS over IPv6 from $h to $LAB_DNS6 does not work"; return 1; }
@@ -396,19 +411,20 @@ lab__build() { # ID IPV6 OWNER LIFETIME
             return 1
         fi
     fi
-    lab__write_state "$d" "$owner" "$ostart" $(($(lab__now) + lifetime)) "$ipv6"
+    lab__write_state "$d" "$owner" "$ostart" $(($(lab__now) + lifetime)) "$ipv6" "$ipv4"
 }
 
-# lab_up [--no-ipv6] [--owner PID|none] [--lifetime SECONDS]
+# lab_up [--no-ipv6 | --no-ipv4] [--owner PID|none] [--lifetime SECONDS]
 # Brings a new lab up and exports LAB_* for it.  The lab is downed by the
 # reaper when OWNER (default: the calling shell) exits or after LIFETIME
 # seconds (default $LAB_LIFETIME = 1800).  LAB_ID is set as soon as the lab
 # exists, so a trap installed before lab_up (lab_trap) cleans a half-built lab.
 lab_up() {
-    local ipv6=1 owner=$BASHPID lifetime=$LAB_LIFETIME id
+    local ipv6=1 ipv4=1 owner=$BASHPID lifetime=$LAB_LIFETIME id
     while [ $# -gt 0 ]; do
         case $1 in
             --no-ipv6) ipv6=0 ;;
+            --no-ipv4) ipv4=0 ;;
             --owner) owner=${2:-}; shift ;;
             --lifetime) lifetime=${2:-}; shift ;;
             *) lab__err "lab_up: unknown option '$1'"; return 2 ;;
@@ -417,14 +433,15 @@ lab_up() {
     done
     [[ $owner =~ ^([0-9]+|none)$ ]] || { lab__err "lab_up: --owner wants a PID or 'none'"; return 2; }
     [[ $lifetime =~ ^[1-9][0-9]*$ ]] || { lab__err "lab_up: --lifetime wants seconds"; return 2; }
+    [ "$ipv4$ipv6" != 00 ] || { lab__err "lab_up: --no-ipv4 and --no-ipv6 leave no network"; return 2; }
     lab__preflight || return 1
     lab_sweep || true
     id=$(lab__alloc_id) || return 1
     LAB_ID=$id
     # The resets mark the DNS and connection logs: tests see only their own
     # traffic, not lab__build's checks.
-    if ! lab__build "$id" "$ipv6" "$owner" "$lifetime" ||
-        ! lab__set_vars "$id" "$ipv6" || ! lab_dns_reset || ! lab_server_reset; then
+    if ! lab__build "$id" "$ipv6" "$owner" "$lifetime" "$ipv4" ||
+        ! lab__set_vars "$id" "$ipv6" "$ipv4" || ! lab_dns_reset || ! lab_server_reset; then
         lab__err "bringing up lab $id failed; removing it"
         lab_down "$id" || true
         return 1
@@ -578,13 +595,13 @@ lab_trap() {
     trap 'exit 129' HUP
 }
 
-# lab_with [--no-ipv6] [--lifetime S] COMMAND...: run COMMAND in a subshell
+# lab_with [--no-ipv6 | --no-ipv4] [--lifetime S] COMMAND...: run COMMAND in a subshell
 # with a fresh lab (LAB_* exported) that is removed whatever happens.
 lab_with() {
     local opts=()
     while [ $# -gt 0 ]; do
         case $1 in
-            --no-ipv6) opts+=("$1") ;;
+            --no-ipv6 | --no-ipv4) opts+=("$1") ;;
             --lifetime) opts+=("$1" "${2:-}"); shift ;;
             *) break ;;
         esac
@@ -604,7 +621,8 @@ lab_list() {
     for d in "$LAB_ROOT"/*/; do
         [ -d "$d" ] || continue
         id=$(basename "$d")
-        printf '%s ipv6=%s owner=%s deadline=%s%s\n' "$id" "$(lab__state_get "$d" ipv6)" \
+        printf '%s ipv6=%s ipv4=%s owner=%s deadline=%s%s\n' "$id" "$(lab__state_get "$d" ipv6)" \
+            "$(lab__state_get "$d" ipv4)" \
             "$(lab__state_get "$d" owner)" "$(lab__state_get "$d" deadline)" \
             "$(lab__is_stale "$id" && echo ' (stale)')"
     done
@@ -709,7 +727,7 @@ lab_server_saw() {
 
 lab__usage() {
     cat >&2 <<'EOF'
-usage: lab.sh up [--no-ipv6] [--owner PID|none] [--lifetime SECONDS]
+usage: lab.sh up [--no-ipv6 | --no-ipv4] [--owner PID|none] [--lifetime SECONDS]
                                   bring a lab up; print `export LAB_...` lines
        lab.sh down [ID]           remove lab ID (default $LAB_ID)
        lab.sh sweep               remove what stale or crashed labs left

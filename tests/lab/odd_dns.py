@@ -8,7 +8,15 @@ sub-zone here (server=/odd.test/...), over UDP and TCP.
     aaaa-silent.odd.test    A dual.test's     AAAA never answered
     a-refused.odd.test      AAAA dual.test's  A REFUSED
     a-silent.odd.test       AAAA dual.test's  A never answered
+    silent.odd.test         neither family ever answered
+    slow.odd.test           dual.test's A and AAAA, each answer sent 2 s late
+    tc.odd.test             over UDP: TC set, no records; over TCP: dual.test's A and AAAA
+    tc-notcp.odd.test       over UDP: TC set, no records; over TCP: closed unanswered
+    garbage.odd.test        the query's id, QR set, then bytes that are no DNS message
     any other name          NXDOMAIN
+
+The last five are the upstream faults moat must survive (a resolver that is down, slow,
+truncating, or answering garbage): tests point moat's resolv.conf straight at this server.
 
 Started by lab.sh in the world namespace as root; exits on SIGTERM and after --lifetime.
 """
@@ -24,6 +32,10 @@ import time
 A, AAAA = 1, 28
 NOERROR, SERVFAIL, NXDOMAIN, REFUSED = 0, 2, 3, 5
 SILENT = "silent"
+SLOW = "slow"          # answered, but SLOW_S seconds late
+TC_ONLY = "tc"         # UDP: TC=1 and nothing else
+GARBAGE = "garbage"
+SLOW_S = 2.0
 
 
 def zone(v4, v6):
@@ -34,6 +46,11 @@ def zone(v4, v6):
         "aaaa-silent.odd.test": {A: ok4, AAAA: SILENT},
         "a-refused.odd.test": {A: REFUSED, AAAA: ok6},
         "a-silent.odd.test": {A: SILENT, AAAA: ok6},
+        "silent.odd.test": {A: SILENT, AAAA: SILENT},
+        "slow.odd.test": {A: (SLOW, v4), AAAA: (SLOW, v6)},
+        "tc.odd.test": {A: (TC_ONLY, v4), AAAA: (TC_ONLY, v6)},
+        "tc-notcp.odd.test": {A: (TC_ONLY, None), AAAA: (TC_ONLY, None)},
+        "garbage.odd.test": {A: GARBAGE, AAAA: GARBAGE},
     }
 
 
@@ -57,27 +74,40 @@ def parse_question(msg):
     return qid, flags, ".".join(labels), qtype, i + 5
 
 
-def answer(msg, table):
+def answer(msg, table, tcp=False):
+    """(reply or None, seconds to wait before sending it)."""
     q = parse_question(msg)
     if not q:
-        return None
+        return None, 0
     qid, flags, name, qtype, end = q
     entry = table.get(name)
-    rcode, records = NXDOMAIN, []
+    rcode, records, tc, delay = NXDOMAIN, [], 0, 0
     if entry is not None:
         how = entry.get(qtype, NOERROR)
         if how == SILENT:
-            return None
+            return None, 0
+        if how == GARBAGE:
+            # A response header for this id, and counts no message this short can hold.
+            return struct.pack("!HHHHHH", qid, 0x8180, 1, 9, 9, 9) + b"\xff\x13garbage", 0
+        if isinstance(how, tuple) and how[0] == SLOW:
+            how, delay = ("addr", how[1]), SLOW_S
+        if isinstance(how, tuple) and how[0] == TC_ONLY:
+            if not tcp:
+                how, tc = NOERROR, 0x0200
+            elif how[1] is None:
+                return None, 0
+            else:
+                how = ("addr", how[1])
         if isinstance(how, tuple):
             rcode = NOERROR
             records.append(ipaddress.ip_address(how[1]).packed)
         else:
             rcode = how
-    header = struct.pack("!HHHHHH", qid, 0x8400 | (flags & 0x0100) | rcode, 1, len(records), 0, 0)
+    header = struct.pack("!HHHHHH", qid, 0x8400 | tc | (flags & 0x0100) | rcode, 1, len(records), 0, 0)
     out = header + msg[12:end]
     for data in records:
         out += struct.pack("!HHHIH", 0xC00C, qtype, 1, 2, len(data)) + data
-    return out
+    return out, delay
 
 
 def main():
@@ -108,13 +138,22 @@ def main():
     with open(a.ready, "w") as f:
         f.write("ready\n")
     deadline = time.monotonic() + a.lifetime
+    late = []  # (when, socket, reply, peer): answers held back (slow.odd.test)
     while time.monotonic() < deadline:
-        ready, _, _ = select.select(udp + tcp, [], [], 1.0)
+        wait = 1.0 if not late else max(0.0, min(1.0, late[0][0] - time.monotonic()))
+        ready, _, _ = select.select(udp + tcp, [], [], wait)
+        now = time.monotonic()
+        while late and late[0][0] <= now:
+            _, s, out, peer = late.pop(0)
+            s.sendto(out, peer)
         for s in ready:
             if s in udp:
                 msg, peer = s.recvfrom(4096)
-                out = answer(msg, table)
-                if out:
+                out, delay = answer(msg, table)
+                if out and delay:
+                    late.append((now + delay, s, out, peer))
+                    late.sort(key=lambda x: x[0])
+                elif out:
                     s.sendto(out, peer)
                 continue
             conn, _ = s.accept()
@@ -127,8 +166,9 @@ def main():
                     if not chunk:
                         break
                     msg += chunk
-                out = answer(msg, table)
+                out, delay = answer(msg, table, tcp=True)
                 if out:
+                    time.sleep(delay)
                     conn.sendall(struct.pack("!H", len(out)) + out)
             except (OSError, struct.error):
                 pass

@@ -42,6 +42,18 @@ TEST(a_refusal_is_one_escaped_line)
     CHECK_STR(say(&t, "{\"kind\":\"dns\",\"destination\":\"x.denied.test\",\"port\":53,"
                       "\"reason\":\"denied\"}"),
               "moat: blocked DNS lookup of x.denied.test: denied\n");
+    /* About the log itself. */
+    CHECK_STR(say(&t, "{\"kind\":\"log-failure\",\"destination\":\"\",\"reason\":\"cannot write "
+                      "to the --log file: No space left on device\"}"),
+              "moat: cannot write to the --log file: No space left on device\n");
+    CHECK_STR(say(&t, "{\"kind\":\"suppressed\",\"destination\":\"\",\"port\":0,\"count\":3,"
+                      "\"reason\":\"3 refusals were not logged or shown\"}"),
+              "moat: 3 refusals were not logged or shown\n");
+    /* Not a refusal: the host's DNS servers failed; said as such, escaped as well. */
+    CHECK_STR(say(&t, "{\"kind\":\"dns-failure\",\"destination\":\"a.test\\u001b\",\"port\":53,"
+                      "\"reason\":\"no answer from the host's DNS server (198.51.100.57) in 3.0 s\"}"),
+              "moat: DNS lookup of a.test\\x1b failed: no answer from the host's DNS server "
+              "(198.51.100.57) in 3.0 s\n");
     const char *s = say(&t, "{\"kind\":\"connect\",\"destination\":\"\\u001b[2J\\u009b\","
                             "\"port\":1,\"reason\":\"\\u0007\"}");
     CHECK(strchr(s, '\x1b') == NULL && strchr(s, '\x07') == NULL && !strstr(s, "\xc2\x9b"));

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "net/rules/addr.h"
+#include "net/dns/dns_ede.h"
 #include "net/dns/dns_filter.h"
 #include "net/firewall/fakeip.h"
 #include "net/rules/name_answer.h"
 #include "net/services.h"
+#include "util/bigalloc.h"
 
 #define DNS_TCP_IDLE_MS 10000
 #define DNS_TCP_INFLIGHT_MAX 16   /* queries of one connection being answered at once */
@@ -59,6 +61,12 @@ struct tcp_client {
 static void tcp_close(struct tcp_client *t);
 static void tcp_send(struct tcp_client *t, const uint8_t *msg, size_t len);
 
+/* Its 64 KiB input buffer is big_zalloc'd with it: only what the client sent is resident. */
+static void tcp_client_free(void *p)
+{
+    big_free(p, sizeof(struct tcp_client));
+}
+
 static void deliver(struct query *qr, const uint8_t *msg, size_t len)
 {
     if (qr->tcp) {
@@ -66,7 +74,7 @@ static void deliver(struct query *qr, const uint8_t *msg, size_t len)
         if (!qr->tcp->closed)
             tcp_send(qr->tcp, msg, len); /* and takes the next queries, if it may */
         else if (qr->tcp->inflight == 0)
-            loop_defer_free(qr->ns->loop, qr->tcp, free);
+            loop_defer_free(qr->ns->loop, qr->tcp, tcp_client_free);
     } else if (msg) {
         sendto(qr->udp_fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&qr->peer,
                qr->peer_len);
@@ -124,7 +132,8 @@ static bool sibling_answered(const struct net_services *ns, const struct dns_que
     return false;
 }
 
-static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err);
+static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err,
+                        const char *why);
 
 static void on_sibling_check(struct loop_timer *t)
 {
@@ -134,7 +143,7 @@ static void on_sibling_check(struct loop_timer *t)
         return;
     }
     dns_upstream_cancel(qr->ns->up, qr->handle);
-    on_upstream(qr, NULL, 0, 0, -ETIMEDOUT); /* SERVFAIL */
+    on_upstream(qr, NULL, 0, 0, -ECANCELED, NULL); /* SERVFAIL: the other family has addresses */
 }
 
 /* Firewall mode: an allowed name's A or AAAA answer becomes one address
@@ -157,9 +166,38 @@ static size_t fake_answer(struct net_services *ns, const struct dns_query *q, ui
     return dns_build_answer(q, &rr, 1, msg, cap, &n) < 0 ? 0 : n;
 }
 
-static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err)
+/* The lookup failed upstream (upstream_why says how) or its answer could not
+ * be read (why): SERVFAIL, with the reason in the answer (RFC 8914) and on
+ * moat's side (kind "dns-failure"), so a person can tell a resolver that is
+ * down from a name the policy refused.  `logged`: say it on moat's side too
+ * (not for a failure remembered from a moment ago, said then already). */
+static size_t servfail(struct query *qr, int err, const char *upstream_why, const char *why,
+                       bool logged, uint8_t *out, size_t cap)
 {
-    struct query *qr = ctx;
+    size_t out_len;
+    if (dns_build_response(&qr->q, 2 /* SERVFAIL */, out, cap, &out_len) < 0)
+        return 0;
+    if (err == -ECANCELED)
+        return out_len;
+    char reason[300];
+    enum dns_ede code = err == -ETIMEDOUT ? DNS_EDE_NO_REACHABLE_AUTHORITY
+                        : err == 0          ? DNS_EDE_OTHER
+                                            : DNS_EDE_NETWORK_ERROR;
+    if (err == 0)
+        snprintf(reason, sizeof reason, "the host's DNS server sent an answer moat cannot use: %s",
+                 why ? why : "malformed");
+    else
+        snprintf(reason, sizeof reason, "%s", upstream_why ? upstream_why : strerror(-err));
+    if (logged)
+        vlog_denial(&qr->ns->log, "dns-failure", qr->q.q.spelled, qr->q.q.name, 53, reason);
+    char text[320];
+    snprintf(text, sizeof text, "moat: %s", reason);
+    return dns_ede_append(&qr->q, out, out_len, cap, code, text);
+}
+
+static void answer_upstream(struct query *qr, const uint8_t *resp, size_t len, uint16_t id,
+                            int err, const char *upstream_why, bool logged)
+{
     struct net_services *ns = qr->ns;
     uint8_t out[DNS_TCP_MAX];
     size_t out_len = 0;
@@ -168,8 +206,8 @@ static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id,
     struct dns_filter_ops ops;
     net_services_dns_ops(ns, &ops);
     int r = err < 0 ? err : dns_filter_response(&ops, &qr->q, id, resp, len, out, cap, &out_len, &why);
-    if (r < 0 && dns_build_response(&qr->q, 2 /* SERVFAIL */, out, cap, &out_len) < 0)
-        out_len = 0;
+    if (r < 0)
+        out_len = servfail(qr, err, upstream_why, why, logged, out, cap);
     loop_timer_disarm(ns->loop, &qr->sibling);
     uint32_t ttl = r == 0 ? address_ttl(&qr->q, out, out_len) : UINT32_MAX;
     if (ttl != UINT32_MAX)
@@ -179,6 +217,12 @@ static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id,
     else if (r == 0 && ns->fake)
         out_len = fake_answer(ns, &qr->q, out, cap, out_len, ttl);
     deliver(qr, out_len ? out : NULL, out_len);
+}
+
+static void on_upstream(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err,
+                        const char *why)
+{
+    answer_upstream(ctx, resp, len, id, err, why, true);
 }
 
 /* Decide on one query; answer locally or forward.  qr is consumed. */
@@ -201,8 +245,11 @@ static void handle_query(struct query *qr, const uint8_t *msg, size_t len)
         deliver(qr, out, out_len);
         return;
     }
-    if (dns_upstream_send(ns->up, out, out_len, on_upstream, qr, &qr->handle) < 0) {
-        on_upstream(qr, NULL, 0, 0, -EIO);
+    int e = dns_upstream_send(ns->up, out, out_len, on_upstream, qr, &qr->handle);
+    if (e < 0) {
+        /* A question that failed a moment ago was said then; anything else is new. */
+        answer_upstream(qr, NULL, 0, 0, e, dns_upstream_why(ns->up),
+                        !dns_upstream_failed_recently(ns->up));
         return;
     }
     if (qr->q.q.qtype == DNS_TYPE_A || qr->q.q.qtype == DNS_TYPE_AAAA) {
@@ -258,7 +305,7 @@ static void tcp_close(struct tcp_client *t)
     t->out = NULL;
     net_services_release(t->ns, CONN_DNS_TCP);
     if (t->inflight == 0)
-        loop_defer_free(t->ns->loop, t, free);
+        loop_defer_free(t->ns->loop, t, tcp_client_free);
 }
 
 /* Watch for what the connection can do now: write pending answers, read more queries. */
@@ -379,9 +426,9 @@ int dns_server_tcp_accept(struct net_services *ns, int listen_fd)
     int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0)
         return -errno;
-    struct tcp_client *t = calloc(1, sizeof *t);
+    struct tcp_client *t = big_zalloc(sizeof *t);
     if (!t || !net_services_admit(ns, CONN_DNS_TCP)) {
-        free(t);
+        big_free(t, sizeof *t);
         close(fd);
         return t ? 0 : -ENOMEM;
     }

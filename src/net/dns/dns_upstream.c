@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +19,16 @@
 #define MAX_PENDING 1024 /* queries in flight at once */
 #define MAX_TCP 8         /* of them retried over TCP at once, each with a 64 KiB buffer */
 
+#define WHY_MAX 256
+
 struct pending {
     struct pending *next;
     uint16_t id;
     uint32_t handle;
     unsigned tries;
     size_t server;
+    uint64_t started_ms;
+    char why[WHY_MAX]; /* what the last try ran into, when it was an error */
     uint8_t query[512 + 64];
     size_t len;
     dns_upstream_cb cb;
@@ -36,6 +41,16 @@ struct pending {
     size_t tcp_have, tcp_sent;
 };
 
+/* A question whose lookup failed, remembered for DNS_UPSTREAM_FAILED_MS. */
+struct failed {
+    struct failed *next;
+    uint64_t until_ms;
+    int err;
+    size_t len;
+    uint8_t question[512 + 64 - 2]; /* the query as sent upstream, less its id */
+    char why[WHY_MAX];
+};
+
 struct dns_upstream {
     struct loop *loop;
     struct sockaddr_storage servers[DNS_UPSTREAM_MAX_SERVERS];
@@ -44,7 +59,82 @@ struct dns_upstream {
     struct pending *pending; /* in flight, newest first */
     size_t n_pending, n_tcp;
     uint32_t next_handle;
+    struct failed *failed; /* newest first, at most DNS_UPSTREAM_FAILED_MAX */
+    char why[WHY_MAX + 32]; /* why the last dns_upstream_send failed */
+    bool why_is_old;       /* ... because the question failed moments ago */
 };
+
+/* A server as people write it: the address, and the port when it is not 53. */
+static void server_text(const struct sockaddr_storage *ss, char *out, size_t size)
+{
+    char a[INET6_ADDRSTRLEN] = "?";
+    unsigned port;
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const void *)ss;
+        inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof a);
+        port = ntohs(s6->sin6_port);
+        if (port != 53) {
+            snprintf(out, size, "[%s]:%u", a, port);
+            return;
+        }
+    } else {
+        const struct sockaddr_in *s4 = (const void *)ss;
+        inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a);
+        port = ntohs(s4->sin_port);
+        if (port != 53) {
+            snprintf(out, size, "%s:%u", a, port);
+            return;
+        }
+    }
+    snprintf(out, size, "%s", a);
+}
+
+/* "198.51.100.53, 2001:db8:1::53": every server of resolv.conf. */
+static void servers_text(const struct dns_upstream *u, char *out, size_t size)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < u->n_servers && at < size; i++) {
+        char one[INET6_ADDRSTRLEN + 8];
+        server_text(&u->servers[i], one, sizeof one);
+        at += (size_t)snprintf(out + at, size - at, "%s%s", i ? ", " : "", one);
+    }
+}
+
+static void remember_failure(struct dns_upstream *u, const struct pending *p, int err)
+{
+    uint64_t now = loop_now_ms();
+    size_t n = 0;
+    struct failed **pp = &u->failed, *f;
+    /* Drop what expired, and the oldest beyond the bound. */
+    while ((f = *pp)) {
+        if (f->until_ms <= now || ++n >= DNS_UPSTREAM_FAILED_MAX) {
+            *pp = f->next;
+            free(f);
+            continue;
+        }
+        pp = &f->next;
+    }
+    if (!(f = malloc(sizeof *f)))
+        return;
+    f->until_ms = now + DNS_UPSTREAM_FAILED_MS;
+    f->err = err;
+    f->len = p->len - 2;
+    memcpy(f->question, p->query + 2, f->len);
+    snprintf(f->why, sizeof f->why, "%s", p->why);
+    f->next = u->failed;
+    u->failed = f;
+}
+
+static const struct failed *recent_failure(const struct dns_upstream *u, const uint8_t *query,
+                                           size_t len)
+{
+    uint64_t now = loop_now_ms();
+    for (const struct failed *f = u->failed; f; f = f->next)
+        if (f->until_ms > now && f->len == len - 2 && memcmp(f->question, query + 2, len - 2) == 0)
+            return f;
+    return NULL;
+}
 
 static void tcp_close(struct dns_upstream *u, struct pending *p)
 {
@@ -149,12 +239,32 @@ static void pending_done(struct pending *p, const uint8_t *resp, size_t len, int
     dns_upstream_cb cb = p->cb;
     void *ctx = p->ctx;
     uint16_t id = p->id;
+    if (err < 0)
+        remember_failure(p->u, p, err);
+    /* An answer over TCP lies in tcp_in, which pending_unlink frees: keep it
+     * for the callback (it once read the freed buffer). */
+    uint8_t *tcp_in = p->tcp_in;
+    if (tcp_in) {
+        p->tcp_in = NULL;
+        p->u->n_tcp--;
+    }
     pending_unlink(p->u, p);
     /* Its TCP watch may still be queued in this epoll round. */
     p->cb = NULL;
     if (loop_defer_free(p->u->loop, p, free) < 0)
         p->tcp.fd = -1;
-    cb(ctx, resp, len, id, err);
+    cb(ctx, resp, len, id, err, err < 0 ? p->why : NULL);
+    free(tcp_in);
+}
+
+/* The TCP retry failed: say so, with the server. */
+static void tcp_failed(struct pending *p, int err, const char *what)
+{
+    char server[INET6_ADDRSTRLEN + 8];
+    server_text(&p->u->servers[p->server % p->u->n_servers], server, sizeof server);
+    snprintf(p->why, sizeof p->why, "%s truncated its answer over UDP, and over TCP %s", server,
+             what ? what : strerror(-err));
+    pending_done(p, NULL, 0, err);
 }
 
 static void on_tcp(struct loop_watch *w, uint32_t events)
@@ -163,7 +273,10 @@ static void on_tcp(struct loop_watch *w, uint32_t events)
     if (!p->cb || w->fd < 0)
         return;
     if (events & (EPOLLERR | EPOLLHUP) && p->tcp_sent == 0) {
-        pending_done(p, NULL, 0, -ECONNREFUSED);
+        int e = 0;
+        socklen_t el = sizeof e;
+        getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &e, &el);
+        tcp_failed(p, e ? -e : -ECONNREFUSED, NULL);
         return;
     }
     uint8_t frame[2 + sizeof p->query];
@@ -173,7 +286,7 @@ static void on_tcp(struct loop_watch *w, uint32_t events)
         memcpy(frame + 2, p->query, p->len);
         ssize_t n = send(w->fd, frame + p->tcp_sent, flen - p->tcp_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno != EAGAIN) {
-            pending_done(p, NULL, 0, -errno);
+            tcp_failed(p, -errno, NULL);
             return;
         }
         if (n > 0)
@@ -185,8 +298,10 @@ static void on_tcp(struct loop_watch *w, uint32_t events)
     size_t want = p->tcp_have < 2 ? 2 : 2 + (size_t)(p->tcp_in[0] << 8 | p->tcp_in[1]);
     ssize_t n = recv(w->fd, p->tcp_in + p->tcp_have, want - p->tcp_have, MSG_DONTWAIT);
     if (n <= 0) {
-        if (n == 0 || errno != EAGAIN)
-            pending_done(p, NULL, 0, n == 0 ? -ECONNRESET : -errno);
+        if (n == 0)
+            tcp_failed(p, -ECONNRESET, "it closed the connection without an answer");
+        else if (errno != EAGAIN)
+            tcp_failed(p, -errno, NULL);
         return;
     }
     p->tcp_have += (size_t)n;
@@ -236,31 +351,94 @@ static int send_try(struct pending *p)
     return 0;
 }
 
-static void on_try_timeout(struct loop_timer *t)
+/* The next try, after a timeout or an error from this one: each server
+ * twice, in turn; then the query has failed with err, and p->why says why
+ * (what the last error was, or that nothing answered). */
+static void next_try(struct pending *p, int err)
 {
-    struct pending *p = t->data;
-    if (p->tcp_in) { /* the TCP retry timed out */
-        pending_done(p, NULL, 0, -ETIMEDOUT);
-        return;
-    }
-    /* Each server twice, in turn. */
     while (++p->tries < 2 * p->u->n_servers) {
         p->server++;
         if (send_try(p) == 0)
             return;
     }
-    pending_done(p, NULL, 0, -ETIMEDOUT);
+    if (err == -ETIMEDOUT || !p->why[0]) {
+        char all[3 * (INET6_ADDRSTRLEN + 10)];
+        servers_text(p->u, all, sizeof all);
+        snprintf(p->why, sizeof p->why, "no answer from the host's DNS server%s (%s) in %.1f s",
+                 p->u->n_servers > 1 ? "s" : "", all,
+                 (double)(loop_now_ms() - p->started_ms) / 1000.0);
+    }
+    pending_done(p, NULL, 0, err);
+}
+
+static void on_try_timeout(struct loop_timer *t)
+{
+    struct pending *p = t->data;
+    if (p->tcp_in) { /* the TCP retry timed out */
+        tcp_failed(p, -ETIMEDOUT, "it did not answer in time");
+        return;
+    }
+    next_try(p, -ETIMEDOUT);
+}
+
+/* An ICMP error about a datagram we sent (IP_RECVERR): port or host
+ * unreachable.  The server will not answer that try; the next one goes at
+ * once instead of after DNS_UPSTREAM_TRY_MS. */
+static void on_icmp_errors(struct dns_upstream *u, int fd)
+{
+    for (int budget = 64; budget > 0; budget--) {
+        uint8_t data[64];
+        union {
+            char buf[512];
+            struct cmsghdr align;
+        } ctrl;
+        struct sockaddr_storage to;
+        struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
+        struct msghdr m = { .msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov,
+                            .msg_iovlen = 1, .msg_control = ctrl.buf,
+                            .msg_controllen = sizeof ctrl.buf };
+        ssize_t n = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+        if (n < 0)
+            return;
+        const struct sock_extended_err *ee = NULL;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+            if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+                (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR))
+                ee = (const void *)CMSG_DATA(c);
+        if (!ee || (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
+            !ee->ee_errno)
+            continue;
+        /* The error quotes our datagram: its first two octets are the query's id. */
+        bool have_id = n >= 2;
+        uint16_t id = have_id ? (uint16_t)(data[0] << 8 | data[1]) : 0;
+        struct pending *next;
+        for (struct pending *p = u->pending; p; p = next) {
+            next = p->next;
+            if (p->tcp_in || (have_id && p->id != id) ||
+                !same_server(&to, &u->servers[p->server % u->n_servers]))
+                continue;
+            char server[INET6_ADDRSTRLEN + 8];
+            server_text(&to, server, sizeof server);
+            snprintf(p->why, sizeof p->why, "the host's DNS server %s is unreachable (%s)",
+                     server, strerror((int)ee->ee_errno));
+            loop_timer_disarm(u->loop, &p->timer);
+            next_try(p, -(int)ee->ee_errno);
+        }
+    }
 }
 
 static void on_readable(struct loop_watch *w, uint32_t events)
 {
     struct dns_upstream *u = w->data;
-    (void)events;
-    for (;;) {
+    if (events & EPOLLERR)
+        on_icmp_errors(u, w->fd);
+    for (int budget = 256; budget > 0; budget--) {
         uint8_t buf[65536];
         struct sockaddr_storage from;
         socklen_t fl = sizeof from;
         ssize_t n = recvfrom(w->fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+        if (n < 0 && errno != EAGAIN && errno != EINTR)
+            continue; /* an ICMP error's pending socket error, reported once */
         if (n < 0)
             return;
         if (n < 12)
@@ -292,6 +470,11 @@ static int open_socket(struct dns_upstream *u, struct loop_watch *w, int family)
     w->fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (w->fd < 0)
         return 0; /* that family is unusable; its servers just time out */
+    /* ICMP errors (a port or host unreachable) on this unconnected socket: a
+     * server that is down is known as such at once, not after the timeout. */
+    int on = 1;
+    setsockopt(w->fd, family == AF_INET6 ? SOL_IPV6 : SOL_IP,
+               family == AF_INET6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof on);
     return loop_add(u->loop, w, EPOLLIN);
 }
 
@@ -323,6 +506,11 @@ void dns_upstream_free(struct dns_upstream *u)
         pending_unlink(u, p);
         free(p);
     }
+    while (u->failed) {
+        struct failed *f = u->failed;
+        u->failed = f->next;
+        free(f);
+    }
     if (u->w4.fd >= 0) {
         loop_del(u->loop, &u->w4);
         close(u->w4.fd);
@@ -345,10 +533,24 @@ static bool id_in_use(const struct dns_upstream *u, uint16_t id)
 int dns_upstream_send(struct dns_upstream *u, const uint8_t *query, size_t len,
                       dns_upstream_cb cb, void *ctx, uint32_t *handle)
 {
-    if (len < 12 || len > sizeof ((struct pending *)0)->query)
+    u->why[0] = '\0';
+    u->why_is_old = false;
+    if (len < 12 || len > sizeof ((struct pending *)0)->query) {
+        snprintf(u->why, sizeof u->why, "the query is too long to forward");
         return -EMSGSIZE;
-    if (u->n_pending >= MAX_PENDING)
+    }
+    const struct failed *f = recent_failure(u, query, len);
+    if (f) {
+        snprintf(u->why, sizeof u->why, "%s (%.1f s ago)", f->why,
+                 (double)(DNS_UPSTREAM_FAILED_MS - (f->until_ms - loop_now_ms())) / 1000.0);
+        u->why_is_old = true;
+        return f->err;
+    }
+    if (u->n_pending >= MAX_PENDING) {
+        snprintf(u->why, sizeof u->why, "%d lookups are waiting for the host's DNS servers already",
+                 MAX_PENDING);
         return -EBUSY;
+    }
     uint16_t id;
     do {
         if (getrandom(&id, sizeof id, 0) != sizeof id)
@@ -359,6 +561,7 @@ int dns_upstream_send(struct dns_upstream *u, const uint8_t *query, size_t len,
         return -ENOMEM;
     *p = (struct pending){ .id = id, .handle = ++u->next_handle, .cb = cb, .ctx = ctx, .u = u,
                            .len = len, .timer = { .cb = on_try_timeout, .data = p },
+                           .started_ms = loop_now_ms(),
                            .tcp = { .fd = -1 }, .next = u->pending };
     u->pending = p;
     u->n_pending++;
@@ -369,6 +572,10 @@ int dns_upstream_send(struct dns_upstream *u, const uint8_t *query, size_t len,
     while ((r = send_try(p)) < 0 && ++p->tries < 2 * u->n_servers)
         p->server++;
     if (r < 0) {
+        char all[3 * (INET6_ADDRSTRLEN + 10)];
+        servers_text(u, all, sizeof all);
+        snprintf(u->why, sizeof u->why, "cannot send to the host's DNS servers (%s): %s", all,
+                 strerror(-r));
         pending_unlink(u, p);
         free(p);
         return r;
@@ -387,4 +594,14 @@ void dns_upstream_cancel(struct dns_upstream *u, uint32_t handle)
             loop_defer_free(u->loop, p, free);
             return;
         }
+}
+
+const char *dns_upstream_why(const struct dns_upstream *u)
+{
+    return u->why[0] ? u->why : "the lookup could not be sent";
+}
+
+bool dns_upstream_failed_recently(const struct dns_upstream *u)
+{
+    return u->why_is_old;
 }

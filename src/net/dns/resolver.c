@@ -29,6 +29,7 @@ struct resolve {
     bool grace_over;
     const char *why;
     int fail_err; /* the last failure's errno, for NAME_FAILED */
+    char fail_why[240]; /* and what it was */
     resolve_cb cb;
     void *ctx;
 };
@@ -47,6 +48,8 @@ static void collect(struct resolve *r, struct lookup *l, uint16_t id, const uint
         dns_parse_response(resp, len, d, NULL) < 0) {
         free(d);
         r->fail_err = -EBADMSG;
+        snprintf(r->fail_why, sizeof r->fail_why,
+                 "the host's DNS server sent an answer moat cannot use: %s", why ? why : "malformed");
         return;
     }
     if (dns_filter_refused(why)) { /* a denied CNAME target, a rebinding address */
@@ -56,6 +59,11 @@ static void collect(struct resolve *r, struct lookup *l, uint16_t id, const uint
         l->outcome = FAMILY_NO_RECORDS;
     } else if (d->rcode != DNS_RCODE_NOERROR || (d->flags & DNS_FLAG_TC)) {
         r->fail_err = -EAGAIN; /* SERVFAIL, REFUSED upstream, ... */
+        snprintf(r->fail_why, sizeof r->fail_why, "the host's DNS server answered %s",
+                 d->flags & DNS_FLAG_TC       ? "with a truncated message"
+                 : d->rcode == 2 /* SERVFAIL */ ? "SERVFAIL"
+                 : d->rcode == 5 /* REFUSED */  ? "REFUSED"
+                                                : "with an error");
     } else {
         int family = l->q.q.qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
         size_t alen = family == AF_INET ? 4 : 16;
@@ -106,13 +114,16 @@ static void settle(struct resolve *r)
                                 : (r->fail_err ? r->fail_err : -EAGAIN);
     resolve_cb cb = r->cb;
     void *cctx = r->ctx;
-    const char *why = r->why;
+    char why[sizeof r->fail_why];
+    snprintf(why, sizeof why, "%s", v == NAME_REFUSED ? (r->why ? r->why : "")
+                                    : v == NAME_FAILED ? r->fail_why : "");
     free(r);
     if (cb)
-        cb(cctx, e ? NULL : all, e ? 0 : n, e, why);
+        cb(cctx, e ? NULL : all, e ? 0 : n, e, why[0] ? why : NULL);
 }
 
-static void on_answer(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err)
+static void on_answer(void *ctx, const uint8_t *resp, size_t len, uint16_t id, int err,
+                      const char *why)
 {
     struct lookup *l = ctx;
     struct resolve *r = l->r;
@@ -120,6 +131,7 @@ static void on_answer(void *ctx, const uint8_t *resp, size_t len, uint16_t id, i
     if (err < 0) {
         l->outcome = FAMILY_FAILED;
         r->fail_err = err;
+        snprintf(r->fail_why, sizeof r->fail_why, "%s", why ? why : strerror(-err));
     } else {
         collect(r, l, id, resp, len);
     }
@@ -150,6 +162,7 @@ static int send_one(struct resolve *r, struct lookup *l, const char *name, uint1
     if (e < 0) {
         l->outcome = FAMILY_FAILED;
         r->fail_err = e;
+        snprintf(r->fail_why, sizeof r->fail_why, "%s", dns_upstream_why(r->u));
         return e;
     }
     l->in_flight = true;

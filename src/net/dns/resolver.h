@@ -25,7 +25,8 @@ struct resolve;
 /* cb(ctx, addrs, n, err, why), called once, after which the handle is gone
  * (do not cancel it): n > 0 addresses (IPv6 first), or err < 0: -ENOENT (no
  * such name, no address), -EACCES (the answer filter refused it; why says
- * why), or the failure (-EAGAIN for an upstream error, -ETIMEDOUT, ...). */
+ * why), or the failure (-EAGAIN for an upstream error, -ETIMEDOUT, ...; why
+ * says what the host's DNS servers did). */
 typedef void (*resolve_cb)(void *ctx, const struct net_addr *addrs, size_t n, int err,
                            const char *why);
 

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "net/firewall/netlink.h"
+#include "util/debug_pause.h"
 #include "util/error.h"
 
 struct nftbatch {
@@ -463,8 +464,10 @@ int nftbatch_commit(struct nftbatch *b, struct moat_error *err)
     int r;
     if (mnl_socket_sendto(nl, b->buf, b->len) < 0)
         r = error_set_errno(err, -errno, "firewall: cannot send the ruleset to nftables");
-    else
+    else {
+        debug_pause_here(MOAT_DEBUG_PAUSE_NFTABLES); /* sent, not yet acknowledged */
         r = read_verdicts(b, nl, err);
+    }
     mnl_socket_close(nl);
     return r;
 }

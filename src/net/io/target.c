@@ -65,6 +65,24 @@ static void connect_udp(struct target *t, const struct sockaddr_storage *ss)
     finish(t, -1, err, NULL);
 }
 
+/* The family the host side cannot reach (no route: dns_upstream_family_usable), or NULL. */
+static const char *family_missing(const struct net_services *ns)
+{
+    return !ns->v4_ok ? "IPv4" : !ns->v6_ok ? "IPv6" : NULL;
+}
+
+/* Nothing to dial in a family the host reaches: not a policy matter, but the person must
+ * learn why (firewall mode's workload sees only a reset), so it is logged as well. */
+static void unreachable(struct target *t, const char *canonical, const char *what)
+{
+    char reason[300];
+    snprintf(reason, sizeof reason, "%s, and the host side has no %s route", what,
+             family_missing(t->ns) ? family_missing(t->ns) : "such");
+    vlog_denial_by(&t->ns->log, t->proto == PROTO_UDP ? "udp" : "connect", t->written,
+                   canonical, t->a.port, reason, t->attribution);
+    finish(t, -1, -ENETUNREACH, reason);
+}
+
 /* Judge each address; any in a denied class refuses the whole name. */
 static void connect_checked(struct target *t, const struct net_addr *addrs, size_t n,
                             const char *hostname)
@@ -97,7 +115,10 @@ static void connect_checked(struct target *t, const struct net_addr *addrs, size
             deny(t, canon[0] ? canon : NULL, v.reason);
             return;
         }
-        finish(t, -1, -ENETUNREACH, "no usable address family");
+        char what[80];
+        snprintf(what, sizeof what, "%s %s address%s", hostname ? "only" : "an",
+                 family_missing(t->ns) ? family_missing(t->ns) : "unusable", hostname ? "es" : "");
+        unreachable(t, canon[0] ? canon : NULL, what);
         return;
     }
     /* The family the workload chose first (firewall mode), the other one only when the
@@ -130,10 +151,21 @@ static void on_resolved(void *ctx, const struct net_addr *addrs, size_t n, int e
         deny(t, NULL, reason);
         return;
     }
+    if ((err == -ENOENT || n == 0) && family_missing(t->ns)) {
+        /* The missing family was not even asked: the name may have addresses there. */
+        unreachable(t, NULL, family_missing(t->ns)[3] == '4' ? "no IPv6 address (IPv4 was not asked)"
+                                                             : "no IPv4 address (IPv6 was not asked)");
+        return;
+    }
     if (err < 0 || n == 0) {
-        finish(t, -1, err < 0 ? err : -ENOENT,
-               err == -ENOENT || n == 0 ? "no such name, or no address"
-                                        : "the name's lookups failed upstream");
+        char reason[320];
+        bool failed = err < 0 && err != -ENOENT;
+        const char *upstream = why ? why : strerror(-err);
+        snprintf(reason, sizeof reason, "%s%s", failed ? "the name's lookups failed: " : "",
+                 failed ? upstream : "no such name, or no address");
+        if (failed) /* said on moat's side too, as the DNS filter says its own */
+            vlog_denial(&t->ns->log, "dns-failure", t->a.host, NULL, 53, upstream);
+        finish(t, -1, err < 0 ? err : -ENOENT, reason);
         return;
     }
     connect_checked(t, addrs, n, t->a.host);

@@ -18,6 +18,7 @@
 #include "net/io/relay.h"
 #include "net/services.h"
 #include "net/io/target.h"
+#include "util/bigalloc.h"
 
 #define HTTP_IDLE_MS 120000
 #define HTTP_BUF 65536
@@ -85,7 +86,7 @@ static void conn_free(void *p)
     struct http_conn *c = p;
     free(c->to_up.data);
     free(c->to_client.data);
-    free(c);
+    big_free(c, sizeof *c);
 }
 
 static void close_upstream(struct http_conn *c)
@@ -167,7 +168,7 @@ static void on_target(void *ctx, int fd, int err, const char *reason)
             answer(c, 403, "Forbidden", body);
         } else {
             snprintf(body, sizeof body, "moat: cannot connect to %s: %s\n", c->req.authority,
-                     reason && err == -ENOENT ? reason : strerror(-err));
+                     reason ? reason : strerror(-err));
             answer(c, 502, "Bad Gateway", body);
         }
         conn_step(c);
@@ -408,9 +409,9 @@ int proxy_http_accept(struct net_services *ns, int listen_fd, bool need_credenti
     int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0)
         return -errno;
-    struct http_conn *c = calloc(1, sizeof *c);
+    struct http_conn *c = big_zalloc(sizeof *c);
     if (!c || !net_services_admit(ns, CONN_HTTP)) {
-        free(c);
+        big_free(c, sizeof *c);
         close(fd);
         return c ? 0 : -ENOMEM;
     }

@@ -24,6 +24,7 @@
 #include "sandbox/mount/mount_resolve.h"
 #include "sandbox/mount/mount_system.h"
 #include "util/cleanup.h"
+#include "util/debug_pause.h"
 #include "util/error.h"
 #include "util/strv.h"
 
@@ -599,6 +600,7 @@ int mount_tree_build(const struct moat_policy *p, const char *home, const char *
     if ((r = mount_system_build(&sys, err)) < 0 || (r = resolve_home(&t, home)) < 0 ||
         (r = prepare_plan(&t, home, &plan)) < 0)
         goto out;
+    debug_pause_here(MOAT_DEBUG_PAUSE_MOUNTS); /* halfway: the host tree at /oldroot */
     for (size_t i = 0; i < plan.n && r >= 0; i++)
         r = apply_op(&t, &plan.ops[i]);
     if (r >= 0 && resolv_conf)
