@@ -56,6 +56,13 @@ enum moat_net_mode {
     MOAT_NET_HOST,     /* the host's network, unfiltered (explicit opt-in) */
 };
 
+/* How the sandbox is built (docs/security.md, "Isolation modes"). */
+enum moat_isolation {
+    MOAT_ISOLATION_NAMESPACES = 0, /* user, mount, pid, net... namespaces + Landlock + seccomp */
+    MOAT_ISOLATION_LANDLOCK,       /* no namespaces: Landlock, seccomp and the write guard */
+    MOAT_ISOLATION_AUTO,           /* namespaces where they work, else landlock (with a notice) */
+};
+
 /* One resource limit; RLIM_INFINITY for "unlimited". */
 struct moat_rlimit {
     int resource; /* RLIMIT_* */
@@ -97,9 +104,10 @@ struct moat_policy {
         double timeout;            /* seconds; 0 = none */
         struct moat_rlimit rlimits[MOAT_MAX_RLIMITS];
         size_t n_rlimits;
-        uint64_t memory_max; /* bytes, 0 = unset (needs delegated cgroup v2) */
-        uint64_t pids_max;   /* 0 = unset (needs delegated cgroup v2) */
+        uint64_t memory_max; /* bytes, 0 = unset (a cgroup: v2 delegated, or v1 as root) */
+        uint64_t pids_max;   /* 0 = unset (a cgroup, or the sandbox's user namespace) */
         bool allow_nested_namespaces;
+        enum moat_isolation isolation;
     } proc;
 
     /* Testing aid: turn one enforcement layer off to prove the other holds
@@ -165,6 +173,10 @@ struct moat_run_options {
     unsigned short pty_rows, pty_cols;
     /* The environment passEnv picks from; NULL: the process's. */
     char *const *environ;
+    /* Called (with ctx) with one line when moat chose something the caller
+     * should know of: isolation "auto" falling back to landlock, and what
+     * that makes weaker.  NULL: not told. */
+    void (*on_notice)(void *ctx, const char *line);
 };
 
 void moat_run_options_init(struct moat_run_options *o);
@@ -235,5 +247,6 @@ void moat_set_process_args(int argc, char **argv);
 /* Names for messages. */
 const char *moat_net_mode_name(enum moat_net_mode m);
 const char *moat_read_model_name(enum moat_read_model m);
+const char *moat_isolation_name(enum moat_isolation m);
 
 #endif

@@ -30,6 +30,12 @@ static void usage(FILE *out)
           out);
 }
 
+static void print_notice(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "moat: %s\n", line);
+}
+
 static int fail(const struct moat_error *err)
 {
     fprintf(stderr, "moat: %s\n", err->msg[0] ? err->msg : strerror(-err->code));
@@ -92,6 +98,7 @@ static int cmd_run(int argc, char **argv)
     struct moat_run_options ro;
     moat_run_options_init(&ro);
     ro.log_path = o.log_path;
+    ro.on_notice = print_notice;
     ro.pass_fds = o.pass_fds;
     ro.n_pass_fds = o.n_pass_fds;
     ro.pty = session_wants_pty(o.pty);

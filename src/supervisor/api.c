@@ -36,7 +36,7 @@ int moat_spawn(const struct moat_policy *p, char *const argv[], const struct moa
     *s = (struct moat_sandbox){
         .c = { .p = p, .uid = getuid(), .gid = getgid(), .report_fd = -1, .alive_fd = -1,
                .chan_fd = -1, .events_fd = -1, .guard_sock = -1, .pty_sock = -1,
-               .pty_slave = -1, .stdio = { -1, -1, -1 } },
+               .pty_slave = -1, .stdio = { -1, -1, -1 }, .cgroup_procs = { -1, -1 } },
         .exit_w = { .fd = -1 }, .report_w = { .fd = -1 }, .events_w = { .fd = -1 },
         .pty_w = { .fd = -1 }, .child_stdio = { -1, -1, -1 }, .alive_keep = -1,
     };
@@ -98,7 +98,12 @@ int moat_sandbox_kill(struct moat_sandbox *s, int sig)
     if (s->exited)
         return -ESRCH;
     /* The init forwards what it catches to the command; SIGKILL ends the
-     * init, and with it the pid namespace. */
+     * init, and with it the pid namespace (in landlock isolation the init
+     * kills its tree first). */
+    if (sig == SIGKILL) {
+        sandbox_end(s);
+        return 0;
+    }
     return kill(s->init, sig) < 0 ? -errno : 0;
 }
 

@@ -29,6 +29,8 @@
 #include "sandbox/guard/guard.h"
 #include "sandbox/process/env.h"
 #include "sandbox/process/rlimits.h"
+#include "supervisor/in_place.h"
+#include "supervisor/isolation.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 #include "util/strv.h"
@@ -195,11 +197,30 @@ static void on_pty(struct loop_watch *w, uint32_t events)
     w->fd = -1;
 }
 
+void sandbox_end(struct moat_sandbox *s)
+{
+    if (s->init <= 0 || s->exited)
+        return;
+    /* Landlock isolation: the init kills the tree when the pipe hangs up
+     * (killing the init itself would leave the tree to the host). */
+    if (s->c.landlock) {
+        /* The signal too: another sandbox's init made by this process may
+         * hold a copy of our end of the pipe. */
+        kill(s->init, sandbox_end_signal());
+        if (s->alive_keep >= 0)
+            close(s->alive_keep);
+        s->alive_keep = -1;
+        return;
+    }
+    /* Killing pid 1 of the pid namespace kills the whole tree. */
+    if (!s->c.landlock)
+        kill(s->init, SIGKILL);
+}
+
 static void on_timeout(struct loop_timer *t)
 {
     struct moat_sandbox *s = t->data;
-    /* Killing pid 1 of the pid namespace kills the whole tree. */
-    kill(s->init, SIGKILL);
+    sandbox_end(s);
     s->timed_out = true;
 }
 
@@ -254,6 +275,9 @@ static void finish(struct moat_sandbox *s)
     if (s->events_w.fd >= 0)
         on_events(&s->events_w, EPOLLIN);
     net_services_drain(s->net);
+    in_place_scratch_remove(s->c.scratch);
+    free(s->c.scratch);
+    s->c.scratch = NULL;
 }
 
 int sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err)
@@ -262,7 +286,7 @@ int sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err)
         return 1;
     int r = loop_run_for(s->loop, timeout_ms);
     if (r < 0) {
-        kill(s->init, SIGKILL);
+        sandbox_end(s);
         waitpid(s->init, &s->wstatus, 0);
         s->exited = true;
         s->result = error_set_errno(err, r, "waiting for the sandbox");
@@ -277,7 +301,7 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
 {
     int report[2] = { -1, -1 }, alive[2] = { -1, -1 }, chan[2] = { -1, -1 },
         events[2] = { -1, -1 }, pty[2] = { -1, -1 };
-    bool want_chan = s->net != NULL;
+    bool want_chan = s->net != NULL && !s->c.landlock;
     int r = 0;
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(alive, O_CLOEXEC) < 0 ||
         pipe2(events, O_CLOEXEC | O_NONBLOCK) < 0 ||
@@ -299,6 +323,7 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
     sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
+    sigaddset(&set, sandbox_end_signal());
     for (const int *sig = forwarded_signals; *sig; sig++)
         sigaddset(&set, *sig);
     pthread_sigmask(SIG_BLOCK, &set, &old);
@@ -306,6 +331,8 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
                           CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
     if (p->net.mode != MOAT_NET_HOST)
         flags |= CLONE_NEWNET;
+    if (s->c.landlock) /* a plain child: no namespaces */
+        flags = SIGCHLD;
     /* Raw clone: fork semantics (copy of our memory, same stack) plus new
      * namespaces, so the child is pid 1 of its own pid namespace. */
     s->init = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
@@ -322,8 +349,10 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
     int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (s->init < 0) {
-        r = error_set_errno(err, -clone_errno,
-                            "cannot create the sandbox namespaces (see `moat doctor`)");
+        r = error_set_errno(err, -clone_errno, s->c.landlock
+                                                   ? "cannot create the sandbox's process"
+                                                   : "cannot create the sandbox namespaces "
+                                                     "(see `moat doctor`)");
         goto out;
     }
     watch(s, &s->report_w, report[0], on_report);
@@ -336,7 +365,7 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
     int pidfd = (int)syscall(SYS_pidfd_open, s->init, 0);
     if (pidfd < 0) {
         r = error_set_errno(err, -errno, "cannot watch the sandbox's init");
-        kill(s->init, SIGKILL);
+        kill(s->init, SIGKILL); /* nothing of the workload runs yet */
         waitpid(s->init, &s->wstatus, 0);
         s->exited = true;
         goto out;
@@ -348,7 +377,7 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
     s->alive_keep = alive[1];
     alive[1] = -1;
     if (s->net) {
-        net_services_attach(s->net, chan[0], s->init, s->c.argv.v);
+        net_services_attach(s->net, want_chan ? chan[0] : -1, s->init, s->c.argv.v);
         chan[0] = -1; /* the services own it now */
         /* Each proxied connection costs up to six descriptors; raised only
          * here, after the clone, so the workload keeps the caller's limit. */
@@ -377,13 +406,20 @@ out:
 int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *const argv[],
                   const struct moat_run_options *o, struct moat_error *err)
 {
-    int r = check_supported(p, o, err);
+    int r = isolation_choose(p, o, &s->c.landlock, err);
     if (r < 0)
+        return r;
+    if ((r = check_supported(p, o, err)) < 0)
+        return r;
+    if (s->c.landlock && (r = in_place_check(p, err)) < 0)
         return r;
     if ((r = loop_new(&s->loop)) < 0)
         return error_set_errno(err, r, "cannot create the event loop");
     s->timeout = (struct loop_timer){ .cb = on_timeout, .data = s };
-    if (sandbox_sockets_needed(p) && (r = net_services_new(s->loop, p, o, &s->net, err)) < 0)
+    bool services = s->c.landlock ? p->net.mode == MOAT_NET_PROXY : sandbox_sockets_needed(p);
+    if (services && (r = net_services_new(s->loop, p, o, &s->net, err)) < 0)
+        return r;
+    if (s->c.landlock && (r = in_place_network(&s->c, s->net, err)) < 0)
         return r;
     if (p->net.mode == MOAT_NET_FIREWALL) {
         if ((r = firewall_prepare(&s->net->np, &s->firewall, err)) < 0)
@@ -393,6 +429,8 @@ int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *con
     if (!o->pty && (r = make_stdio(s, o, err)) < 0)
         return r;
     if ((r = ctx_prepare(s, p, argv, o, err)) < 0)
+        return r;
+    if (s->c.landlock && (r = in_place_scratch(&s->c, err)) < 0)
         return r;
     r = clone_init(s, p, err);
     loop_sync_timer(s->loop);
@@ -407,9 +445,11 @@ int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *con
 void sandbox_release(struct moat_sandbox *s)
 {
     if (s->init > 0 && !s->exited) {
-        kill(s->init, SIGKILL);
+        sandbox_end(s);
         waitpid(s->init, &s->wstatus, 0);
     }
+    in_place_scratch_remove(s->c.scratch);
+    free(s->c.scratch);
     struct loop_watch *ws[] = { &s->exit_w, &s->report_w, &s->events_w, &s->pty_w };
     for (size_t i = 0; i < sizeof ws / sizeof *ws; i++)
         if (ws[i]->fd >= 0) {

@@ -44,5 +44,8 @@ int sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err)
 /* The final status (valid once finished), or -errno with err filled. */
 int sandbox_status(const struct moat_sandbox *s, struct moat_error *err);
 void sandbox_release(struct moat_sandbox *s);
+/* End the sandbox now: every process of it is killed (the init's pid
+ * namespace, or in landlock isolation the init's own tree kill). */
+void sandbox_end(struct moat_sandbox *s);
 
 #endif

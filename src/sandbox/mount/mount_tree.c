@@ -565,8 +565,8 @@ static int resolve_home(struct tree *t, const char *home)
 int mount_tree_build(const struct moat_policy *p, const char *home, const char *resolv_conf,
                      struct fs_rules *rules, struct moat_error *err)
 {
-    struct tree t = { .p = p, .h = { .oldroot = -1, .proc = -1 }, .newroot = -1, .empty = -1,
-                      .rules = rules, .err = err };
+    struct tree t = { .p = p, .h = { .oldroot = -1, .proc = -1, .prefix = "/oldroot" },
+                      .newroot = -1, .empty = -1, .rules = rules, .err = err };
     struct mount_plan plan = { 0 };
     int r = make_stage(err);
     if (r < 0)
@@ -614,6 +614,37 @@ out:
     return r;
 }
 
+int mount_tree_rules(const struct moat_policy *p, const char *home, struct fs_rules *rules,
+                     struct moat_error *err)
+{
+    struct tree t = { .p = p, .h = { .oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC),
+                                     .proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC),
+                                     .prefix = "" },
+                      .newroot = -1, .empty = -1, .rules = rules, .err = err };
+    struct mount_plan plan = { 0 };
+    rules->in_place = true;
+    int r = 0;
+    if (t.h.oldroot < 0 || t.h.proc < 0)
+        r = error_set_errno(err, -errno, "cannot open / and /proc");
+    if (r == 0 && (r = resolve_home(&t, home)) == 0)
+        r = prepare_plan(&t, home, &plan);
+    for (size_t i = 0; i < plan.n && r == 0; i++) {
+        const struct mount_op *op = &plan.ops[i];
+        if (op->kind == OP_DENY_READ)
+            r = strv_push(&rules->deny_read, op->path);
+        else if (op->kind == OP_ALLOW_READ && op->src >= 0)
+            r = strv_push(&rules->allow_read, op->path);
+        if (r < 0)
+            r = error_set(err, r, "out of memory");
+    }
+    mount_plan_free(&plan);
+    if (t.h.oldroot >= 0)
+        close(t.h.oldroot);
+    if (t.h.proc >= 0)
+        close(t.h.proc);
+    return r;
+}
+
 void fs_rules_free(struct fs_rules *r)
 {
     strv_free(&r->writable);
@@ -621,6 +652,9 @@ void fs_rules_free(struct fs_rules *r)
     strv_free(&r->read_only_why);
     strv_free(&r->hidden);
     strv_free(&r->grants);
+    strv_free(&r->deny_read);
+    strv_free(&r->allow_read);
+    strv_free(&r->scratch);
     free(r->home);
     *r = (struct fs_rules){ 0 };
 }
