@@ -39,6 +39,7 @@ int moat_spawn(const struct moat_policy *p, char *const argv[], const struct moa
                .pty_slave = -1, .stdio = { -1, -1, -1 }, .cgroup_procs = { -1, -1 } },
         .exit_w = { .fd = -1 }, .report_w = { .fd = -1 }, .events_w = { .fd = -1 },
         .pty_w = { .fd = -1 }, .child_stdio = { -1, -1, -1 }, .alive_keep = -1,
+        .cg = { .procs = { -1, -1 } },
     };
     for (int i = 0; i < MOAT_FD_COUNT; i++)
         s->fds[i] = -1;

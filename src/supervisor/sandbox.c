@@ -275,6 +275,14 @@ static void finish(struct moat_sandbox *s)
     if (s->events_w.fd >= 0)
         on_events(&s->events_w, EPOLLIN);
     net_services_drain(s->net);
+    if (s->cg.kind != CGROUP_NONE) {
+        cgroup_kill_all(&s->cg);
+        char line[512];
+        cgroup_report(&s->cg, line, sizeof line);
+        if (line[0] && s->on_notice)
+            s->on_notice(s->notice_ctx, line);
+        cgroup_remove(&s->cg);
+    }
     in_place_scratch_remove(s->c.scratch);
     free(s->c.scratch);
     s->c.scratch = NULL;
@@ -394,6 +402,12 @@ out:
             if (*fds[k] >= 0)
                 close(*fds[k]);
     }
+    /* The init has its own copies of the cgroups' files. */
+    for (int i = 0; i < 2; i++)
+        if (s->cg.procs[i] >= 0) {
+            close(s->cg.procs[i]);
+            s->cg.procs[i] = s->c.cgroup_procs[i] = -1;
+        }
     /* The command's descriptors are the init's (and the workload's) now. */
     for (int i = 0; i < 3; i++)
         if (s->child_stdio[i] >= 0) {
@@ -413,6 +427,12 @@ int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *con
         return r;
     if (s->c.landlock && (r = in_place_check(p, err)) < 0)
         return r;
+    s->on_notice = o->on_notice;
+    s->notice_ctx = o->ctx;
+    if ((p->proc.memory_max || p->proc.pids_max) && (r = cgroup_create(p, &s->cg, err)) < 0)
+        return r;
+    s->c.cgroup_procs[0] = s->cg.procs[0];
+    s->c.cgroup_procs[1] = s->cg.procs[1];
     if ((r = loop_new(&s->loop)) < 0)
         return error_set_errno(err, r, "cannot create the event loop");
     s->timeout = (struct loop_timer){ .cb = on_timeout, .data = s };
@@ -447,6 +467,10 @@ void sandbox_release(struct moat_sandbox *s)
     if (s->init > 0 && !s->exited) {
         sandbox_end(s);
         waitpid(s->init, &s->wstatus, 0);
+    }
+    if (s->cg.kind != CGROUP_NONE) {
+        cgroup_kill_all(&s->cg);
+        cgroup_remove(&s->cg);
     }
     in_place_scratch_remove(s->c.scratch);
     free(s->c.scratch);

@@ -12,6 +12,7 @@
 #include "net/io/loop.h"
 #include "sandbox/context.h"
 #include "sandbox/process/report.h"
+#include "supervisor/cgroup.h"
 
 #define MOAT_FD_COUNT (MOAT_FD_EVENTS + 1)
 
@@ -34,6 +35,9 @@ struct moat_sandbox {
     /* A failure found after moat_spawn returned (the init's report). */
     int result;
     bool done;
+    struct sandbox_cgroup cg; /* memoryMax/pidsMax, or kind CGROUP_NONE */
+    void (*on_notice)(void *ctx, const char *line);
+    void *notice_ctx;
 };
 
 /* Build the sandbox, clone its init; the handle is ready to poll. */
