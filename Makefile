@@ -38,7 +38,7 @@ HDRS      := $(shell find include src tests/unit -name '*.h')
 
 all: build/moat
 
-tests: build/moat build/tests/e2e/attack
+tests: build/moat build/tests/e2e/attack build/tests/places/docker-seccomp
 
 define build_rules
 $(1)/%.o: %.c $(HDRS) Makefile
@@ -62,6 +62,9 @@ $(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libmoat.a
 $(1)/tests/e2e/attack: $(1)/tests/e2e/attack.o
 	@echo "  LD      $$@"
 	@$$(CC) $(3) -o $$@ $$^ -lpthread
+$(1)/tests/places/docker-seccomp: $(1)/tests/places/docker_seccomp.o
+	@echo "  LD      $$@"
+	@$$(CC) $(3) -o $$@ $$^ $(LDLIBS)
 endef
 # The syscall filter's programs, compiled with libseccomp at build time from
 # src/sandbox/confine/seccomp_rules.c (tools/seccomp_gen.c); both builds load them.
@@ -98,8 +101,6 @@ check:
 	tests/run_all.sh
 
 install: build/moat
-
-tests: build/moat build/tests/e2e/attack
 	install -D -m 0755 build/moat $(DESTDIR)$(PREFIX)/bin/moat
 	install -D -m 0644 include/moat.h $(DESTDIR)$(PREFIX)/include/moat.h
 	install -D -m 0644 build/libmoat.a $(DESTDIR)$(PREFIX)/lib/libmoat.a

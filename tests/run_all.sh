@@ -48,7 +48,7 @@ stage=$(mktemp -d /var/tmp/moat-stage.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 mkdir -p "$stage/e2e" "$stage/examples"
-cp build/tests/e2e/attack "$stage/"
+cp build/tests/e2e/attack build/tests/places/docker-seccomp "$stage/"
 cp build-asan/moat "$stage/moat-asan"
 cp build/moat "$stage/moat"
 cp tests/e2e/*.sh tests/e2e/*.py "$stage/e2e/"

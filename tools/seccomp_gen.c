@@ -52,7 +52,7 @@ int main(void)
             return 1;
         }
         printf("\n/* guard: fs=%d connect=%d listen=%d attrs=%d */\n", o.fs, o.connect, o.listen,
-               o.attrs);
+               o.in_place);
         print_program("guard", i, &prog);
         seccomp_rules_free(&prog);
     }

@@ -11,12 +11,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "net/services.h"
 #include "sandbox/confine/landlock.h"
 #include "sandbox/process/env.h"
 #include "util/error.h"
+
+/* Can the guard take a socket from the workload (pidfd_getfd)?  Docker's
+ * default seccomp profile refuses it without CAP_SYS_PTRACE. */
+static int can_fetch_sockets(void)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    if (pidfd < 0)
+        return -errno;
+    int fd = (int)syscall(SYS_pidfd_getfd, pidfd, 0, 0);
+    int e = errno;
+    close(pidfd);
+    if (fd < 0)
+        return -e;
+    close(fd);
+    return 0;
+}
 
 int in_place_check(const struct moat_policy *p, struct moat_error *err)
 {
@@ -40,6 +57,15 @@ int in_place_check(const struct moat_policy *p, struct moat_error *err)
     if (key)
         return error_set(err, -EINVAL, "%s: not available with isolation \"landlock\": %s",
                          key, why);
+    int r;
+    if (p->net.mode != MOAT_NET_HOST && (p->net.mode == MOAT_NET_PROXY || p->net.n_host_ports) &&
+        (r = can_fetch_sockets()) < 0)
+        return error_set_errno(err, r, "network.mode \"%s\" with isolation \"landlock\" needs "
+                               "pidfd_getfd(2) (the write guard connects the command's sockets "
+                               "itself), which this place refuses; a container's seccomp "
+                               "profile does so without CAP_SYS_PTRACE (docker run --cap-add "
+                               "SYS_PTRACE; Kubernetes: capabilities.add: [SYS_PTRACE])",
+                               moat_net_mode_name(p->net.mode));
     if (landlock_abi() == 0)
         return error_set(err, -EOPNOTSUPP,
                          "isolation \"landlock\": this kernel has no Landlock (Linux 5.13 or "
@@ -82,11 +108,13 @@ static void remove_below(int dirfd, int depth)
             continue;
         if (unlinkat(dirfd, de->d_name, 0) == 0 || errno != EISDIR)
             continue;
+        /* A directory (unlinkat said so, and nothing of the workload runs
+         * any more to swap it): one it left unreadable is made ours again. */
+        if (fchmodat(dirfd, de->d_name, 0700, 0) < 0 && errno != EPERM)
+            continue;
         int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub >= 0 && depth < 256) {
-            fchmod(sub, 0700); /* a directory the workload left unwritable */
+        if (sub >= 0 && depth < 256)
             remove_below(sub, depth + 1);
-        }
         if (sub >= 0)
             close(sub);
         unlinkat(dirfd, de->d_name, AT_REMOVEDIR);

@@ -77,6 +77,13 @@ static _Noreturn void probe_inside(int fd, uid_t uid, gid_t gid)
         probe_report(fd, errno, "mounting a fresh /proc in a new pid namespace");
         _exit(1);
     }
+    /* Docker's default seccomp profile lets a container with CAP_SYS_ADMIN
+     * mount, but never pivot_root. */
+    if (chdir("/tmp") < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+        umount2(".", MNT_DETACH) < 0) {
+        probe_report(fd, errno, "pivot_root into a new root");
+        _exit(1);
+    }
     probe_report(fd, 0, "namespaces");
     _exit(0);
 }
@@ -205,18 +212,19 @@ bool isolation_cause(const struct isolation_probe *pr, char *why, size_t wlen, c
                             "(kernel.apparmor_restrict_unprivileged_userns=1)");
         snprintf(fix, flen, "sudo make install-apparmor (installs %s for this moat and loads "
                             "it with apparmor_parser -r)", MOAT_APPARMOR_PROFILE);
-    } else if (at_clone && pr->err == EPERM && status_field("Seccomp") == 2) {
-        snprintf(why, wlen, "a seccomp filter refuses clone(CLONE_NEWUSER) (%ld filters on "
-                            "this process: a container runtime's default profile does this)",
-                 status_field("Seccomp_filters"));
-        snprintf(fix, flen, "docker run --security-opt seccomp=unconfined (or a profile that "
-                            "allows unshare and clone with namespace flags); Kubernetes: "
-                            "securityContext.seccompProfile.type: Unconfined");
     } else if (strstr(pr->step, "/proc") && pr->err == EPERM && proc_is_masked()) {
         snprintf(why, wlen, "the container's /proc has masked paths, so the kernel refuses "
                             "a fresh /proc");
         snprintf(fix, flen, "docker run --security-opt systempaths=unconfined; Kubernetes: "
                             "securityContext.procMount: Unmasked");
+    } else if (pr->err == EPERM && status_field("Seccomp") == 2) {
+        snprintf(why, wlen, "a seccomp filter refuses %s (%ld filters on this process: a "
+                            "container runtime's default profile does this)",
+                 at_clone ? "clone(CLONE_NEWUSER)" : "a call this step needs",
+                 status_field("Seccomp_filters"));
+        snprintf(fix, flen, "docker run --security-opt seccomp=unconfined (or a profile that "
+                            "allows unshare and clone with namespace flags); Kubernetes: "
+                            "securityContext.seccompProfile.type: Unconfined");
     } else if ((pr->err == EPERM || pr->err == EACCES) && label[0] &&
                strncmp(label, "unconfined", 10) != 0) {
         snprintf(why, wlen, "the AppArmor profile %s refuses it", label);

@@ -228,8 +228,18 @@ int sandbox_status(const struct moat_sandbox *s, struct moat_error *err)
 {
     if (s->result < 0)
         return error_set(err, s->result, "%s", s->report.msg);
-    if (s->have_report && s->report.stage == REPORT_SETUP)
+    if (s->have_report && s->report.stage == REPORT_SETUP) {
+        /* Refused while building the namespaces: say by what, if known. */
+        struct isolation_probe pr = { .err = -s->report.code };
+        char why[400], fix[400];
+        snprintf(pr.step, sizeof pr.step, "%.150s", s->report.msg);
+        if (!s->c.landlock && (pr.err == EPERM || pr.err == EACCES) &&
+            isolation_cause(&pr, why, sizeof why, fix, sizeof fix))
+            return error_set(err, s->report.code, "%s: %s; to lift it: %s; or --isolation auto "
+                             "(landlock where namespaces are unavailable)", s->report.msg, why,
+                             fix);
         return error_set(err, s->report.code < 0 ? s->report.code : -EIO, "%s", s->report.msg);
+    }
     if (s->timed_out)
         return MOAT_EXIT_TIMEOUT;
     if (s->have_report && s->report.stage == REPORT_EXEC) {
@@ -357,10 +367,18 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
     int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (s->init < 0) {
-        r = error_set_errno(err, -clone_errno, s->c.landlock
-                                                   ? "cannot create the sandbox's process"
-                                                   : "cannot create the sandbox namespaces "
-                                                     "(see `moat doctor`)");
+        struct isolation_probe pr = { .err = clone_errno };
+        char why[400], fix[400];
+        snprintf(pr.step, sizeof pr.step, "clone");
+        if (s->c.landlock)
+            r = error_set_errno(err, -clone_errno, "cannot create the sandbox's process");
+        else if (isolation_cause(&pr, why, sizeof why, fix, sizeof fix))
+            r = error_set_errno(err, -clone_errno, "cannot create the sandbox namespaces: %s; "
+                                "to lift it: %s; or --isolation auto (landlock where namespaces "
+                                "are unavailable)", why, fix);
+        else
+            r = error_set_errno(err, -clone_errno, "cannot create the sandbox namespaces "
+                                "(see `moat doctor`)");
         goto out;
     }
     watch(s, &s->report_w, report[0], on_report);

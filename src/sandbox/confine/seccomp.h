@@ -48,8 +48,9 @@ struct guard_options {
     bool connect; /* connect(2): allowUnixSockets as a list of paths; in landlock
                    * isolation, TCP only to moat's proxies and hostPorts */
     bool listen;  /* listen(2): only on exposed ports */
-    bool attrs;   /* landlock isolation: chmod, chown and xattr calls, which
-                   * Landlock does not restrict (no read-only mount either) */
+    bool in_place; /* landlock isolation: chmod, chown and the xattr calls, which
+                    * Landlock does not restrict, and unlink/rmdir (no read-only
+                    * mount and no pins stand in their way there) */
 };
 
 #define GUARD_PROGRAMS 16
@@ -58,13 +59,13 @@ extern const struct seccomp_program guard_programs[GUARD_PROGRAMS];
 static inline unsigned guard_options_index(const struct guard_options *o)
 {
     return (o->fs ? 1u : 0u) | (o->connect ? 2u : 0u) | (o->listen ? 4u : 0u) |
-           (o->attrs ? 8u : 0u);
+           (o->in_place ? 8u : 0u);
 }
 
 static inline struct guard_options guard_options_of_index(unsigned i)
 {
     return (struct guard_options){ .fs = i & 1, .connect = i & 2, .listen = i & 4,
-                                   .attrs = i & 8 };
+                                   .in_place = i & 8 };
 }
 
 /* Landlock isolation shares the host's network namespace: a third filter,

@@ -402,15 +402,19 @@ static int guard_build(scmp_filter_ctx ctx, const struct guard_options *o, struc
     }
     if (o->listen && (r = rule_add(ctx, SCMP_ACT_NOTIFY, "listen", 0, NULL, err)) < 0)
         return r;
-    if (o->attrs) {
+    if (o->in_place) {
         /* Landlock restricts neither mode, owner nor extended attributes, and
          * without a mount namespace no read-only mount does: a workload could
          * make the user's files world-writable (chmod), or grant another user
          * access through a POSIX ACL (setxattr).  The guard lets them change
-         * only what lies in writable trees. */
+         * only what lies in writable trees.  With no mount namespace there are
+         * no pins either, so removing a name is judged too. */
         static const char *const attrs[] = {
             "chmod", "fchmod", "fchmodat", "chown", "fchown", "fchownat", "lchown",
             "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+            /* No pins either: removing a protected name (a symlinked .bashrc,
+             * the policy file) goes to the guard too. */
+            "unlink", "unlinkat", "rmdir",
         };
         for (size_t i = 0; i < sizeof attrs / sizeof *attrs; i++)
             if ((r = rule_add(ctx, SCMP_ACT_NOTIFY, attrs[i], 0, NULL, err)) < 0)

@@ -35,7 +35,7 @@ struct guard_options guard_options_for(const struct moat_policy *p, const struct
     o.fs = rules->writable.n > 0 && !p->debug_no_guard;
     o.connect = p->net.unix_sockets.n > 0 || inet_restricted;
     /* Without a mount namespace nothing else keeps modes and attributes. */
-    o.attrs = rules->in_place && !p->debug_no_guard;
+    o.in_place = rules->in_place && !p->debug_no_guard;
     /* allowLocalBinding false with exposed ports: listening only on those
      * ports (a socket that listens without bind(2) gets an ephemeral port
      * that no Landlock rule covers). */
@@ -259,7 +259,7 @@ static void handle(struct guard *g, const struct seccomp_notif *req)
     result = guard_fs_call(&c, &inject, &cloexec);
     if (result == -ENOSYS)
         result = guard_net_call(&c);
-    if (result == -ENOSYS && g->opts.attrs)
+    if (result == -ENOSYS && g->opts.in_place)
         result = guard_attr_call(&c);
     guard_task_close(&c.task);
     if (!c.answered)

@@ -1,12 +1,14 @@
-/* Modes, owners and extended attributes, for landlock isolation: Landlock
- * restricts none of them, and without a mount namespace no read-only mount
- * stands in the way, so a workload could make the user's files
- * world-writable (`chmod 666 ~/.bashrc`) or hand another user access with a
- * POSIX ACL.  The guard lets such a call change only what lies in a
+/* What only landlock isolation sends to the guard.  Modes, owners and
+ * extended attributes: Landlock restricts none of them, and without a mount
+ * namespace no read-only mount stands in the way, so a workload could make
+ * the user's files world-writable (`chmod 666 ~/.bashrc`) or hand another
+ * user access with a POSIX ACL.  Such a call may change only what lies in a
  * writable tree (or moat's own scratch directory) and is not kept
  * read-only there, judged like a write; everything else is refused with
- * EROFS, as a read-only mount would.  The call is made here, on the object
- * the guard resolved, with the workload's credentials. */
+ * EROFS, as a read-only mount would.  Removing a name (unlink, rmdir): no
+ * pin keeps a protected name in place here, so it is judged like the
+ * source of a rename.  Each call is made here, on what the guard
+ * resolved, with the workload's credentials. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/limits.h>
@@ -173,10 +175,46 @@ static long attr_call(struct guard_call *c, enum attr_op op, int dirfd, uint64_t
     return -ENOSYS;
 }
 
+static long op_unlink(struct guard_call *c, int dirfd, uint64_t path_addr, uint64_t flags)
+{
+    if (flags & ~(uint64_t)AT_REMOVEDIR)
+        return -EINVAL;
+    char path[PATH_MAX], last[256];
+    int r = path_addr ? guard_read_string(c, path_addr, path, sizeof path) : -EFAULT;
+    if (r < 0)
+        return r;
+    if (!*path)
+        return -ENOENT;
+    _cleanup_close_ int start = guard_task_start(c, dirfd, path);
+    if (start < 0)
+        return start;
+    _cleanup_close_ int parent = -1;
+    bool trailing = false;
+    if ((r = guard_walk_parent(&c->task, start, path, &parent, last, sizeof last, &trailing)) < 0)
+        return r;
+    if (!guard_call_valid(c))
+        return -ESRCH;
+    struct stat st;
+    bool is_dir = fstatat(parent, last, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    if ((r = guard_judge_at(c, "remove", parent, last, GUARD_REMOVE, is_dir)) < 0)
+        return r;
+    return unlinkat(parent, last, (int)flags) < 0 ? -errno : 0;
+}
+
 long guard_attr_call(struct guard_call *c)
 {
     const __u64 *a = c->req->data.args;
     switch (c->req->data.nr) {
+#ifdef SYS_unlink
+    case SYS_unlink:
+        return op_unlink(c, AT_FDCWD, a[0], 0);
+#endif
+#ifdef SYS_rmdir
+    case SYS_rmdir:
+        return op_unlink(c, AT_FDCWD, a[0], AT_REMOVEDIR);
+#endif
+    case SYS_unlinkat:
+        return op_unlink(c, (int)a[0], a[1], a[2]);
 #ifdef SYS_chmod
     case SYS_chmod:
         return attr_call(c, ATTR_CHMOD, AT_FDCWD, a[0], true, false, false, a + 1);

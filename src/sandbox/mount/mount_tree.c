@@ -356,12 +356,17 @@ static int record_rules(struct tree *t, const struct mount_plan *plan)
                                      ? &t->rules->read_only
                                  : grant && op->src < 0 ? &t->rules->grants
                                                         : NULL;
-        if (!list || !in_writable(t, op->path))
+        if (!list)
             continue;
         bool ro = list == &t->rules->read_only;
-        int r = strv_push(list, op->path);
-        if (r == 0 && ro)
-            r = strv_push(&t->rules->read_only_why, op->why);
+        int r = 0;
+        /* Where it lands, and (below) the name as written: a symlink in a
+         * writable tree to a path outside it is a name to keep too. */
+        if (in_writable(t, op->path)) {
+            r = strv_push(list, op->path);
+            if (r == 0 && ro)
+                r = strv_push(&t->rules->read_only_why, op->why);
+        }
         if (r == 0 && op->as_written && in_writable(t, op->as_written)) {
             r = strv_push(list, op->as_written);
             if (r == 0 && ro)
@@ -406,6 +411,14 @@ static int prepare_plan(struct tree *t, const char *home, struct mount_plan *pla
         struct mount_op *op = &plan->ops[i];
         if (op->src == ABSENT ||
             ((op->kind == OP_PROTECT || op->kind == OP_PIN) && !in_writable(t, op->path))) {
+            /* A protection reached through a symlink in a writable tree (the
+             * policy file as a link): the link is pinned below, and its
+             * name is the guard's to keep (the only keeper without mounts). */
+            if (op->kind == OP_PROTECT && op->src != ABSENT && op->as_written &&
+                in_writable(t, op->as_written) && r == 0 &&
+                ((r = strv_push(&t->rules->read_only, op->as_written)) < 0 ||
+                 (r = strv_push(&t->rules->read_only_why, op->why)) < 0))
+                error_set(t->err, r, "out of memory");
             free(op->path);
             free(op->as_written);
             if (op->src >= 0)
