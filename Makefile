@@ -4,7 +4,8 @@
 #   make            build/moat (release, hardened)
 #   make asan       build-asan/moat and unit tests with ASan+UBSan
 #   make check      deps check, both builds, unit tests (sanitized), e2e (root + unprivileged)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (and the AppArmor profile where
+#                   /etc/apparmor.d exists; `make install-apparmor` alone)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -105,9 +106,21 @@ install: build/moat
 	install -D -m 0644 include/moat.h $(DESTDIR)$(PREFIX)/include/moat.h
 	install -D -m 0644 build/libmoat.a $(DESTDIR)$(PREFIX)/lib/libmoat.a
 	install -D -m 0644 schema/policy.schema.json $(DESTDIR)$(PREFIX)/share/moat/policy.schema.json
+	@if [ -d /etc/apparmor.d ]; then $(MAKE) --no-print-directory install-apparmor; fi
+
+# The AppArmor profile that lets moat create user namespaces under Ubuntu's
+# restriction (packaging/apparmor/moat.in, docs/security.md): written for
+# $(PREFIX)/bin/moat, and loaded when this kernel runs AppArmor.
+install-apparmor:
+	@mkdir -p build/apparmor
+	@sed 's|@BINDIR@|$(PREFIX)/bin|' packaging/apparmor/moat.in > build/apparmor/moat
+	install -D -m 0644 build/apparmor/moat $(DESTDIR)/etc/apparmor.d/moat
+	@if [ -z "$(DESTDIR)" ] && [ -d /sys/kernel/security/apparmor ] && \
+	    command -v apparmor_parser >/dev/null; then \
+	    echo "apparmor_parser -r /etc/apparmor.d/moat"; apparmor_parser -r /etc/apparmor.d/moat; fi
 
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests asan unit unit-list check install clean
+.PHONY: all tests asan unit unit-list check install install-apparmor clean
 .SECONDARY:

@@ -56,6 +56,8 @@ cp -r examples/. "$stage/examples/"
 chmod -R a+rX "$stage"
 e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" EXAMPLES="$stage/examples")
 
+run_suite "doctor's table of guarantees = docs/security.md's" env MOAT=build/moat tests/doctor_table.sh
+
 run_suite "e2e as $(id -un)" env "${e2e_env[@]}" bash "$stage/e2e/run.sh"
 
 run_suite "e2e as $(id -un), sanitizer build" env "${e2e_env[@]}" MOAT="$stage/moat-asan" \
@@ -70,6 +72,8 @@ if [ "$(id -u)" = 0 ]; then
     # moat in it as root and as uid 65534 again.
     # The lab's scripts run as root from the checkout; the staged moat and
     # attacker are what uid 65534 runs.
+    run_suite "fleet examples (Docker, Kubernetes, AppArmor)" env MOAT=build/moat \
+        DOCKER_SECCOMP=build/tests/places/docker-seccomp tests/fleet.sh
     run_suite "network lab self-test" tests/lab/selftest.sh
     run_suite "network e2e in the lab" env "${e2e_env[@]}" tests/e2e_lab/run.sh
 else
