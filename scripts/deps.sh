@@ -2,7 +2,7 @@
 # Install what moat needs to build, test and benchmark, from Debian's
 # packages only.  Idempotent: installs nothing when everything is present.
 set -eu
-PKGS="gcc make pkg-config libseccomp-dev libjansson-dev libnftnl-dev libmnl-dev nftables util-linux bsdutils procps iproute2 python3 bubblewrap hyperfine time dnsmasq-base curl dnsutils openssl netcat-openbsd wget git openjdk-17-jdk-headless nodejs python3-yaml apparmor"
+PKGS="gcc make pkg-config libseccomp-dev libjansson-dev libnftnl-dev libmnl-dev nftables util-linux bsdutils procps iproute2 python3 bubblewrap hyperfine time dnsmasq-base curl dnsutils openssl netcat-openbsd wget git openjdk-17-jdk-headless nodejs python3-yaml apparmor podman runc uidmap"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -74,6 +74,7 @@ if [ "$(id -u)" = 0 ]; then
     # attacker are what uid 65534 runs.
     run_suite "fleet examples (Docker, Kubernetes, AppArmor)" env MOAT=build/moat \
         DOCKER_SECCOMP=build/tests/places/docker-seccomp tests/fleet.sh
+    run_suite "moat in a real container (podman, runc)" env MOAT=build/moat tests/podman.sh
     run_suite "network lab self-test" tests/lab/selftest.sh
     run_suite "network e2e in the lab" env "${e2e_env[@]}" tests/e2e_lab/run.sh
 else

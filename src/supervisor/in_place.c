@@ -75,10 +75,24 @@ int in_place_check(const struct moat_policy *p, struct moat_error *err)
 
 int in_place_scratch(struct sandbox_ctx *c, struct moat_error *err)
 {
-    char dir[] = "/tmp/moat-run.XXXXXX";
-    if (!mkdtemp(dir))
-        return error_set_errno(err, -errno, "cannot create the run's temporary directory in "
-                               "/tmp");
+    /* The caller's TMPDIR, else /tmp, else /var/tmp: the first where a
+     * private directory can be made (a container's /tmp may be read-only). */
+    const char *env = getenv("TMPDIR");
+    const char *bases[] = { env && env[0] == '/' ? env : NULL, "/tmp", "/var/tmp" };
+    char dir[4096] = "";
+    int e = 0;
+    for (size_t i = 0; i < sizeof bases / sizeof *bases && !dir[0]; i++) {
+        if (!bases[i])
+            continue;
+        snprintf(dir, sizeof dir, "%s/moat-run.XXXXXX", bases[i]);
+        if (!mkdtemp(dir)) {
+            e = errno;
+            dir[0] = '\0';
+        }
+    }
+    if (!dir[0])
+        return error_set_errno(err, -e, "cannot create the run's temporary directory in "
+                               "$TMPDIR, /tmp or /var/tmp");
     c->scratch = strdup(dir);
     if (!c->scratch) {
         rmdir(dir);
@@ -86,7 +100,7 @@ int in_place_scratch(struct sandbox_ctx *c, struct moat_error *err)
     }
     if (env_lookup(&c->env, "TMPDIR"))
         return 0;
-    char entry[64];
+    char entry[4200];
     snprintf(entry, sizeof entry, "TMPDIR=%s", dir);
     return env_put(&c->env, entry) < 0 ? error_set(err, -ENOMEM, "out of memory") : 0;
 }

@@ -16,8 +16,9 @@ struct net_services;
  * with err filled. */
 int in_place_check(const struct moat_policy *p, struct moat_error *err);
 
-/* The run's TMPDIR: a fresh 0700 directory on the host's /tmp (c->scratch),
- * set as TMPDIR unless the policy sets one.  0 or -errno. */
+/* The run's TMPDIR: a fresh 0700 directory in the caller's $TMPDIR, /tmp
+ * or /var/tmp (c->scratch), set as TMPDIR unless the policy sets one.  0 or
+ * -errno. */
 int in_place_scratch(struct sandbox_ctx *c, struct moat_error *err);
 
 /* Remove the scratch directory and everything in it, never following a
