@@ -149,13 +149,14 @@ static void on_report(struct loop_watch *w, uint32_t events)
 
 /* The text of a refusal for a terminal: the workload chose the path, so
  * anything but printable ASCII is escaped (no terminal control sequences). */
-static void print_escaped(FILE *out, const char *s)
+static size_t put_escaped(char *out, size_t size, size_t at, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+    for (const unsigned char *p = (const unsigned char *)s; *p && at + 5 < size; p++)
         if (*p >= 0x20 && *p < 0x7f && *p != '\\')
-            fputc(*p, out);
+            out[at++] = (char)*p;
         else
-            fprintf(out, "\\x%02x", *p);
+            at += (size_t)snprintf(out + at, size - at, "\\x%02x", *p);
+    return at;
 }
 
 static void on_events(struct loop_watch *w, uint32_t events)
@@ -165,13 +166,21 @@ static void on_events(struct loop_watch *w, uint32_t events)
     ssize_t n;
     while ((n = read(w->fd, &ev, sizeof ev)) == (ssize_t)sizeof ev) {
         ev.op[sizeof ev.op - 1] = ev.path[sizeof ev.path - 1] = ev.why[sizeof ev.why - 1] = '\0';
-        fputs("moat: refused ", stderr);
-        print_escaped(stderr, ev.op);
-        fputc(' ', stderr);
-        print_escaped(stderr, ev.path);
-        fputs(": ", stderr);
-        print_escaped(stderr, ev.why);
-        fputc('\n', stderr);
+        /* One write(2): the workload shares this stderr, and a line written
+         * byte by byte would interleave with its own output. */
+        char line[4 * (sizeof ev.op + sizeof ev.path + sizeof ev.why) + 32];
+        size_t at = put_escaped(line, sizeof line, (size_t)snprintf(line, sizeof line,
+                                                                   "moat: refused "), ev.op);
+        line[at++] = ' ';
+        at = put_escaped(line, sizeof line, at, ev.path);
+        line[at++] = ':';
+        line[at++] = ' ';
+        at = put_escaped(line, sizeof line, at, ev.why);
+        line[at++] = '\n';
+        fflush(stderr);
+        if (write(STDERR_FILENO, line, at) < 0) {
+            /* nowhere to say it */
+        }
     }
     if (n == 0) {
         struct moat_sandbox *s = w->data;

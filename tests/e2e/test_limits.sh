@@ -18,7 +18,7 @@ refused_for_want_of_a_cgroup() { # after limits_run: 0 when it was the refusal
 
 fork_bomb_is_stopped() { # ISOLATION
     limits_run "$1" '{"process": {"pidsMax": 32}}' --timeout 3 -c \
-        "echo started; b() { b | b & }; b; sleep 10"
+        "echo started; b() { b | b & }; b; sleep 313.71"
     if refused_for_want_of_a_cgroup; then
         expect_not_contains "$OUT" started "the command under a refused policy"
         return 0
@@ -26,7 +26,7 @@ fork_bomb_is_stopped() { # ISOLATION
     expect_eq "$RC" 124 "the bomb runs into the timeout"
     expect_contains "$ERR" "pidsMax:" "the notice"
     expect_contains "$ERR" "fork(s) of the command refused"
-    expect_no_process 'sleep 10'
+    expect_no_process 'sleep 313.71'
 }
 
 memory_hog_is_stopped() { # ISOLATION
