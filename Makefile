@@ -10,6 +10,8 @@
 #                   target (tests/fuzz/README.md; fuzz-merge, fuzz-regress, fuzz-coverage)
 #   make install    PREFIX=/usr/local LIBDIR=lib DESTDIR=  (make uninstall: the same)
 #   make deb-check  build the Debian packages, install, use and purge them (root)
+#                   (and, without DESTDIR, the AppArmor profile where /etc/apparmor.d
+#                   exists; `make install-apparmor [DESTDIR=]` alone, as packages do)
 
 PREFIX  ?= /usr/local
 # The libraries' directory under PREFIX (Debian's: lib/x86_64-linux-gnu).
@@ -62,7 +64,8 @@ HDRS      := $(shell find include src tests/unit -name '*.h')
 all: build/moat build/libmoat.so build/libmxc_ffi.so
 
 tests: build/moat build/libmoat.so build/libmxc_ffi.so build/tests/e2e/attack \
-       build/tests/e2e/api_client build/tests/e2e/mxc_ffi_client
+       build/tests/e2e/api_client build/tests/e2e/mxc_ffi_client \
+       build/tests/places/docker-seccomp
 
 define build_rules
 $(1)/%.o: %.c $(HDRS) Makefile
@@ -86,6 +89,9 @@ $(1)/tests/unit/%: $(1)/tests/unit/%.o $(1)/libmoat.a
 $(1)/tests/e2e/attack: $(1)/tests/e2e/attack.o
 	@echo "  LD      $$@"
 	@$$(CC) $(3) -o $$@ $$^ -lpthread
+$(1)/tests/places/docker-seccomp: $(1)/tests/places/docker_seccomp.o
+	@echo "  LD      $$@"
+	@$$(CC) $(3) -o $$@ $$^ $(LDLIBS)
 endef
 # The syscall filter's programs, compiled with libseccomp at build time from
 # src/sandbox/confine/seccomp_rules.c (tools/seccomp_gen.c); both builds load them.
@@ -140,7 +146,7 @@ build/tests/e2e/api_client: build/tests/e2e/api_client.o build/libmoat.so
 # mxc's own, as mxc ships it, which the SDK dlopen()s and dlclose()s around
 # every run() (-z nodelete: it stays mapped, with its relay threads, and
 # loads once).  It exports mxc_* only (exports.map).
-MXC_FFI_SRCS := $(sort $(wildcard src/mxc_ffi/*.c)) src/cli/doctor.c src/cli/mxc_backends.c \
+MXC_FFI_SRCS := $(sort $(wildcard src/mxc_ffi/*.c)) src/cli/doctor.c src/cli/doctor_table.c src/cli/mxc_backends.c \
                 src/cli/tell.c
 build/libmxc_ffi.so: $(patsubst %.c,build/so/%.o,$(SO_SRCS) $(MXC_FFI_SRCS)) \
                      build/so/gen/seccomp_programs.o src/mxc_ffi/exports.map
@@ -218,9 +224,23 @@ install: build/moat build/libmoat.a build/libmoat.so build/libmxc_ffi.so build/m
 	install -D -m 0644 completions/moat.bash \
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/moat
 	install -D -m 0644 completions/_moat $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_moat
+	@if [ -z "$(DESTDIR)" ] && [ -d /etc/apparmor.d ]; then \
+	    $(MAKE) --no-print-directory install-apparmor; fi
+
+# The AppArmor profile that lets moat create user namespaces under Ubuntu's
+# restriction (packaging/apparmor/moat.in, docs/security.md): written for
+# $(PREFIX)/bin/moat, and loaded when this kernel runs AppArmor.
+install-apparmor:
+	@mkdir -p build/apparmor
+	@sed 's|@BINDIR@|$(PREFIX)/bin|' packaging/apparmor/moat.in > build/apparmor/moat
+	install -D -m 0644 build/apparmor/moat $(DESTDIR)/etc/apparmor.d/moat
+	@if [ -z "$(DESTDIR)" ] && [ -d /sys/kernel/security/apparmor ] && \
+	    command -v apparmor_parser >/dev/null; then \
+	    echo "apparmor_parser -r /etc/apparmor.d/moat"; apparmor_parser -r /etc/apparmor.d/moat; fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	rm -f $(DESTDIR)/etc/apparmor.d/moat
 	-rmdir $(DESTDIR)$(PREFIX)/share/moat $(DESTDIR)$(PREFIX)/$(LIBDIR)/moat 2>/dev/null
 
 include tests/fuzz/fuzz.mk
@@ -234,6 +254,6 @@ deb-check:
 clean:
 	rm -rf build build-asan build-fuzz build-fuzz-cov bindings/node/build
 
-FORCE:
-.PHONY: all tests asan unit unit-list check install uninstall deb-check clean FORCE
+.PHONY: all tests asan unit unit-list check install install-apparmor uninstall deb-check \
+        clean FORCE
 .SECONDARY:

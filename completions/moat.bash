@@ -13,7 +13,7 @@ _moat_common="-h --help -V --version"
 _moat_run_args="-p --policy -c --command --allow-write --deny-write --deny-read --allow-read
     --read-model --unprotect --protect --tmp-size --setenv --pass-env --cwd --chdir --timeout
     --rlimit --network --allow-net --deny-net --expose --host-port --log --allow-unix-socket
-    --pass-fd --debug-disable-layer --debug-fakeip-lifetime"
+    --pass-fd --isolation --debug-disable-layer --debug-fakeip-lifetime --debug-pause-at"
 _moat_run_flags="--no-private-tmp --no-default-protections --allow-local-binding --quiet
     --allow-unix-sockets --pty --no-pty --allow-nested-namespaces"
 _moat_check_args="--format"
@@ -66,6 +66,9 @@ _moat_value() {
         --network) COMPREPLY=($(compgen -W "none proxy firewall host" -- "$cur")) ;;
         --format) COMPREPLY=($(compgen -W "moat mxc srt" -- "$cur")) ;;
         --debug-disable-layer) COMPREPLY=($(compgen -W "landlock mounts guard" -- "$cur")) ;;
+        --debug-pause-at)
+            COMPREPLY=($(compgen -W "clone network nftables mounts exec" -- "$cur")) ;;
+        --isolation) COMPREPLY=($(compgen -W "namespaces landlock auto" -- "$cur")) ;;
         --unprotect) COMPREPLY=($(compgen -W "$_moat_protections" -- "$cur")) ;;
         --pass-env) COMPREPLY=($(compgen -e -- "$cur")) ;;
         --setenv)

@@ -57,6 +57,13 @@ enum moat_net_mode {
     MOAT_NET_HOST,     /* the host's network, unfiltered (explicit opt-in) */
 };
 
+/* How the sandbox is built (docs/security.md, "Isolation modes"). */
+enum moat_isolation {
+    MOAT_ISOLATION_NAMESPACES = 0, /* user, mount, pid, net... namespaces + Landlock + seccomp */
+    MOAT_ISOLATION_LANDLOCK,       /* no namespaces: Landlock, seccomp and the write guard */
+    MOAT_ISOLATION_AUTO,           /* namespaces where they work, else landlock (with a notice) */
+};
+
 /* A policy: what a sandboxed command may read, write and reach.  Opaque:
  * built by loading JSON (a file, or text such as {"network": {"mode":
  * "proxy"}}), each load merging into what is there (lists appended, single
@@ -186,6 +193,12 @@ MOAT_API void moat_run_options_set_helper(struct moat_run_options *o, bool on);
  * set up is moat_spawn's own failure, with err saying why, never a later
  * poll's.  moat_spawn then takes the set-up time (a few milliseconds). */
 MOAT_API void moat_run_options_set_wait_started(struct moat_run_options *o, bool on);
+/* Call fn(ctx, line) with one line when moat chose something the caller
+ * should know of: isolation "auto" falling back to landlock, and what that
+ * makes weaker.  fn NULL (the default): not told. */
+MOAT_API void moat_run_options_set_notice_callback(struct moat_run_options *o,
+                                                   void (*fn)(void *ctx, const char *line),
+                                                   void *ctx);
 
 /* ---- a running sandbox --------------------------------------------------
  *
@@ -261,5 +274,6 @@ MOAT_API void moat_set_process_args(int argc, char **argv);
 /* Names for messages. */
 MOAT_API const char *moat_net_mode_name(enum moat_net_mode m);
 MOAT_API const char *moat_read_model_name(enum moat_read_model m);
+MOAT_API const char *moat_isolation_name(enum moat_isolation m);
 
 #endif

@@ -6,6 +6,9 @@ PKGS="gcc make pkg-config clang libclang-rt-14-dev llvm-14 libseccomp-dev libjan
 # The man page and completion tests (man-db, zsh) and make deb-check's package
 # build (debhelper, dpkg-dev, fakeroot, lintian).
 PKGS="$PKGS man-db zsh debhelper dpkg-dev fakeroot lintian"
+# The places tests: Docker's seccomp profile (python3-yaml), AppArmor, a real
+# container (podman, runc, uidmap).
+PKGS="$PKGS python3-yaml apparmor podman runc uidmap"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

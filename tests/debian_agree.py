@@ -156,6 +156,10 @@ try:
     r = subprocess.run(["make", "-s", "install", f"DESTDIR={dest}", "PREFIX=/usr",
                         f"LIBDIR=lib/{multiarch}"], cwd=TOP, capture_output=True, text=True)
     check(r.returncode == 0, "make install PREFIX=/usr LIBDIR=lib/MULTIARCH", r.stdout + r.stderr)
+    # debian/rules adds the AppArmor profile, as make install does without DESTDIR.
+    r = subprocess.run(["make", "-s", "install-apparmor", f"DESTDIR={dest}", "PREFIX=/usr"],
+                       cwd=TOP, capture_output=True, text=True)
+    check(r.returncode == 0, "make install-apparmor PREFIX=/usr", r.stdout + r.stderr)
     installed = set()
     for root, dirs, files in os.walk(dest):
         for f in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:

@@ -57,7 +57,7 @@ trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 mkdir -p "$stage/e2e" "$stage/examples" "$stage/mxc"
 cp build/tests/e2e/attack build/tests/e2e/api_client build/tests/e2e/mxc_ffi_client \
-    build/libmoat.so.[0-9]* "$stage/"
+    build/tests/places/docker-seccomp build/libmoat.so.[0-9]* "$stage/"
 # libmxc_ffi.so alone in a directory, as $MXC_FFI_DIR for the mxc SDK.
 cp build/libmxc_ffi.so "$stage/mxc/"
 mkdir -p "$stage/mxc-asan"
@@ -76,6 +76,8 @@ mxc_sdk=$(tests/mxc/sdk_install.sh 1.0.1) || mxc_sdk=""
 e2e_env=(MOAT="$stage/moat" ATTACK="$stage/attack" API_CLIENT="$stage/api_client"
          MXC_FFI="$stage/mxc/libmxc_ffi.so" MXC_FFI_CLIENT="$stage/mxc_ffi_client"
          MXC_SDK_1_0_1="$mxc_sdk" EXAMPLES="$stage/examples")
+
+run_suite "doctor's table of guarantees = docs/security.md's" env MOAT=build/moat tests/doctor_table.sh
 
 run_suite "e2e as $(id -un)" env "${e2e_env[@]}" bash "$stage/e2e/run.sh"
 
@@ -108,6 +110,9 @@ if [ "$(id -u)" = 0 ]; then
     # moat in it as root and as uid 65534 again.
     # The lab's scripts run as root from the checkout; the staged moat and
     # attacker are what uid 65534 runs.
+    run_suite "fleet examples (Docker, Kubernetes, AppArmor)" env MOAT=build/moat \
+        DOCKER_SECCOMP=build/tests/places/docker-seccomp tests/fleet.sh
+    run_suite "moat in a real container (podman, runc)" env MOAT=build/moat tests/podman.sh
     run_suite "network lab self-test" tests/lab/selftest.sh
     run_suite "network e2e in the lab" env "${e2e_env[@]}" tests/e2e_lab/run.sh
 else

@@ -51,8 +51,20 @@ int main(void)
             fprintf(stderr, "seccomp_gen: %s\n", err.msg);
             return 1;
         }
-        printf("\n/* guard: fs=%d connect=%d listen=%d */\n", o.fs, o.connect, o.listen);
+        printf("\n/* guard: fs=%d connect=%d listen=%d attrs=%d */\n", o.fs, o.connect, o.listen,
+               o.in_place);
         print_program("guard", i, &prog);
+        seccomp_rules_free(&prog);
+    }
+    for (unsigned i = 1; i < NETLOCK_PROGRAMS; i++) {
+        struct seccomp_program prog;
+        struct moat_error err = { 0 };
+        if (seccomp_netlock_rules_compile((enum seccomp_netlock)i, &prog, &err) < 0) {
+            fprintf(stderr, "seccomp_gen: %s\n", err.msg);
+            return 1;
+        }
+        printf("\n/* netlock: mode %u */\n", i);
+        print_program("netlock", i, &prog);
         seccomp_rules_free(&prog);
     }
     printf("\nconst struct seccomp_program seccomp_programs[SECCOMP_PROGRAMS] = {\n");
@@ -61,6 +73,10 @@ int main(void)
     printf("};\n\nconst struct seccomp_program guard_programs[GUARD_PROGRAMS] = {\n");
     for (unsigned i = 0; i < GUARD_PROGRAMS; i++)
         printf("    { guard%u, sizeof guard%u / sizeof *guard%u },\n", i, i, i);
+    printf("};\n\nconst struct seccomp_program netlock_programs[NETLOCK_PROGRAMS] = {\n"
+           "    { 0, 0 },\n");
+    for (unsigned i = 1; i < NETLOCK_PROGRAMS; i++)
+        printf("    { netlock%u, sizeof netlock%u / sizeof *netlock%u },\n", i, i, i);
     printf("};\n");
     return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 }

@@ -33,6 +33,8 @@
 #include "sandbox/confine/landlock.h"
 #include "sandbox/confine/landlock_abi.h"
 #include "sandbox/confine/seccomp.h"
+#include "supervisor/cgroup.h"
+#include "supervisor/isolation.h"
 #include "util/cleanup.h"
 
 enum doctor_level { DOCTOR_OK, DOCTOR_LIMITED, DOCTOR_MISSING, DOCTOR_INFO };
@@ -382,40 +384,19 @@ static int probe_landlock(struct probe *p)
 
 /* ---- Reports ---- */
 
-/* Why user namespaces fail, from the knobs distributions use; false when
- * none of them explains it. */
+/* Why user namespaces fail, and what lifts it (supervisor/isolation.c, the
+ * same words `moat run --isolation auto` uses); false when nothing known
+ * explains it. */
 static bool userns_known_cause(char *buf, size_t len)
 {
-    bool root = geteuid() == 0;
-    char exe[512];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0)
-        exe[n] = '\0';
-    else
-        snprintf(exe, sizeof exe, "/usr/local/bin/moat");
-
-    if (doctor_sysctl("/proc/sys/user/max_user_namespaces") == 0)
-        snprintf(buf, len, "user.max_user_namespaces is 0; allow some with "
-                           "`sysctl -w user.max_user_namespaces=10000` (persist it in "
-                           "/etc/sysctl.d/)");
-    else if (!root && doctor_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
-        snprintf(buf, len, "kernel.unprivileged_userns_clone is 0; enable it with "
-                           "`sysctl -w kernel.unprivileged_userns_clone=1` (persist it in "
-                           "/etc/sysctl.d/)");
-    else if (!root && doctor_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
-        snprintf(buf, len,
-                 "AppArmor restricts unprivileged user namespaces "
-                 "(kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 23.10+); give moat "
-                 "a profile: write /etc/apparmor.d/moat containing `abi <abi/4.0>, include "
-                 "<tunables/global> profile moat %s flags=(unconfined) { userns, }` and run "
-                 "`apparmor_parser -r /etc/apparmor.d/moat`; or, for the whole system, "
-                 "`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`",
-                 exe);
-    else if (doctor_self_is_filtered())
-        snprintf(buf, len, "this process already runs under a seccomp filter (a container "
-                           "runtime's?) that may refuse it; run moat outside it");
-    else
+    struct isolation_probe pr;
+    isolation_probe_namespaces(false, &pr);
+    if (pr.ok)
         return false;
+    char why[400], fix[400];
+    if (!isolation_cause(&pr, why, sizeof why, fix, sizeof fix))
+        return false;
+    snprintf(buf, len, "%s; to lift it: %s", why, fix);
     return true;
 }
 
@@ -601,67 +582,19 @@ static void report_ipv6(FILE *out, bool userns_ok)
                              "(net.ipv6.conf.default.disable_ipv6=1?); loopback is IPv4 only");
 }
 
-/* The caller's cgroup v2 directory, from the "0::/path" line. */
-static int cgroup_own_path(char *buf, size_t len)
-{
-    FILE *f = fopen("/proc/self/cgroup", "re");
-    if (!f)
-        return -errno;
-    char line[512];
-    int r = -ENOENT;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "0::", 3) == 0) {
-            line[strcspn(line, "\n")] = '\0';
-            r = (size_t)snprintf(buf, len, "%s", line + 3) < len ? 0 : -ENAMETOOLONG;
-            break;
-        }
-    }
-    fclose(f);
-    return r;
-}
-
-static bool is_cgroup2(const char *path)
-{
-    struct statfs sf;
-    return statfs(path, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
-}
-
 static void report_cgroup(FILE *out)
 {
-    const char *fallback = "memoryMax/pidsMax unavailable; use process.rlimits";
-    const char *mnt = is_cgroup2("/sys/fs/cgroup")           ? "/sys/fs/cgroup"
-                      : is_cgroup2("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified"
-                                                              : NULL;
-    if (!mnt) {
-        doctor_line(out, DOCTOR_LIMITED, "cgroup v2: not mounted; %s", fallback);
-        return;
-    }
-    char own[256], dir[512], controllers[256] = "";
-    if (cgroup_own_path(own, sizeof own) < 0) {
-        doctor_line(out, DOCTOR_LIMITED, "cgroup v2: no 0:: line in /proc/self/cgroup; %s",
-                    fallback);
-        return;
-    }
-    char file[600];
-    snprintf(dir, sizeof dir, "%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
-    if ((size_t)snprintf(file, sizeof file, "%s/cgroup.controllers", dir) < sizeof file)
-        doctor_read_file(file, controllers, sizeof controllers);
-    bool memory = strstr(controllers, "memory") != NULL;
-    bool pids = strstr(controllers, "pids") != NULL;
-    if (!memory || !pids)
-        doctor_line(out, DOCTOR_LIMITED, "cgroup v2: %s%s has no %s controller; %s",
-                    strcmp(mnt, "/sys/fs/cgroup") == 0 ? "" : "hybrid hierarchy (v1 holds "
-                                                              "the controllers): ",
-                    dir, !memory && !pids ? "memory or pids" : memory ? "pids" : "memory",
-                    fallback);
-    else if (access(dir, W_OK) < 0)
-        doctor_line(out, DOCTOR_LIMITED,
-                    "cgroup v2: %s is not writable by uid %u (not delegated); %s, or run "
-                    "moat under `systemd-run --user --scope -p Delegate=yes`",
-                    dir, (unsigned)geteuid(), fallback);
+    struct cgroup_place pl;
+    cgroup_find(&pl);
+    if (pl.kind == CGROUP_V2)
+        doctor_line(out, DOCTOR_OK, "cgroup v2 delegated at %s: memoryMax and pidsMax%s",
+                    pl.parent[0], pl.alone ? " (moat moves itself to a leaf of it first)" : "");
+    else if (pl.kind == CGROUP_V1)
+        doctor_line(out, DOCTOR_OK, "cgroup v1 as root (%s, %s): memoryMax and pidsMax",
+                    pl.parent[0], pl.parent[1]);
     else
-        doctor_line(out, DOCTOR_OK, "cgroup v2 (%s writable, memory and pids controllers)",
-                    dir);
+        doctor_line(out, DOCTOR_LIMITED, "cgroups: memoryMax and pidsMax are refused here: %s; "
+                    "to lift it: %s (process.rlimits still apply)", pl.why, pl.fix);
 }
 
 static void report_tiocsti(FILE *out)
@@ -692,6 +625,8 @@ int doctor_run(FILE *out)
     report_ipv6(out, userns);
     report_cgroup(out);
     report_tiocsti(out);
+    fputc('\n', out);
+    doctor_guarantees(out);
     fflush(out);
     /* moat's default mode: user + mount + pid namespaces and seccomp. */
     return userns && mountns && pidns && seccomp ? 0 : MOAT_EXIT_FAILURE;

@@ -10,6 +10,11 @@
  * mode works, 125 otherwise. */
 int doctor_run(FILE *out);
 
+/* Which isolation moat uses here and the table of guarantees (with, for
+ * each one that does not hold, the command that would lift it); part of
+ * doctor_run's report (doctor_table.c). */
+void doctor_guarantees(FILE *out);
+
 /* The same probes, as facts for other reports (`lxc-exec
  * --available-backends`), without printing. */
 struct doctor_summary {

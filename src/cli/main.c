@@ -16,6 +16,12 @@
 #include "cli/tell.h"
 #include "moat.h"
 
+static void print_notice(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "moat: %s\n", line);
+}
+
 static int fail(const struct moat_error *err)
 {
     fprintf(stderr, "moat: %s\n", err->msg[0] ? err->msg : strerror(-err->code));
@@ -125,6 +131,7 @@ static int cmd_run(int argc, char **argv)
     if (to_stderr || !o.quiet)
         moat_run_options_set_violation_callback(ro, tell_violation, &tell);
     moat_run_options_set_pty(ro, pty, rows, cols);
+    moat_run_options_set_notice_callback(ro, print_notice, NULL);
     struct moat_sandbox *sb = NULL;
     r = moat_spawn(p, o.shell_command ? sh : o.command, ro, &sb, &err);
     moat_run_options_free(ro);

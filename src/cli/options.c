@@ -17,8 +17,8 @@
 enum {
     OPT_ALLOW_WRITE = 256, OPT_DENY_WRITE, OPT_DENY_READ, OPT_ALLOW_READ, OPT_READ_MODEL,
     OPT_NO_PRIVATE_TMP, OPT_NO_PROTECT, OPT_UNPROTECT, OPT_SETENV, OPT_PASS_ENV, OPT_CWD,
-    OPT_TIMEOUT, OPT_RLIMIT, OPT_NETWORK, OPT_ALLOW_UNIX, OPT_ALLOW_NESTED, OPT_DEBUG_DISABLE,
-    OPT_DEBUG_FAKEIP, OPT_DEBUG_PAUSE,
+    OPT_TIMEOUT, OPT_RLIMIT, OPT_NETWORK, OPT_ALLOW_UNIX, OPT_ALLOW_NESTED, OPT_ISOLATION,
+    OPT_DEBUG_DISABLE, OPT_DEBUG_FAKEIP, OPT_DEBUG_PAUSE,
     OPT_ALLOW_NET, OPT_DENY_NET, OPT_ALLOW_LOCAL_BINDING, OPT_EXPOSE, OPT_HOST_PORT, OPT_LOG,
     OPT_PASS_FD, OPT_PROTECT, OPT_ALLOW_UNIX_SOCKET, OPT_TMP_SIZE, OPT_PTY, OPT_NO_PTY,
     OPT_QUIET,
@@ -57,6 +57,7 @@ static const struct option run_longopts[] = {
     { "quiet", no_argument, NULL, OPT_QUIET },
     { "allow-unix-sockets", no_argument, NULL, OPT_ALLOW_UNIX },
     { "allow-nested-namespaces", no_argument, NULL, OPT_ALLOW_NESTED },
+    { "isolation", required_argument, NULL, OPT_ISOLATION },
     { "debug-disable-layer", required_argument, NULL, OPT_DEBUG_DISABLE },
     { "debug-fakeip-lifetime", required_argument, NULL, OPT_DEBUG_FAKEIP },
     { "debug-pause-at", required_argument, NULL, OPT_DEBUG_PAUSE },
@@ -118,6 +119,10 @@ void options_print_run_help(void)
           "                             sandbox, relayed to moat's (default: when stdin and\n"
           "                             stdout are terminals)\n"
           "      --allow-nested-namespaces  permit unshare/setns/clone(CLONE_NEW*)\n"
+          "      --isolation MODE       namespaces (default), landlock (no namespaces: for\n"
+          "                             places without user namespaces; weaker, see\n"
+          "                             `moat doctor`) or auto (landlock only where\n"
+          "                             namespaces are unavailable, with a notice)\n"
           "  -h, --help                 this text\n"
           "  -V, --version              moat's version\n"
           "\n"
@@ -277,6 +282,7 @@ static int parse_one(struct run_options *o, int opt, const char *arg, struct moa
     case OPT_QUIET: o->quiet = true; return 0;
     case OPT_ALLOW_UNIX: return add_fragment(o, "allow-unix-sockets", "network", "allowUnixSockets", json_true(), err);
     case OPT_ALLOW_NESTED: return add_fragment(o, "allow-nested-namespaces", "process", "allowNestedNamespaces", json_true(), err);
+    case OPT_ISOLATION: return add_fragment(o, "isolation", "process", "isolation", json_string(arg), err);
     case OPT_DEBUG_DISABLE:
         if (strcmp(arg, "landlock") == 0)
             o->no_landlock = true;

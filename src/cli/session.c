@@ -128,6 +128,15 @@ int session_run(struct moat_sandbox *s, bool pty, struct moat_error *err)
     }
     int status = 0;
     bool finished = false;
+    /* A command that ends at once may be over before moat_spawn returned
+     * (its wait for the pty master ran the sandbox's loop): then nothing
+     * will ever make MOAT_FD_EVENTS readable again. */
+    int over = moat_sandbox_try_wait(s, &status, err);
+    if (over != 0) {
+        finished = true;
+        if (over < 0)
+            status = over;
+    }
     while (!finished || r.master >= 0) {
         struct pollfd pfd[4] = {
             { .fd = sfd, .events = POLLIN },

@@ -343,15 +343,43 @@ fail:
     return r;
 }
 
+int net_services_listen_host(struct net_services *ns, uint16_t *http, uint16_t *socks,
+                             struct moat_error *err)
+{
+    const enum svc_kind kinds[] = { SVC_HTTP_PROXY, SVC_SOCKS_PROXY };
+    uint16_t *ports[] = { &ns->host_http_port, &ns->host_socks_port };
+    for (size_t i = 0; i < 2; i++) {
+        int fd = loopback_listen(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa;
+        socklen_t len = sizeof sa;
+        if (fd < 0 || getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+            int e = fd < 0 ? fd : -errno;
+            if (fd >= 0)
+                close(fd);
+            return error_set_errno(err, e, "cannot listen on the host's 127.0.0.1 for the proxy");
+        }
+        *ports[i] = ntohs(sa.sin_port);
+        struct svc_desc d = { .kind = (uint8_t)kinds[i], .family = 4, .port = *ports[i] };
+        if (add_listener(ns, fd, d, false) < 0)
+            return error_set(err, -ENOMEM, "out of memory");
+    }
+    ns->have_listeners = true;
+    *http = ns->host_http_port;
+    *socks = ns->host_socks_port;
+    return 0;
+}
+
 int net_services_attach(struct net_services *ns, int chan, pid_t init_pid, char *const argv[])
 {
-    /* ns owns chan from here on. */
+    /* ns owns chan from here on (-1: landlock isolation has none). */
     ns->chan = chan;
     ns->log.pid = init_pid;
     size_t off = 0;
     for (char *const *a = argv; *a && off < sizeof ns->log.command - 1; a++)
         off += (size_t)snprintf(ns->log.command + off, sizeof ns->log.command - off, "%s%s",
                                 a == argv ? "" : " ", *a);
+    if (chan < 0)
+        return 0;
     ns->chan_w = (struct loop_watch){ .fd = chan, .cb = on_chan, .data = ns };
     return loop_add(ns->loop, &ns->chan_w, EPOLLIN);
 }
@@ -393,5 +421,8 @@ int net_services_env(const struct net_services *ns, struct moat_strv *env)
 {
     if (ns->p->net.mode != MOAT_NET_PROXY && ns->p->net.mode != MOAT_NET_FIREWALL)
         return 0;
+    if (ns->host_http_port)
+        return proxy_env_add_ports(env, ns->proxy_user, ns->token, ns->host_http_port,
+                                   ns->host_socks_port, 0);
     return proxy_env_add(env, ns->proxy_user, ns->token);
 }

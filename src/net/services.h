@@ -68,6 +68,7 @@ struct net_services {
         uint64_t at_ms;
     } dns_answered[NET_DNS_ANSWERED];
     unsigned dns_answered_next;
+    uint16_t host_http_port, host_socks_port; /* landlock isolation's proxies, or 0 */
 };
 
 /* Take a slot of class c for a connection about to be accepted: false when the class or
@@ -99,6 +100,13 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
  * arrive over it. */
 int net_services_attach(struct net_services *ns, int chan, pid_t init_pid,
                         char *const argv[]);
+/* Landlock isolation (no network namespace): the HTTP and SOCKS5 proxies on
+ * the host's 127.0.0.1, at ports the kernel picks (*http, *socks); their
+ * credential is what keeps other local processes out.  Instead of attach's
+ * in-sandbox sockets; no DNS service (the workload has no UDP). */
+int net_services_listen_host(struct net_services *ns, uint16_t *http, uint16_t *socks,
+                             struct moat_error *err);
+
 /* After the sandbox exited: log what the kernel rejected and not yet told. */
 void net_services_drain(struct net_services *ns);
 void net_services_free(struct net_services *ns);

@@ -243,6 +243,7 @@ enum field_kind {
     FIELD_PROTECT,    /* struct moat_strv at off, each a relative name */
     FIELD_UNIX,       /* allowUnixSockets: bool at off, or paths into strv at off2 */
     FIELD_NET_MODE,   /* enum moat_net_mode at off */
+    FIELD_ISOLATION,  /* enum moat_isolation at off */
     FIELD_RULES,      /* struct moat_strv at off, host/address rules */
     FIELD_PORTS,      /* uint16_t * at off, size_t count at off2 */
     FIELD_ENV,        /* object NAME -> VALUE into proc.set_env */
@@ -300,6 +301,7 @@ static const struct field process_fields[] = {
     F("memoryMax", FIELD_SIZE, proc.memory_max),
     F("pidsMax", FIELD_COUNT, proc.pids_max),
     F("allowNestedNamespaces", FIELD_BOOL, proc.allow_nested_namespaces),
+    F("isolation", FIELD_ISOLATION, proc.isolation),
     {0},
 };
 
@@ -701,6 +703,10 @@ static int load_field(struct load_ctx *c, const struct field *f, const json_t *v
     _Static_assert(MOAT_NET_NONE == 0 && MOAT_NET_PROXY == 1 && MOAT_NET_FIREWALL == 2 &&
                        MOAT_NET_HOST == 3,
                    "net_modes order");
+    static const char *const isolations[] = {"namespaces", "landlock", "auto", NULL};
+    _Static_assert(MOAT_ISOLATION_NAMESPACES == 0 && MOAT_ISOLATION_LANDLOCK == 1 &&
+                       MOAT_ISOLATION_AUTO == 2,
+                   "isolations order");
     int r, i = 0;
 
     switch (f->kind) {
@@ -740,6 +746,11 @@ static int load_field(struct load_ctx *c, const struct field *f, const json_t *v
         r = load_enum(c, v, net_modes, "mode", "none, proxy, firewall or host", &i);
         if (r == 0)
             *AT(c, f->off, enum moat_net_mode) = (enum moat_net_mode)i;
+        return r;
+    case FIELD_ISOLATION:
+        r = load_enum(c, v, isolations, "isolation", "namespaces, landlock or auto", &i);
+        if (r == 0)
+            *AT(c, f->off, enum moat_isolation) = (enum moat_isolation)i;
         return r;
     case FIELD_RULES:
         return load_array(c, v, elem_rule, AT(c, f->off, struct moat_strv));

@@ -64,9 +64,10 @@ struct moat_policy {
         double timeout;            /* seconds; 0 = none */
         struct moat_rlimit rlimits[MOAT_MAX_RLIMITS];
         size_t n_rlimits;
-        uint64_t memory_max; /* bytes, 0 = unset (needs delegated cgroup v2) */
-        uint64_t pids_max;   /* 0 = unset (needs delegated cgroup v2) */
+        uint64_t memory_max; /* bytes, 0 = unset (a cgroup: v2 delegated, or v1 as root) */
+        uint64_t pids_max;   /* 0 = unset (a cgroup, or the sandbox's user namespace) */
         bool allow_nested_namespaces;
+        enum moat_isolation isolation;
     } proc;
 
     /* Testing aid: turn one enforcement layer off to prove the other holds

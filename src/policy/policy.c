@@ -134,6 +134,19 @@ const char *moat_net_mode_name(enum moat_net_mode m)
     return "unknown";
 }
 
+const char *moat_isolation_name(enum moat_isolation m)
+{
+    switch (m) {
+    case MOAT_ISOLATION_NAMESPACES:
+        return "namespaces";
+    case MOAT_ISOLATION_LANDLOCK:
+        return "landlock";
+    case MOAT_ISOLATION_AUTO:
+        return "auto";
+    }
+    return "unknown";
+}
+
 const char *moat_read_model_name(enum moat_read_model m)
 {
     switch (m) {

@@ -153,7 +153,7 @@ static json_t *process(const struct moat_policy *p)
         timeout = json_integer((json_int_t)t);
     else
         timeout = json_real(t);
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s}",
                      "env", env(p),
                      "passEnv", strv(&p->proc.pass_env),
                      "cwd", p->proc.cwd ? str(p->proc.cwd) : json_null(),
@@ -161,7 +161,8 @@ static json_t *process(const struct moat_policy *p)
                      "rlimits", rlimits(p),
                      "memoryMax", count_or_null(p->proc.memory_max),
                      "pidsMax", count_or_null(p->proc.pids_max),
-                     "allowNestedNamespaces", (int)p->proc.allow_nested_namespaces);
+                     "allowNestedNamespaces", (int)p->proc.allow_nested_namespaces,
+                     "isolation", moat_isolation_name(p->proc.isolation));
 }
 
 /* Fewest digits that still read back as the same double: 15 usually do

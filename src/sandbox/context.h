@@ -32,6 +32,13 @@ struct sandbox_ctx {
     int pty_sock;          /* the init sends the pty master to the supervisor here, or -1 */
     int pty_slave;         /* the init's: the slave, for the workload */
     const char *resolv_conf; /* the sandbox's /etc/resolv.conf text, or NULL to keep the host's */
+    /* Landlock isolation: no namespaces (init.c takes its other sequence). */
+    bool landlock;
+    char *scratch;         /* the run's own TMPDIR on the host, writable, removed after */
+    uint16_t lo_ports[32]; /* loopback TCP ports the workload may connect to (the proxies, */
+    size_t n_lo_ports;     /* hostPorts); with inet_restricted, no other */
+    bool inet_restricted;
+    int cgroup_procs[2];   /* cgroup.procs files the init joins first (limits), or -1 */
 };
 
 /* The sandbox's pid 1: builds the sandbox, forks the workload, reaps, forwards
@@ -43,9 +50,15 @@ _Noreturn void workload_exec(struct sandbox_ctx *c);
 
 /* The workload's Landlock domain, applied by the init to itself before it
  * spawns the workload, which inherits it (the write guard acts inside it). */
-int workload_landlock(const struct sandbox_ctx *c, struct moat_error *err);
+struct fs_rules;
+int workload_landlock(const struct sandbox_ctx *c, const struct fs_rules *rules,
+                      struct moat_error *err);
 
 /* The signals the supervisor and the init forward to the workload. */
 extern const int forwarded_signals[];
+
+/* Landlock isolation: the signal that tells the init to kill its tree and
+ * exit (a real-time one, never forwarded). */
+int sandbox_end_signal(void);
 
 #endif

@@ -4,7 +4,11 @@
  * the workload will be (bounding set, no_new_privs, Landlock, no
  * capabilities but the write guard's), spawn the workload, then reap,
  * forward signals and answer the write guard until the workload exits.
- * When pid 1 exits, the kernel kills everything left in the pid namespace. */
+ * When pid 1 exits, the kernel kills everything left in the pid namespace.
+ * In landlock isolation there are no namespaces: the same process, a plain
+ * child of the supervisor, resolves the rules in the host tree instead of
+ * mounting, becomes a child subreaper, and kills what is left of the tree
+ * itself before it exits (sandbox/process/tree.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -30,13 +34,20 @@
 #include "sandbox/netns.h"
 #include "sandbox/process/process_args.h"
 #include "sandbox/process/report.h"
+#include "sandbox/process/tree.h"
 #include "sandbox/userns.h"
 #include "util/debug_pause.h"
 #include "util/error.h"
 #include "util/fdpass.h"
+#include "util/strv.h"
 
 const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
                                   SIGWINCH, SIGCONT, SIGALRM, SIGPIPE, 0 };
+
+int sandbox_end_signal(void)
+{
+    return SIGRTMIN + 1;
+}
 
 static _Noreturn void setup_failed(struct sandbox_ctx *c, struct moat_error *err)
 {
@@ -46,13 +57,43 @@ static _Noreturn void setup_failed(struct sandbox_ctx *c, struct moat_error *err
 
 static void die_with_supervisor(struct sandbox_ctx *c)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Landlock isolation: a SIGKILL would leave the tree behind; the
+     * reaper loop watches alive_fd instead and kills the tree first. */
+    if (!c->landlock)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* The supervisor may have died before PDEATHSIG was armed: it holds the
      * write end of alive_fd, so a hang-up means it is gone. */
     struct pollfd pfd = { .fd = c->alive_fd, .events = POLLIN };
     if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLIN)))
         _exit(MOAT_EXIT_FAILURE);
-    close(c->alive_fd);
+    if (!c->landlock) {
+        close(c->alive_fd);
+        c->alive_fd = -1;
+    }
+}
+
+/* The cgroups the supervisor made for the limits: joined before anything
+ * else runs here, so every process of the sandbox is counted. */
+static int join_cgroups(struct sandbox_ctx *c, struct moat_error *err)
+{
+    for (int i = 0; i < 2; i++) {
+        if (c->cgroup_procs[i] < 0)
+            continue;
+        if (write(c->cgroup_procs[i], "0", 1) != 1)
+            return error_set_errno(err, -errno, "cannot join the sandbox's cgroup");
+        close(c->cgroup_procs[i]);
+        c->cgroup_procs[i] = -1;
+    }
+    return 0;
+}
+
+/* Landlock isolation: exit with the workload's status once nothing of its
+ * tree is left. */
+static _Noreturn void finish_tree(bool landlock, int code)
+{
+    if (landlock)
+        tree_kill_descendants();
+    _exit(code);
 }
 
 static int exit_code_of(int status)
@@ -65,12 +106,15 @@ static int exit_code_of(int status)
 }
 
 /* chan: the supervisor's requests for sockets made in our network
- * namespace (port exposure), or -1; g: the write guard, or NULL. */
-static _Noreturn void reap_and_forward(pid_t workload, int chan, struct guard *g)
+ * namespace (port exposure), or -1; g: the write guard, or NULL; alive:
+ * (landlock isolation) the pipe whose hang-up says the supervisor is gone
+ * or wants the sandbox ended, or -1. */
+static _Noreturn void reap_and_forward(pid_t workload, int chan, struct guard *g, int alive)
 {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
+    sigaddset(&set, sandbox_end_signal());
     for (const int *s = forwarded_signals; *s; s++)
         sigaddset(&set, *s);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
@@ -80,12 +124,15 @@ static _Noreturn void reap_and_forward(pid_t workload, int chan, struct guard *g
         pid_t pid;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
             if (pid == workload)
-                _exit(exit_code_of(status));
+                finish_tree(alive >= 0, exit_code_of(status));
         int listener = g ? guard_listener(g) : -1;
-        struct pollfd pfd[3] = { { .fd = sfd, .events = POLLIN }, { .fd = chan, .events = POLLIN },
-                                 { .fd = listener, .events = POLLIN } };
-        if (poll(pfd, 3, sfd < 0 ? 100 : -1) < 0)
+        struct pollfd pfd[4] = { { .fd = sfd, .events = POLLIN }, { .fd = chan, .events = POLLIN },
+                                 { .fd = listener, .events = POLLIN },
+                                 { .fd = alive, .events = POLLIN } };
+        if (poll(pfd, 4, sfd < 0 ? 100 : -1) < 0)
             continue;
+        if (pfd[3].revents)
+            finish_tree(true, 128 + SIGKILL);
         if (pfd[1].revents && sandbox_socket_serve(chan) < 0)
             chan = -1; /* the supervisor is gone or confused: stop serving */
         if ((pfd[2].revents & POLLIN) && guard_serve(g) < 0) {
@@ -97,8 +144,14 @@ static _Noreturn void reap_and_forward(pid_t workload, int chan, struct guard *g
         }
         struct signalfd_siginfo si;
         if ((pfd[0].revents & POLLIN) && read(sfd, &si, sizeof si) == sizeof si &&
-            si.ssi_signo != SIGCHLD)
+            si.ssi_signo != SIGCHLD) {
+            if ((int)si.ssi_signo == sandbox_end_signal()) {
+                if (alive >= 0)
+                    finish_tree(true, 128 + SIGKILL);
+                continue;
+            }
             kill(workload, (int)si.ssi_signo);
+        }
     }
 }
 
@@ -107,9 +160,13 @@ static _Noreturn void reap_and_forward(pid_t workload, int chan, struct guard *g
  * write guard, acting here on its behalf, acts inside the same domain.  We
  * keep only CAP_SYS_PTRACE, not in effect, for the guard to reach into a
  * caller that made itself non-dumpable. */
-static int confine(struct sandbox_ctx *c, struct moat_error *err)
+static int confine(struct sandbox_ctx *c, const struct fs_rules *rules, struct moat_error *err)
 {
-    if (caps_clear_bounding(err) < 0)
+    /* Landlock isolation runs with the caller's own capabilities: an
+     * unprivileged caller has none to drop, and no_new_privs keeps exec
+     * from granting any (capabilities(7)). */
+    bool setpcap = !c->landlock || caps_have(CAP_SETPCAP);
+    if (setpcap && caps_clear_bounding(err) < 0)
         return -1;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return error_set_errno(err, -errno, "cannot set no_new_privs");
@@ -118,8 +175,10 @@ static int confine(struct sandbox_ctx *c, struct moat_error *err)
      * allowed (for bwrap and the like) the mounts and the write guard are
      * the layers (docs/security.md, "Nested namespaces"). */
     bool nested = c->p->proc.allow_nested_namespaces;
-    if (!c->p->debug_no_landlock && !nested && workload_landlock(c, err) < 0)
+    if (!c->p->debug_no_landlock && !nested && workload_landlock(c, rules, err) < 0)
         return -1;
+    if (c->landlock && !caps_have_permitted(CAP_SYS_PTRACE))
+        return caps_drop_all(err);
     return caps_keep_only(CAP_SYS_PTRACE, err);
 }
 
@@ -130,9 +189,11 @@ static int confine(struct sandbox_ctx *c, struct moat_error *err)
  * controlling terminal. */
 static int make_pty(struct sandbox_ctx *c, struct moat_error *err)
 {
-    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    /* The host's /dev/pts/ptmx is often mode 000; its /dev/ptmx is the one to use. */
+    const char *ptmx = c->landlock ? "/dev/ptmx" : "/dev/pts/ptmx";
+    int master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (master < 0)
-        return error_set_errno(err, -errno, "cannot open /dev/pts/ptmx in the sandbox");
+        return error_set_errno(err, -errno, "cannot open %s in the sandbox", ptmx);
     int unlock = 0;
     struct winsize ws = { .ws_row = c->pty_rows ? c->pty_rows : 24,
                           .ws_col = c->pty_cols ? c->pty_cols : 80 };
@@ -211,10 +272,10 @@ static pid_t spawn_workload(struct sandbox_ctx *c)
 #endif
 }
 
-_Noreturn void sandbox_init_main(struct sandbox_ctx *c)
+/* The namespaces' part of the sequence: ids, network, mount tree. */
+static void build_namespaces(struct sandbox_ctx *c, struct fs_rules *rules)
 {
     struct moat_error err = { 0 };
-    die_with_supervisor(c);
     if (userns_map_self(c->uid, c->gid, &err) < 0)
         setup_failed(c, &err);
     if (c->p->net.mode != MOAT_NET_HOST && netns_loopback_up(&err) < 0)
@@ -225,9 +286,38 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
     debug_pause_here(MOAT_DEBUG_PAUSE_NETWORK);
     if (c->firewall && firewall_install(c->firewall, &err) < 0)
         setup_failed(c, &err);
-    struct fs_rules rules = { 0 };
-    if (mount_tree_build(c->p, c->home, c->resolv_conf, &rules, &err) < 0)
+    if (mount_tree_build(c->p, c->home, c->resolv_conf, rules, &err) < 0)
         setup_failed(c, &err);
+}
+
+/* Landlock isolation's part: no namespace to build; the rules resolved in
+ * the host tree as it is, and every orphan below us kept within reach. */
+static void build_in_place(struct sandbox_ctx *c, struct fs_rules *rules)
+{
+    struct moat_error err = { 0 };
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+        error_set_errno(&err, -errno, "cannot become a child subreaper");
+        setup_failed(c, &err);
+    }
+    if (mount_tree_rules(c->p, c->home, rules, &err) < 0)
+        setup_failed(c, &err);
+    if (c->scratch && strv_push(&rules->scratch, c->scratch) < 0) {
+        error_set(&err, -ENOMEM, "out of memory");
+        setup_failed(c, &err);
+    }
+}
+
+_Noreturn void sandbox_init_main(struct sandbox_ctx *c)
+{
+    struct moat_error err = { 0 };
+    die_with_supervisor(c);
+    if (join_cgroups(c, &err) < 0)
+        setup_failed(c, &err);
+    struct fs_rules rules = { 0 };
+    if (c->landlock)
+        build_in_place(c, &rules);
+    else
+        build_namespaces(c, &rules);
     /* Non-dumpable: the workload (same uid, no capabilities) cannot ptrace
      * us or read /proc/1/{environ,mem,fd}. */
     if (prctl(PR_SET_DUMPABLE, 0) < 0) {
@@ -240,14 +330,16 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
 
     if (c->pty && make_pty(c, &err) < 0)
         setup_failed(c, &err);
-    if (confine(c, &err) < 0)
+    if (confine(c, &rules, &err) < 0)
         setup_failed(c, &err);
     struct guard *g = NULL;
     int guard_pair[2] = { -1, -1 };
-    c->guard = guard_options_for(c->p, &rules);
+    c->guard = guard_options_for(c->p, &rules, c->inet_restricted);
     if (guard_options_index(&c->guard) != 0) {
         if (guard_new(c->p, &rules, c->events_fd, &g, &err) < 0)
             setup_failed(c, &err);
+        if (c->inet_restricted)
+            guard_restrict_inet(g, c->lo_ports, c->n_lo_ports);
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, guard_pair) < 0) {
             error_set_errno(&err, -errno, "cannot create the write guard's socket");
             setup_failed(c, &err);
@@ -277,5 +369,5 @@ _Noreturn void sandbox_init_main(struct sandbox_ctx *c)
         g = NULL;
     }
     close(c->report_fd);
-    reap_and_forward(pid, c->chan_fd, g);
+    reap_and_forward(pid, c->chan_fd, g, c->landlock ? c->alive_fd : -1);
 }

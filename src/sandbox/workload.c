@@ -22,6 +22,7 @@
 #include "sandbox/process/report.h"
 #include "sandbox/process/rlimits.h"
 #include "sandbox/confine/seccomp.h"
+#include "sandbox/mount/fs_rules.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 
@@ -33,9 +34,58 @@ static _Noreturn void fail(struct sandbox_ctx *c, enum report_stage stage, struc
                                : MOAT_EXIT_FAILURE);
 }
 
-int workload_landlock(const struct sandbox_ctx *c, struct moat_error *err)
+/* Landlock isolation: the host's tree as it is.  Writable: allowWrite, the
+ * run's TMPDIR and the three harmless devices (never the host's /dev: its
+ * disks and other users' terminals are there); denyRead carved out of what
+ * is readable; TCP connects only to the ports the guard also allows. */
+static int landlock_in_place(const struct sandbox_ctx *c, const struct fs_rules *rules,
+                             struct moat_error *err)
 {
     const struct moat_policy *p = c->p;
+    static const char *const devices[] = { "/dev/null", "/dev/zero", "/dev/full" };
+    static const char *const base[] = { "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+                                        "/libx32", "/etc", "/proc", "/run" };
+    const char *writes[p->fs.allow_write.n + 4];
+    const char *reads[rules->allow_read.n + p->fs.allow_read.n + 10];
+    size_t nw = 0, nr = 0;
+    for (size_t i = 0; i < p->fs.allow_write.n; i++)
+        writes[nw++] = p->fs.allow_write.v[i];
+    if (c->scratch)
+        writes[nw++] = c->scratch;
+    for (size_t i = 0; i < 3; i++)
+        writes[nw++] = devices[i];
+    if (p->fs.read_model == MOAT_READ_LISTED) {
+        for (size_t i = 0; i < sizeof base / sizeof *base; i++)
+            reads[nr++] = base[i];
+        for (size_t i = 0; i < p->fs.allow_read.n; i++)
+            reads[nr++] = p->fs.allow_read.v[i];
+    } else {
+        /* allowRead re-exposes a path inside a hidden tree */
+        for (size_t i = 0; i < rules->allow_read.n; i++)
+            reads[nr++] = rules->allow_read.v[i];
+    }
+    struct landlock_spec spec = {
+        .write_paths = writes, .n_write = nw, .read_paths = reads, .n_read = nr,
+        .restrict_read = p->fs.read_model == MOAT_READ_LISTED, .scope_signals = true,
+        .deny_tcp_bind = !p->net.allow_local_binding,
+        .bind_ports = p->net.expose, .n_bind_ports = p->net.n_expose,
+        .deny_read = (const char *const *)rules->deny_read.v, .n_deny_read = rules->deny_read.n,
+        .restrict_connect = c->inet_restricted, .connect_ports = c->lo_ports,
+        .n_connect_ports = c->n_lo_ports,
+    };
+    int r = landlock_apply(&spec, err);
+    if (r == 0)
+        return error_set(err, -EOPNOTSUPP, "isolation \"landlock\": this kernel has no "
+                         "Landlock (see `moat doctor`)");
+    return r < 0 ? r : 0;
+}
+
+int workload_landlock(const struct sandbox_ctx *c, const struct fs_rules *rules,
+                      struct moat_error *err)
+{
+    const struct moat_policy *p = c->p;
+    if (c->landlock)
+        return landlock_in_place(c, rules, err);
     const char *writes[p->fs.allow_write.n + 2];
     const char *reads[p->fs.allow_read.n + 12];
     size_t nw = 0, nr = 0;
@@ -136,7 +186,14 @@ _Noreturn void workload_exec(struct sandbox_ctx *c)
          * binds to them. */
         .deny_listen = !c->p->net.allow_local_binding && c->p->net.n_expose == 0,
     };
+    /* Landlock isolation: a layer of scopes of our own, so that nothing we
+     * start can signal the init, which shares the rest of our domain. */
+    if (c->landlock && !c->p->debug_no_landlock && landlock_scope_self(&err) < 0)
+        fail(c, REPORT_SETUP, &err);
     if (seccomp_install(&so, &err) < 0)
+        fail(c, REPORT_SETUP, &err);
+    if (c->landlock && c->p->net.mode != MOAT_NET_HOST &&
+        seccomp_install_netlock(c->inet_restricted ? NETLOCK_TCP : NETLOCK_NO_IP, &err) < 0)
         fail(c, REPORT_SETUP, &err);
     int listener = -1;
     if (seccomp_install_guard(&c->guard, &listener, &err) < 0)

@@ -23,9 +23,10 @@ static struct moat_sandbox *sandbox_alloc(const struct moat_policy *p)
     *s = (struct moat_sandbox){
         .c = { .p = p, .uid = getuid(), .gid = getgid(), .report_fd = -1, .alive_fd = -1,
                .chan_fd = -1, .events_fd = -1, .guard_sock = -1, .pty_sock = -1,
-               .pty_slave = -1, .stdio = { -1, -1, -1 } },
+               .pty_slave = -1, .stdio = { -1, -1, -1 }, .cgroup_procs = { -1, -1 } },
         .exit_w = { .fd = -1 }, .report_w = { .fd = -1 }, .events_w = { .fd = -1 },
         .pty_w = { .fd = -1 }, .done_w = { .fd = -1 }, .child_stdio = { -1, -1, -1 }, .alive_keep = -1, .ctl = -1, .init_pidfd = -1,
+        .cg = { .procs = { -1, -1 } },
     };
     for (int i = 0; i < MOAT_FD_COUNT; i++)
         s->fds[i] = -1;
@@ -127,12 +128,20 @@ int moat_sandbox_kill(struct moat_sandbox *s, int sig)
     if (s->exited || s->done)
         return -ESRCH;
     /* The init forwards what it catches to the command; SIGKILL ends the
-     * init, and with it the pid namespace.  Supervised, the helper reaps
-     * the init, so its pid may be another process's by now: the pidfd
+     * init, and with it the pid namespace (in landlock isolation the init
+     * kills its tree first, on its own signal).  Supervised, the helper
+     * reaps the init, so its pid may be another process's by now: the pidfd
      * names this one (and fails with ESRCH once it is gone). */
-    if (is_supervised(s))
+    if (is_supervised(s)) {
+        if (sig == SIGKILL)
+            sig = supervised_kill_signal(s);
         return s->init_pidfd < 0 ? -ESRCH
                : syscall(SYS_pidfd_send_signal, s->init_pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+    }
+    if (sig == SIGKILL) {
+        sandbox_end(s);
+        return 0;
+    }
     return kill(s->init, sig) < 0 ? -errno : 0;
 }
 

@@ -136,3 +136,10 @@ void moat_run_options_set_wait_started(struct moat_run_options *o, bool on)
 {
     o->wait_started = on;
 }
+
+void moat_run_options_set_notice_callback(struct moat_run_options *o,
+                                          void (*fn)(void *ctx, const char *line), void *ctx)
+{
+    o->on_notice = fn;
+    o->notice_ctx = ctx;
+}

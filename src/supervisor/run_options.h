@@ -20,6 +20,8 @@ struct moat_run_options {
     enum moat_proxy_style proxy_style;
     bool helper;                    /* a supervisor process even when single-threaded */
     bool wait_started;              /* moat_spawn returns once the command runs */
+    void (*on_notice)(void *ctx, const char *line); /* NULL: not told */
+    void *notice_ctx;
 };
 
 /* The defaults, for a caller that passed NULL (nothing to free). */

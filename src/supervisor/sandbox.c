@@ -33,6 +33,8 @@
 #include "sandbox/process/rlimits.h"
 #include "policy/warnings.h"
 #include "util/debug_pause.h"
+#include "supervisor/in_place.h"
+#include "supervisor/isolation.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 #include "util/strv.h"
@@ -207,11 +209,30 @@ static void on_pty(struct loop_watch *w, uint32_t events)
     w->fd = -1;
 }
 
+void sandbox_end(struct moat_sandbox *s)
+{
+    if (s->init <= 0 || s->exited)
+        return;
+    /* Landlock isolation: the init kills the tree when the pipe hangs up
+     * (killing the init itself would leave the tree to the host). */
+    if (s->c.landlock) {
+        /* The signal too: another sandbox's init made by this process may
+         * hold a copy of our end of the pipe. */
+        kill(s->init, sandbox_end_signal());
+        if (s->alive_keep >= 0)
+            close(s->alive_keep);
+        s->alive_keep = -1;
+        return;
+    }
+    /* Killing pid 1 of the pid namespace kills the whole tree. */
+    if (!s->c.landlock)
+        kill(s->init, SIGKILL);
+}
+
 static void on_timeout(struct loop_timer *t)
 {
     struct moat_sandbox *s = t->data;
-    /* Killing pid 1 of the pid namespace kills the whole tree. */
-    kill(s->init, SIGKILL);
+    sandbox_end(s);
     s->timed_out = true;
 }
 
@@ -225,8 +246,18 @@ int sandbox_status(const struct moat_sandbox *s, struct moat_error *err)
                       s->report.msg);
         return s->final;
     }
-    if (s->have_report && s->report.stage == REPORT_SETUP)
+    if (s->have_report && s->report.stage == REPORT_SETUP) {
+        /* Refused while building the namespaces: say by what, if known. */
+        struct isolation_probe pr = { .err = -s->report.code };
+        char why[400], fix[400];
+        snprintf(pr.step, sizeof pr.step, "%.150s", s->report.msg);
+        if (!s->c.landlock && (pr.err == EPERM || pr.err == EACCES) &&
+            isolation_cause(&pr, why, sizeof why, fix, sizeof fix))
+            return error_set(err, s->report.code, "%s: %s; to lift it: %s; or --isolation auto "
+                             "(landlock where namespaces are unavailable)", s->report.msg, why,
+                             fix);
         return error_set(err, s->report.code < 0 ? s->report.code : -EIO, "%s", s->report.msg);
+    }
     if (s->timed_out)
         return MOAT_EXIT_TIMEOUT;
     if (s->have_report && s->report.stage == REPORT_EXEC) {
@@ -284,6 +315,17 @@ static void finish(struct moat_sandbox *s)
         on_events(&s->events_w, EPOLLIN);
     net_services_drain(s->net);
     vlog_flush(s->net ? &s->net->log : &s->fslog);
+    if (s->cg.kind != CGROUP_NONE) {
+        cgroup_kill_all(&s->cg);
+        char line[512];
+        cgroup_report(&s->cg, line, sizeof line);
+        if (line[0] && s->on_notice)
+            s->on_notice(s->notice_ctx, line);
+        cgroup_remove(&s->cg);
+    }
+    in_place_scratch_remove(s->c.scratch);
+    free(s->c.scratch);
+    s->c.scratch = NULL;
 }
 
 /* The relay splices into sockets a peer may have reset, and splice(2) has
@@ -312,7 +354,7 @@ int sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err)
         return 1;
     int r = run_without_sigpipe(s->loop, timeout_ms);
     if (r < 0) {
-        kill(s->init, SIGKILL);
+        sandbox_end(s);
         waitpid(s->init, &s->wstatus, 0);
         s->exited = true;
         s->result = error_set_errno(err, r, "waiting for the sandbox");
@@ -352,7 +394,7 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
 {
     int report[2] = { -1, -1 }, alive[2] = { -1, -1 }, chan[2] = { -1, -1 },
         events[2] = { -1, -1 }, pty[2] = { -1, -1 };
-    bool want_chan = s->net != NULL;
+    bool want_chan = s->net != NULL && !s->c.landlock;
     int r = 0;
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(alive, O_CLOEXEC) < 0 ||
         pipe2(events, O_CLOEXEC | O_NONBLOCK) < 0 ||
@@ -374,6 +416,7 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
     sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
+    sigaddset(&set, sandbox_end_signal());
     for (const int *sig = forwarded_signals; *sig; sig++)
         sigaddset(&set, *sig);
     pthread_sigmask(SIG_BLOCK, &set, &old);
@@ -383,6 +426,8 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
                           CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
     if (p->net.mode != MOAT_NET_HOST)
         flags |= CLONE_NEWNET;
+    if (s->c.landlock) /* a plain child: no namespaces */
+        flags = SIGCHLD;
     /* Raw clone: fork semantics (copy of our memory, same stack) plus new
      * namespaces, so the child is pid 1 of its own pid namespace. */
     s->init = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
@@ -400,8 +445,18 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
     int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (s->init < 0) {
-        r = error_set_errno(err, -clone_errno,
-                            "cannot create the sandbox namespaces (see `moat doctor`)");
+        struct isolation_probe pr = { .err = clone_errno };
+        char why[400], fix[400];
+        snprintf(pr.step, sizeof pr.step, "clone");
+        if (s->c.landlock)
+            r = error_set_errno(err, -clone_errno, "cannot create the sandbox's process");
+        else if (isolation_cause(&pr, why, sizeof why, fix, sizeof fix))
+            r = error_set_errno(err, -clone_errno, "cannot create the sandbox namespaces: %s; "
+                                "to lift it: %s; or --isolation auto (landlock where namespaces "
+                                "are unavailable)", why, fix);
+        else
+            r = error_set_errno(err, -clone_errno, "cannot create the sandbox namespaces "
+                                "(see `moat doctor`)");
         goto out;
     }
     watch(s, &s->report_w, report[0], on_report);
@@ -414,7 +469,7 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
     int pidfd = (int)syscall(SYS_pidfd_open, s->init, 0);
     if (pidfd < 0) {
         r = error_set_errno(err, -errno, "cannot watch the sandbox's init");
-        kill(s->init, SIGKILL);
+        kill(s->init, SIGKILL); /* nothing of the workload runs yet */
         waitpid(s->init, &s->wstatus, 0);
         s->exited = true;
         goto out;
@@ -428,7 +483,7 @@ static int clone_init(struct moat_sandbox *s, const struct moat_policy *p, struc
     s->fslog.pid = s->init;
     snprintf(s->fslog.command, sizeof s->fslog.command, "%s", s->c.argv.v[0]);
     if (s->net) {
-        net_services_attach(s->net, chan[0], s->init, s->c.argv.v);
+        net_services_attach(s->net, want_chan ? chan[0] : -1, s->init, s->c.argv.v);
         chan[0] = -1; /* the services own it now */
         /* Each proxied connection costs up to six descriptors; raised only
          * here, after the clone, so the workload keeps the caller's limit. */
@@ -445,6 +500,12 @@ out:
             if (*fds[k] >= 0)
                 close(*fds[k]);
     }
+    /* The init has its own copies of the cgroups' files. */
+    for (int i = 0; i < 2; i++)
+        if (s->cg.procs[i] >= 0) {
+            close(s->cg.procs[i]);
+            s->cg.procs[i] = s->c.cgroup_procs[i] = -1;
+        }
     /* The command's descriptors are the init's (and the workload's) now. */
     for (int i = 0; i < 3; i++)
         if (s->child_stdio[i] >= 0) {
@@ -457,13 +518,24 @@ out:
 int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *const argv[],
                   const struct moat_run_options *o, struct moat_error *err)
 {
-    int r = check_supported(p, o, err);
+    int r = isolation_choose(p, o, &s->c.landlock, err);
     if (r < 0)
         return r;
+    if ((r = check_supported(p, o, err)) < 0)
+        return r;
+    if (s->c.landlock && (r = in_place_check(p, err)) < 0)
+        return r;
+    s->on_notice = o->on_notice;
+    s->notice_ctx = o->notice_ctx;
+    if ((p->proc.memory_max || p->proc.pids_max) && (r = cgroup_create(p, &s->cg, err)) < 0)
+        return r;
+    s->c.cgroup_procs[0] = s->cg.procs[0];
+    s->c.cgroup_procs[1] = s->cg.procs[1];
     if ((r = loop_new(&s->loop)) < 0)
         return error_set_errno(err, r, "cannot create the event loop");
     s->timeout = (struct loop_timer){ .cb = on_timeout, .data = s };
-    if (sandbox_sockets_needed(p)) {
+    bool services = s->c.landlock ? p->net.mode == MOAT_NET_PROXY : sandbox_sockets_needed(p);
+    if (services) {
         const struct net_services_config cfg = {
             .log_path = o->log_path, .fn = o->on_violation, .ctx = o->ctx,
             .proxy_user = o->proxy_user, .proxy_style = o->proxy_style,
@@ -475,7 +547,11 @@ int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *con
          * checks: the write guard's refusals go there. */
         return r;
     }
-    if (p->net.mode == MOAT_NET_FIREWALL || p->net.mode == MOAT_NET_PROXY) {
+    if (s->c.landlock && (r = in_place_network(&s->c, s->net, err)) < 0)
+        return r;
+    /* Firewall mode's ruleset, or proxy mode's trace table, in the
+     * sandbox's own network namespace (landlock isolation has none). */
+    if (!s->c.landlock && (p->net.mode == MOAT_NET_FIREWALL || p->net.mode == MOAT_NET_PROXY)) {
         r = p->net.mode == MOAT_NET_FIREWALL ? firewall_prepare(&s->net->np, &s->firewall, err)
                                              : firewall_prepare_trace(&s->firewall, err);
         if (r < 0)
@@ -487,6 +563,8 @@ int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *con
     if (!o->pty && (r = make_stdio(s, o, err)) < 0)
         return r;
     if ((r = ctx_prepare(s, p, argv, o, err)) < 0)
+        return r;
+    if (s->c.landlock && (r = in_place_scratch(&s->c, err)) < 0)
         return r;
     r = clone_init(s, p, err);
     loop_sync_timer(s->loop);
@@ -508,9 +586,15 @@ int sandbox_start(struct moat_sandbox *s, const struct moat_policy *p, char *con
 void sandbox_release(struct moat_sandbox *s)
 {
     if (s->init > 0 && !s->exited) {
-        kill(s->init, SIGKILL);
+        sandbox_end(s);
         waitpid(s->init, &s->wstatus, 0);
     }
+    if (s->cg.kind != CGROUP_NONE) {
+        cgroup_kill_all(&s->cg);
+        cgroup_remove(&s->cg);
+    }
+    in_place_scratch_remove(s->c.scratch);
+    free(s->c.scratch);
     struct loop_watch *ws[] = { &s->exit_w, &s->report_w, &s->events_w, &s->pty_w,
                                 &s->done_w };
     for (size_t i = 0; i < sizeof ws / sizeof *ws; i++)

@@ -14,6 +14,7 @@
 #include "sandbox/context.h"
 #include "sandbox/process/report.h"
 #include "supervisor/run_options.h"
+#include "supervisor/cgroup.h"
 
 #define MOAT_FD_COUNT (MOAT_FD_EVENTS + 1)
 
@@ -47,6 +48,9 @@ struct moat_sandbox {
     /* The write guard's refusals, for the caller's callback (the network
      * services log theirs themselves). */
     struct vlog fslog;
+    struct sandbox_cgroup cg; /* memoryMax/pidsMax, or kind CGROUP_NONE */
+    void (*on_notice)(void *ctx, const char *line);
+    void *notice_ctx;
 };
 
 /* Build the sandbox, clone its init; the handle is ready to poll. */
@@ -57,5 +61,8 @@ int sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err)
 /* The final status (valid once finished), or -errno with err filled. */
 int sandbox_status(const struct moat_sandbox *s, struct moat_error *err);
 void sandbox_release(struct moat_sandbox *s);
+/* End the sandbox now: every process of it is killed (the init's pid
+ * namespace, or in landlock isolation the init's own tree kill). */
+void sandbox_end(struct moat_sandbox *s);
 
 #endif

@@ -33,6 +33,7 @@ enum msg_flag {
     MSG_PIDFD = 1,     /* STARTED: the init's pidfd comes with it (first) */
     MSG_PTY = 2,       /* STARTED: the pty master comes with it (last) */
     MSG_TIMED_OUT = 4, /* EXITED: the policy's timeout ended it */
+    MSG_LANDLOCK = 8,  /* STARTED: landlock isolation (killing the init alone leaves its tree) */
 };
 
 struct msg {
@@ -136,6 +137,8 @@ static _Noreturn void helper_main(int ctl, const struct moat_policy *p, char *co
         fds[n_fds++] = s->fds[MOAT_FD_PTY];
         flags |= MSG_PTY;
     }
+    if (s->c.landlock)
+        flags |= MSG_LANDLOCK;
     send_msg(ctl, MSG_STARTED, s->init, flags, NULL, fds, n_fds);
     int status = 0;
     for (;;) {
@@ -222,6 +225,7 @@ int supervised_start(struct moat_sandbox *s, const struct moat_policy *p, char *
         }
         if (m.type == MSG_STARTED) {
             s->init = m.value;
+            s->c.landlock = m.flags & MSG_LANDLOCK;
             size_t i = 0;
             if ((m.flags & MSG_PIDFD) && i < n)
                 s->init_pidfd = fds[i++];
@@ -285,11 +289,18 @@ int supervised_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *e
     return s->done ? 1 : 0;
 }
 
+int supervised_kill_signal(const struct moat_sandbox *s)
+{
+    /* Landlock isolation: the init ends its tree on this signal, and the
+     * helper then reaps it (the init killed alone would leave the tree). */
+    return s->c.landlock ? sandbox_end_signal() : SIGKILL;
+}
+
 void supervised_release(struct moat_sandbox *s)
 {
     if (s->helper > 0) {
         if (!s->done && s->init_pidfd >= 0)
-            syscall(SYS_pidfd_send_signal, s->init_pidfd, SIGKILL, NULL, 0);
+            syscall(SYS_pidfd_send_signal, s->init_pidfd, supervised_kill_signal(s), NULL, 0);
         close(s->ctl); /* the helper ends when its socket hangs up */
         s->ctl = -1;
         waitpid(s->helper, NULL, 0);

@@ -13,6 +13,9 @@ bool supervised_needed(void);
 int supervised_start(struct moat_sandbox *s, const struct moat_policy *p, char *const argv[],
                      const struct moat_run_options *o, struct moat_error *err);
 int supervised_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err);
+/* The signal that ends a supervised sandbox's whole tree through its
+ * init's pidfd: SIGKILL, or in landlock isolation the init's own. */
+int supervised_kill_signal(const struct moat_sandbox *s);
 void supervised_release(struct moat_sandbox *s);
 
 /* The in-process moat_spawn (the helper's, and a single-threaded caller's). */

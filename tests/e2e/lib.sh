@@ -44,10 +44,12 @@ expect_not_contains() {
 # moat_run ARGS... : run `moat run ARGS`, capture stdout in OUT, stderr in
 # ERR, status in RC; never fails by itself.
 moat_run() {
-    local o e
+    local o e iso=()
     o=$(mktemp) e=$(mktemp)
     RC=0
-    "$MOAT" run "$@" >"$o" 2>"$e" || RC=$?
+    # E2E_ISOLATION: run the same test under another isolation (test_places.sh)
+    [ -n "${E2E_ISOLATION:-}" ] && iso=(--isolation "$E2E_ISOLATION")
+    "$MOAT" run "${iso[@]}" "$@" >"$o" 2>"$e" || RC=$?
     OUT=$(cat "$o") ERR=$(cat "$e")
     rm -f "$o" "$e"
     echo "+ moat run $* -> $RC; out=[$OUT] err=[$ERR]"

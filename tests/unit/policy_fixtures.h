@@ -72,7 +72,8 @@ static const char full_policy[] =
     "    },\n"
     "    \"memoryMax\": \"512M\",\n"
     "    \"pidsMax\": 64,\n"
-    "    \"allowNestedNamespaces\": true\n"
+    "    \"allowNestedNamespaces\": true,\n"
+    "    \"isolation\": \"auto\"\n"
     "  }\n"
     "}\n";
 

@@ -163,6 +163,27 @@ TEST(paths_the_policy_names)
     world_free(&w);
 }
 
+/* Landlock isolation: the hidden data lies at its path, so nothing may be
+ * done to a name inside it (with namespaces a mount hides it instead). */
+TEST(hidden_data_in_place_is_untouchable)
+{
+    struct world w;
+    world_init(&w);
+    strv_push(&w.fs.hidden, "/w/a/secrets");
+    CHECK(!refused(&w, "/w/a/secrets/key", GUARD_WRITE, false)); /* masked by a mount */
+    CHECK(!refused(&w, "/w/a/secrets", GUARD_REMOVE, true));    /* a mount point: EBUSY */
+    w.fs.in_place = true;
+    CHECK(refused(&w, "/w/a/secrets/key", GUARD_WRITE, false));
+    CHECK(refused(&w, "/w/a/secrets/key", GUARD_REMOVE, false)); /* a rename or link source */
+    CHECK(refused(&w, "/w/a/secrets/new", GUARD_CREATE, false));
+    CHECK(refused(&w, "/w/a/secrets", GUARD_REMOVE, true));
+    CHECK(refused(&w, "/w/a", GUARD_REMOVE, true));
+    CHECK(!refused(&w, "/w/a/secrets2", GUARD_CREATE, false)); /* a prefix is not a parent */
+    CHECK(!refused(&w, "/w/a/other", GUARD_WRITE, false));
+    CHECK_STR(why(&w, "/w/a/secrets/key", GUARD_WRITE), "/w/a/secrets is hidden (denyRead)");
+    world_free(&w);
+}
+
 TEST(most_specific_rule_wins)
 {
     struct world w;
@@ -217,6 +238,7 @@ int main(void)
     RUN(new_and_moved_repositories);
     RUN(a_repository_made_in_this_run_is_its_own);
     RUN(paths_the_policy_names);
+    RUN(hidden_data_in_place_is_untouchable);
     RUN(most_specific_rule_wins);
     RUN(protect_patterns_and_unprotect);
     RUN(a_granted_path_that_does_not_exist_cannot_be_redirected);

@@ -59,6 +59,7 @@ TEST(full_policy_loads)
     CHECK(p.proc.memory_max == 512ull << 20);
     CHECK(p.proc.pids_max == 64);
     CHECK(p.proc.allow_nested_namespaces);
+    CHECK(p.proc.isolation == MOAT_ISOLATION_AUTO);
     CHECK_INT(moat_policy_finalize(&p, &err), 0);
     policy_release(&p);
 }
@@ -174,6 +175,9 @@ TEST(wrong_types)
     CHECK_STR(load_msg("{\"process\": {\"allowNestedNamespaces\": []}}"),
               "policy.json:1:39: $.process.allowNestedNamespaces: expected a boolean, got "
               "array");
+    CHECK_STR(load_msg("{\"process\": {\"isolation\": \"chroot\"}}"),
+              "policy.json:1:27: $.process.isolation: unknown isolation \"chroot\" (expected "
+              "namespaces, landlock or auto)");
 }
 
 TEST(duplicate_keys)

@@ -334,7 +334,8 @@ TEST(to_json_shows_every_field)
                  "    \"rlimits\": {},\n"
                  "    \"memoryMax\": null,\n"
                  "    \"pidsMax\": null,\n"
-                 "    \"allowNestedNamespaces\": false\n"
+                 "    \"allowNestedNamespaces\": false,\n"
+                 "    \"isolation\": \"namespaces\"\n"
                  "  }\n"
                  "}");
     free(s);

@@ -865,8 +865,111 @@ TEST(built_in_programs_are_the_rules_compiled)
                      seccomp_programs[0].len * sizeof *seccomp_programs[0].insns) != 0);
 }
 
+/* Landlock isolation's network lock, stacked on the main filter. */
+static int run_netlock(enum seccomp_netlock mode, int (*attack)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct moat_error err = {0};
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_install(&defaults, &err) < 0 ||
+            seccomp_install_netlock(mode, &err) < 0)
+            _exit(SETUP_FAILED);
+        _exit(attack());
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return SETUP_FAILED;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+static int attack_socket_result(int family, int type)
+{
+    int fd = socket(family, type, 0);
+    if (fd < 0)
+        return errno;
+    close(fd);
+    return 0;
+}
+static int attack_udp4(void) { return attack_socket_result(AF_INET, SOCK_DGRAM); }
+static int attack_udp6(void) { return attack_socket_result(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK); }
+static int attack_raw4(void) { return attack_socket_result(AF_INET, SOCK_RAW); }
+static int attack_tcp4(void) { return attack_socket_result(AF_INET, SOCK_STREAM | SOCK_CLOEXEC); }
+static int attack_tcp6(void) { return attack_socket_result(AF_INET6, SOCK_STREAM); }
+static int attack_netlink(void) { return attack_socket_result(AF_NETLINK, SOCK_RAW); }
+static int attack_pair(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return errno;
+    return 0;
+}
+/* TCP Fast Open connects from sendto(2), never through connect(2). */
+static int attack_fastopen(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 250;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(9),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    return sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sa, sizeof sa) < 0 ? errno : 0;
+}
+
+TEST(netlock_tcp_only)
+{
+    CHECK_INT(run_netlock(NETLOCK_TCP, attack_udp4), EPERM);
+    CHECK_INT(run_netlock(NETLOCK_TCP, attack_udp6), EPERM);
+    CHECK_INT(run_netlock(NETLOCK_TCP, attack_raw4), EPERM);
+    CHECK_INT(run_netlock(NETLOCK_TCP, attack_netlink), EAFNOSUPPORT);
+    CHECK_INT(run_netlock(NETLOCK_TCP, attack_fastopen), EPERM);
+    CHECK_INT(run_netlock(NETLOCK_TCP, attack_tcp4), 0);
+    CHECK_INT(run_netlock(NETLOCK_TCP, attack_tcp6), 0);
+    CHECK_INT(run_netlock(NETLOCK_TCP, attack_pair), 0);
+    /* Without the lock the kernel would allow them (the main filter alone). */
+    CHECK_INT(run(&defaults, NULL, attack_udp4), 0);
+    CHECK_INT(run(&defaults, NULL, attack_netlink), 0);
+    CHECK(run(&defaults, NULL, attack_fastopen) != EPERM);
+}
+
+TEST(netlock_no_ip)
+{
+    CHECK_INT(run_netlock(NETLOCK_NO_IP, attack_tcp4), EAFNOSUPPORT);
+    CHECK_INT(run_netlock(NETLOCK_NO_IP, attack_tcp6), EAFNOSUPPORT);
+    CHECK_INT(run_netlock(NETLOCK_NO_IP, attack_udp4), EAFNOSUPPORT);
+    CHECK_INT(run_netlock(NETLOCK_NO_IP, attack_netlink), EAFNOSUPPORT);
+    CHECK_INT(run_netlock(NETLOCK_NO_IP, attack_pair), 0);
+}
+
+TEST(built_in_netlock_and_guard_programs_are_the_rules_compiled)
+{
+    for (unsigned i = 1; i < NETLOCK_PROGRAMS; i++) {
+        struct seccomp_program fresh;
+        struct moat_error err = {0};
+        CHECK_INT(seccomp_netlock_rules_compile((enum seccomp_netlock)i, &fresh, &err), 0);
+        CHECK(netlock_programs[i].len == fresh.len &&
+              memcmp(netlock_programs[i].insns, fresh.insns, fresh.len * sizeof *fresh.insns) == 0);
+        seccomp_rules_free(&fresh);
+    }
+    for (unsigned i = 0; i < GUARD_PROGRAMS; i++) {
+        const struct guard_options o = guard_options_of_index(i);
+        CHECK_INT(guard_options_index(&o), i);
+        struct seccomp_program fresh;
+        struct moat_error err = {0};
+        CHECK_INT(seccomp_guard_rules_compile(&o, &fresh, &err), 0);
+        CHECK(guard_programs[i].len == fresh.len &&
+              memcmp(guard_programs[i].insns, fresh.insns, fresh.len * sizeof *fresh.insns) == 0);
+        seccomp_rules_free(&fresh);
+    }
+    /* The landlock bit changes the guard's program. */
+    CHECK(guard_programs[1].len != guard_programs[1 | 8].len);
+}
+
 int main(void)
 {
+    RUN(netlock_tcp_only);
+    RUN(netlock_no_ip);
+    RUN(built_in_netlock_and_guard_programs_are_the_rules_compiled);
     RUN(unix_socket_refused_inet_allowed);
     RUN(unix_socket_with_high_bits_in_family_refused);
     RUN(unix_socketpair_allowed_socket_refused);

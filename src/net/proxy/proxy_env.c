@@ -23,25 +23,31 @@ static void userinfo(const char *user, char *out, size_t size)
 
 int proxy_env_add(struct moat_strv *env, const char *user, const char *token)
 {
+    return proxy_env_add_ports(env, user, token, MOAT_HTTP_PROXY_PORT, MOAT_SOCKS_PROXY_PORT,
+                               MOAT_JVM_PROXY_PORT);
+}
+
+int proxy_env_add_ports(struct moat_strv *env, const char *user, const char *token,
+                        int http_port, int socks_port, int jvm_port)
+{
     char http[960], socks[960], self[PATH_MAX] = "moat", u[800];
     userinfo(user, u, sizeof u);
-    snprintf(http, sizeof http, "http://%s:%s@127.0.0.1:%d", u, token, MOAT_HTTP_PROXY_PORT);
-    snprintf(socks, sizeof socks, "socks5h://%s:%s@127.0.0.1:%d", u, token,
-             MOAT_SOCKS_PROXY_PORT);
+    snprintf(http, sizeof http, "http://%s:%s@127.0.0.1:%d", u, token, http_port);
+    snprintf(socks, sizeof socks, "socks5h://%s:%s@127.0.0.1:%d", u, token, socks_port);
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0)
         self[n] = '\0';
     char java[512], ssh[PATH_MAX + 128], rsync[960], port[8];
-    snprintf(port, sizeof port, "%d", MOAT_HTTP_PROXY_PORT);
+    snprintf(port, sizeof port, "%d", http_port);
     /* The JVM ignores HTTP(S)_PROXY and sends no credential on CONNECT: it
      * gets the sandbox-only port that needs none. */
     snprintf(java, sizeof java,
              "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=%d -Dhttps.proxyHost=127.0.0.1 "
              "-Dhttps.proxyPort=%d -Dhttp.nonProxyHosts=localhost|127.0.0.1|[::1]",
-             MOAT_JVM_PROXY_PORT, MOAT_JVM_PROXY_PORT);
+             jvm_port, jvm_port);
     /* ssh has no proxy support of its own: moat itself speaks CONNECT for it. */
     snprintf(ssh, sizeof ssh, "ssh -o ProxyCommand='%s connect %%h %%p'", self);
-    snprintf(rsync, sizeof rsync, "%s:%s@127.0.0.1:%d", user, token, MOAT_HTTP_PROXY_PORT);
+    snprintf(rsync, sizeof rsync, "%s:%s@127.0.0.1:%d", user, token, http_port);
     const char *no_proxy = "localhost,127.0.0.1,::1";
     struct { const char *name, *value; } vars[] = {
         { "HTTP_PROXY", http },          { "http_proxy", http },
@@ -58,6 +64,8 @@ int proxy_env_add(struct moat_strv *env, const char *user, const char *token)
         { "DOCKER_HTTPS_PROXY", http },  { "RSYNC_PROXY", rsync },
     };
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        if (jvm_port == 0 && strcmp(vars[i].name, "JAVA_TOOL_OPTIONS") == 0)
+            continue;
         char entry[PATH_MAX + 1024];
         snprintf(entry, sizeof entry, "%s=%s", vars[i].name, vars[i].value);
         int r = env_put(env, entry);

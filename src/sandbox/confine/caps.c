@@ -52,3 +52,22 @@ int caps_drop_all(struct moat_error *err)
         return error_set_errno(err, -errno, "cannot drop capabilities");
     return 0;
 }
+
+static bool caps_get(int cap, bool permitted)
+{
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+    struct __user_cap_data_struct data[2] = { { 0 } };
+    if (cap < 0 || cap >= 32 || syscall(SYS_capget, &hdr, data) < 0)
+        return false;
+    return ((permitted ? data[0].permitted : data[0].effective) >> cap) & 1;
+}
+
+bool caps_have(int cap)
+{
+    return caps_get(cap, false);
+}
+
+bool caps_have_permitted(int cap)
+{
+    return caps_get(cap, true);
+}

@@ -3,6 +3,8 @@
 #ifndef MOAT_SANDBOX_CAPS_H
 #define MOAT_SANDBOX_CAPS_H
 
+#include <stdbool.h>
+
 #include "policy/model.h"
 
 /* Clear the bounding and ambient sets and lock securebits (needs
@@ -13,5 +15,8 @@ int caps_drop_all(struct moat_error *err);
 /* Keep only `cap` (a CAP_* number below 32), permitted and not effective:
  * the sandbox init's write guard raises it only to reach into the caller. */
 int caps_keep_only(int cap, struct moat_error *err);
+/* Is `cap` (below 32) in the calling thread's effective / permitted set? */
+bool caps_have(int cap);
+bool caps_have_permitted(int cap);
 
 #endif

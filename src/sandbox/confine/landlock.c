@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sandbox/confine/landlock_abi.h"
+#include "sandbox/confine/landlock_carve.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 
@@ -130,7 +131,8 @@ int landlock_apply(const struct landlock_spec *s, struct moat_error *err)
      * Errata are deliberately not consulted: the kernel documentation
      * advises against it, and none of them would make us apply less. */
     uint64_t write_rights = landlock_write_rights(abi);
-    uint64_t read_rights = s->restrict_read ? LANDLOCK_READ_RIGHTS : 0;
+    bool carve = s->n_deny_read > 0;
+    uint64_t read_rights = s->restrict_read || carve ? LANDLOCK_READ_RIGHTS : 0;
     struct moat_landlock_ruleset_attr attr = {
         .handled_access_fs = write_rights | read_rights,
     };
@@ -145,14 +147,44 @@ int landlock_apply(const struct landlock_spec *s, struct moat_error *err)
      * alike; implicit binds by connect(2) are not affected. */
     if (s->deny_tcp_bind && abi >= 4)
         attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP;
+    /* Landlock isolation shares the host's network: TCP connects only to
+     * moat's proxies and the hostPorts (the write guard then holds them to
+     * loopback, since a port rule names no address). */
+    if (s->restrict_connect && abi >= 4)
+        attr.handled_access_net |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
 
     _cleanup_close_ int ruleset_fd = (int)landlock_create_ruleset(&attr, sizeof attr, 0);
     if (ruleset_fd < 0)
         return error_set_errno(err, -errno, "landlock: cannot create a ruleset (ABI %d)", abi);
 
-    /* Write paths get every handled right (read too, under restrict_read). */
+    /* Write paths get every handled right (read too, under restrict_read),
+     * but where paths are carved out of the readable tree: one of those may
+     * lie inside a write path, so reads come from the carving alone. */
     for (size_t i = 0; i < s->n_write; i++) {
-        int r = landlock_allow_path(ruleset_fd, s->write_paths[i], attr.handled_access_fs, err);
+        int r = landlock_allow_path(ruleset_fd, s->write_paths[i],
+                                    carve ? write_rights : attr.handled_access_fs, err);
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; (attr.handled_access_net & LANDLOCK_ACCESS_NET_CONNECT_TCP) &&
+                       i < s->n_connect_ports; i++) {
+        struct landlock_net_port_attr port = { .allowed_access = LANDLOCK_ACCESS_NET_CONNECT_TCP,
+                                               .port = s->connect_ports[i] };
+        if (landlock_add_rule(ruleset_fd, LANDLOCK_RULE_NET_PORT, &port, 0) < 0)
+            return error_set_errno(err, -errno, "landlock: cannot allow connecting to port %u",
+                                   (unsigned)s->connect_ports[i]);
+    }
+    if (carve) {
+        const char *roots[1 + s->n_read + s->n_write];
+        size_t n = 0;
+        if (!s->restrict_read)
+            roots[n++] = "/";
+        for (size_t i = 0; i < s->n_read; i++)
+            roots[n++] = s->read_paths[i];
+        for (size_t i = 0; i < s->n_write; i++)
+            roots[n++] = s->write_paths[i];
+        int r = landlock_carve_reads(ruleset_fd, roots, n, s->deny_read, s->n_deny_read,
+                                     read_rights, read_rights & LANDLOCK_FILE_RIGHTS, err);
         if (r < 0)
             return r;
     }
@@ -168,7 +200,7 @@ int landlock_apply(const struct landlock_spec *s, struct moat_error *err)
                                    (unsigned)p);
     }
     /* Read paths matter only when reads are handled at all. */
-    for (size_t i = 0; s->restrict_read && i < s->n_read; i++) {
+    for (size_t i = 0; s->restrict_read && !carve && i < s->n_read; i++) {
         int r = landlock_allow_path(ruleset_fd, s->read_paths[i], read_rights, err);
         if (r < 0)
             return r;
@@ -180,4 +212,19 @@ int landlock_apply(const struct landlock_spec *s, struct moat_error *err)
     if (landlock_restrict_self(ruleset_fd, 0) < 0)
         return error_set_errno(err, -errno, "landlock: cannot enforce the ruleset");
     return abi;
+}
+
+int landlock_scope_self(struct moat_error *err)
+{
+    if (landlock_abi() < 6)
+        return 0;
+    struct moat_landlock_ruleset_attr attr = {
+        .scoped = LANDLOCK_SCOPE_SIGNAL | LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET,
+    };
+    _cleanup_close_ int fd = (int)landlock_create_ruleset(&attr, sizeof attr, 0);
+    if (fd < 0)
+        return error_set_errno(err, -errno, "landlock: cannot create the scope layer");
+    if (landlock_restrict_self(fd, 0) < 0)
+        return error_set_errno(err, -errno, "landlock: cannot enforce the scope layer");
+    return 0;
 }

@@ -56,3 +56,14 @@ int seccomp_install_guard(const struct guard_options *o, int *listener, struct m
     *listener = (int)fd;
     return 0;
 }
+
+int seccomp_install_netlock(enum seccomp_netlock mode, struct moat_error *err)
+{
+    if (mode == NETLOCK_NONE)
+        return 0;
+    const struct seccomp_program *prog = &netlock_programs[mode];
+    struct sock_fprog fprog = { .len = prog->len, .filter = (struct sock_filter *)prog->insns };
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+        return error_set_errno(err, -errno, "seccomp: cannot load the network lock");
+    return 0;
+}

@@ -45,22 +45,44 @@ static inline struct seccomp_options seccomp_options_of_index(unsigned i)
  * performs on the workload's behalf, by seccomp user notification. */
 struct guard_options {
     bool fs;      /* creating, renaming, linking, and opening for writing */
-    bool connect; /* connect(2): allowUnixSockets as a list of paths */
+    bool connect; /* connect(2): allowUnixSockets as a list of paths; in landlock
+                   * isolation, TCP only to moat's proxies and hostPorts */
     bool listen;  /* listen(2): only on exposed ports */
+    bool in_place; /* landlock isolation: chmod, chown and the xattr calls, which
+                    * Landlock does not restrict, and unlink/rmdir (no read-only
+                    * mount and no pins stand in their way there) */
 };
 
-#define GUARD_PROGRAMS 8
+#define GUARD_PROGRAMS 16
 extern const struct seccomp_program guard_programs[GUARD_PROGRAMS];
 
 static inline unsigned guard_options_index(const struct guard_options *o)
 {
-    return (o->fs ? 1u : 0u) | (o->connect ? 2u : 0u) | (o->listen ? 4u : 0u);
+    return (o->fs ? 1u : 0u) | (o->connect ? 2u : 0u) | (o->listen ? 4u : 0u) |
+           (o->in_place ? 8u : 0u);
 }
 
 static inline struct guard_options guard_options_of_index(unsigned i)
 {
-    return (struct guard_options){ .fs = i & 1, .connect = i & 2, .listen = i & 4 };
+    return (struct guard_options){ .fs = i & 1, .connect = i & 2, .listen = i & 4,
+                                   .in_place = i & 8 };
 }
+
+/* Landlock isolation shares the host's network namespace: a third filter,
+ * stacked on the main one, keeps the workload off the network but for what
+ * the policy lets it reach (docs/security.md, "Isolation modes"). */
+enum seccomp_netlock {
+    NETLOCK_NONE = 0, /* no third filter (namespaces, or network "host") */
+    NETLOCK_TCP,      /* TCP over IPv4/IPv6 only: no UDP, raw or netlink sockets, no
+                       * TCP Fast Open (a connect that skips connect(2)) */
+    NETLOCK_NO_IP,    /* no IPv4/IPv6 or netlink sockets at all (network "none") */
+};
+#define NETLOCK_PROGRAMS 3
+extern const struct seccomp_program netlock_programs[NETLOCK_PROGRAMS];
+
+/* Load netlock_programs[mode] (nothing for NETLOCK_NONE); after the main
+ * filter, no_new_privs set.  0 or -errno with err filled. */
+int seccomp_install_netlock(enum seccomp_netlock mode, struct moat_error *err);
 
 /* Load the guard's program for o (none when every option is off) with a
  * listener; *listener gets its fd (or -1).  After the main filter. */

@@ -364,6 +364,9 @@ static int filter_build(scmp_filter_ctx ctx, const struct seccomp_options *o,
     return refuse_terminal_injection(ctx, err);
 }
 
+static int export_program(scmp_filter_ctx ctx, int r, struct seccomp_program *out,
+                          struct moat_error *err);
+
 /* The write guard's filter (guard.h), stacked on the one above: the calls
  * the sandbox init performs on the workload's behalf, so that their path
  * arguments are read once and cannot change between the check and the
@@ -409,11 +412,91 @@ static int guard_build(scmp_filter_ctx ctx, const struct guard_options *o, struc
     }
     if (o->listen && (r = rule_add(ctx, SCMP_ACT_NOTIFY, "listen", 0, NULL, err)) < 0)
         return r;
+    if (o->in_place) {
+        /* Landlock restricts neither mode, owner nor extended attributes, and
+         * without a mount namespace no read-only mount does: a workload could
+         * make the user's files world-writable (chmod), or grant another user
+         * access through a POSIX ACL (setxattr).  The guard lets them change
+         * only what lies in writable trees.  With no mount namespace there are
+         * no pins either, so removing a name is judged too. */
+        static const char *const attrs[] = {
+            "chmod", "fchmod", "fchmodat", "chown", "fchown", "fchownat", "lchown",
+            "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+            /* No pins either: removing a protected name (a symlinked .bashrc,
+             * the policy file) goes to the guard too. */
+            "unlink", "unlinkat", "rmdir",
+        };
+        for (size_t i = 0; i < sizeof attrs / sizeof *attrs; i++)
+            if ((r = rule_add(ctx, SCMP_ACT_NOTIFY, attrs[i], 0, NULL, err)) < 0)
+                return r;
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv)
+        /* Newer than libseccomp 2.5.4: fchmodat2 (Linux 6.6) to the guard;
+         * setxattrat and removexattrat (6.13) refused as unknown, ENOSYS. */
+        if ((r = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, 452, 0, NULL)) < 0 ||
+            (r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(ENOSYS), 463, 0, NULL)) < 0 ||
+            (r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(ENOSYS), 466, 0, NULL)) < 0)
+            return error_set_errno(err, r, "seccomp: cannot add the rules for the *xattrat "
+                                   "and fchmodat2 calls");
+#endif
+    }
     return 0;
 }
 
-static int export_program(scmp_filter_ctx ctx, int r, struct seccomp_program *out,
-                          struct moat_error *err);
+/* The network lock of landlock isolation (seccomp.h).  The workload shares
+ * the host's network namespace, so everything the namespace used to contain
+ * is the host's: its DNS resolver over UDP (a name is a message: DNS
+ * exfiltration), its routing and audit netlink sockets, raw sockets.  Only
+ * TCP remains, and Landlock (ABI 4) and the guard's connect(2) hold that to
+ * moat's proxies.  TCP Fast Open connects from sendto/sendmsg without
+ * connect(2), so the guard would never see it: refused. */
+static int netlock_build(scmp_filter_ctx ctx, enum seccomp_netlock mode, struct moat_error *err)
+{
+    int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+    if (r < 0)
+        return error_set_errno(err, r, "seccomp: cannot set the foreign-architecture action");
+    const struct scmp_arg_cmp netlink = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_NETLINK);
+    if ((r = rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, &netlink, err)) < 0)
+        return r;
+    const uint64_t families[] = {AF_INET, AF_INET6};
+    for (size_t i = 0; i < 2; i++) {
+        const struct scmp_arg_cmp fam = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, families[i]);
+        if (mode == NETLOCK_NO_IP) {
+            if ((r = rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, &fam, err)) < 0)
+                return r;
+            continue;
+        }
+        /* Every socket type but SOCK_STREAM (the low four bits; the flags
+         * above them are SOCK_NONBLOCK and SOCK_CLOEXEC). */
+        for (uint64_t type = 0; type < 16; type++) {
+            if (type == SOCK_STREAM)
+                continue;
+            struct scmp_arg_cmp a[2] = {fam, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, type)};
+            if ((r = rule_add(ctx, SCMP_ACT_ERRNO(EPERM), "socket", 2, a, err)) < 0)
+                return r;
+        }
+    }
+    static const struct {
+        const char *name;
+        unsigned arg;
+    } sends[] = {{"sendto", 3}, {"sendmsg", 2}, {"sendmmsg", 3}};
+    for (size_t i = 0; i < sizeof sends / sizeof *sends; i++) {
+        const struct scmp_arg_cmp fastopen = {sends[i].arg, SCMP_CMP_MASKED_EQ, MSG_FASTOPEN,
+                                              MSG_FASTOPEN};
+        if ((r = rule_add(ctx, SCMP_ACT_ERRNO(EPERM), sends[i].name, 1, &fastopen, err)) < 0)
+            return r;
+    }
+    return 0;
+}
+
+int seccomp_netlock_rules_compile(enum seccomp_netlock mode, struct seccomp_program *out,
+                                  struct moat_error *err)
+{
+    *out = (struct seccomp_program){ 0 };
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx)
+        return error_set(err, -ENOMEM, "seccomp: seccomp_init failed");
+    return export_program(ctx, netlock_build(ctx, mode, err), out, err);
+}
 
 int seccomp_guard_rules_compile(const struct guard_options *o, struct seccomp_program *out,
                                 struct moat_error *err)

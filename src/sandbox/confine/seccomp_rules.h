@@ -14,6 +14,10 @@ int seccomp_rules_compile(const struct seccomp_options *o, struct seccomp_progra
                           struct moat_error *err);
 void seccomp_rules_free(struct seccomp_program *prog);
 
+/* The same for the network lock of landlock isolation (mode > 0). */
+int seccomp_netlock_rules_compile(enum seccomp_netlock mode, struct seccomp_program *out,
+                                  struct moat_error *err);
+
 /* The same for the write guard's filter. */
 int seccomp_guard_rules_compile(const struct guard_options *o, struct seccomp_program *out,
                                 struct moat_error *err);

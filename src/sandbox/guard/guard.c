@@ -27,7 +27,8 @@ static bool any_unprotected_git(const struct moat_policy *p)
     return !protected_name_active(p, PROTECTED_GIT_ENTRY);
 }
 
-struct guard_options guard_options_for(const struct moat_policy *p, const struct fs_rules *rules)
+struct guard_options guard_options_for(const struct moat_policy *p, const struct fs_rules *rules,
+                                       bool inet_restricted)
 {
     struct guard_options o = { 0 };
     /* Names matter only where the host shares a tree with the sandbox. */
@@ -37,7 +38,9 @@ struct guard_options guard_options_for(const struct moat_policy *p, const struct
      * writing through /proc/self/fd, it would meet the host's mount, not
      * the sandbox's read-only one (guard_place.h, `view`). */
     o.fs |= p->proc.allow_nested_namespaces && !p->debug_no_guard;
-    o.connect = p->net.unix_sockets.n > 0;
+    o.connect = p->net.unix_sockets.n > 0 || inet_restricted;
+    /* Without a mount namespace nothing else keeps modes and attributes. */
+    o.in_place = rules->in_place && !p->debug_no_guard;
     /* allowLocalBinding false with exposed ports: listening only on those
      * ports (a socket that listens without bind(2) gets an ephemeral port
      * that no Landlock rule covers). */
@@ -64,7 +67,7 @@ int guard_new(const struct moat_policy *p, const struct fs_rules *rules, int eve
     if (!g)
         return error_set(err, -ENOMEM, "out of memory");
     *g = (struct guard){ .listener = -1, .events_fd = events_fd, .p = p, .fs = rules,
-                         .opts = guard_options_for(p, rules),
+                         .opts = guard_options_for(p, rules, false),
                          .root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) };
     if (g->root < 0) {
         free(g);
@@ -95,6 +98,15 @@ void guard_free(struct guard *g)
     free(g->new_gitdirs);
     free(g->sockets);
     free(g);
+}
+
+void guard_restrict_inet(struct guard *g, const uint16_t *ports, size_t n)
+{
+    g->inet_restricted = true;
+    g->opts.connect = true;
+    g->n_lo_ports = 0;
+    for (size_t i = 0; i < n && g->n_lo_ports < sizeof g->lo_ports / sizeof *g->lo_ports; i++)
+        g->lo_ports[g->n_lo_ports++] = ports[i];
 }
 
 void guard_set_listener(struct guard *g, int listener)
@@ -263,6 +275,8 @@ static void handle(struct guard *g, const struct seccomp_notif *req)
         result = guard_fs_call(&c, &inject, &cloexec);
         if (result == -ENOSYS)
             result = guard_net_call(&c);
+        if (result == -ENOSYS && g->opts.in_place)
+            result = guard_attr_call(&c);
     }
     guard_task_close(&c.task);
     if (!c.answered)

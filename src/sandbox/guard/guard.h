@@ -23,7 +23,8 @@ struct guard;
 
 /* Which calls need the guard under p and the resolved rules (none: no
  * guard at all). */
-struct guard_options guard_options_for(const struct moat_policy *p, const struct fs_rules *rules);
+struct guard_options guard_options_for(const struct moat_policy *p, const struct fs_rules *rules,
+                                       bool inet_restricted);
 
 /* A guard judging by p and rules (both must outlive it); refusals are
  * reported on events_fd (a pipe to the supervisor, non-blocking; -1 for
@@ -31,6 +32,10 @@ struct guard_options guard_options_for(const struct moat_policy *p, const struct
 int guard_new(const struct moat_policy *p, const struct fs_rules *rules, int events_fd,
               struct guard **out, struct moat_error *err);
 void guard_free(struct guard *g);
+
+/* Landlock isolation: TCP connects (IPv4, IPv6) only to loopback on these
+ * ports (moat's proxies, the hostPorts); every other one is refused. */
+void guard_restrict_inet(struct guard *g, const uint16_t *ports, size_t n);
 
 /* The seccomp listener the workload installed (the guard owns it). */
 void guard_set_listener(struct guard *g, int listener);

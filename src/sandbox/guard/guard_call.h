@@ -31,6 +31,10 @@ struct guard {
     size_t n_new_gitdirs;
     struct file_id *sockets;     /* allowUnixSockets as a list: the sockets it names */
     size_t n_sockets;
+    /* Landlock isolation: TCP connect(2) only to these ports, on loopback */
+    bool inet_restricted;
+    uint16_t lo_ports[32];
+    size_t n_lo_ports;
     unsigned long long events_dropped;
 };
 
@@ -77,8 +81,16 @@ void guard_report(struct guard_call *c, const char *op, const char *path, const 
  * the fd to hand over in *inject (and its O_CLOEXEC wish in *cloexec). */
 long guard_fs_call(struct guard_call *c, int *inject, bool *cloexec);
 
+/* Where a path argument starts: the caller's root for an absolute path,
+ * else dirfd (AT_FDCWD: its working directory).  A new fd, or -errno. */
+int guard_task_start(struct guard_call *c, int dirfd, const char *path);
+
 /* connect(2) and listen(2) (guard_net.c). */
 long guard_net_call(struct guard_call *c);
 int guard_net_init(struct guard *g, struct moat_error *err);
+
+/* chmod, chown and the xattr calls (guard_attr.c), landlock isolation;
+ * -ENOSYS for any other call. */
+long guard_attr_call(struct guard_call *c);
 
 #endif

@@ -6,6 +6,7 @@
  * it here: the address read once is the address used. */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stddef.h>
@@ -144,6 +145,32 @@ static long connect_waiting(struct guard_call *c, int sock, const struct sockadd
     _exit(0);
 }
 
+/* Landlock isolation: the workload shares the host's network, and a
+ * Landlock port rule names no address, so a connect to moat's proxy port on
+ * any other host would pass it.  Only loopback (127.0.0.0/8, ::1, and
+ * ::ffff:127.0.0.0/104) on the listed ports. */
+static bool inet_allowed(const struct guard *g, const struct sockaddr_storage *ss)
+{
+    uint16_t port = 0;
+    bool loopback = false;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+        loopback = (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+        port = ntohs(s4->sin_port);
+    } else {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+        static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        loopback = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+                   (memcmp(s6->sin6_addr.s6_addr, mapped, 12) == 0 &&
+                    s6->sin6_addr.s6_addr[12] == 127);
+        port = ntohs(s6->sin6_port);
+    }
+    for (size_t i = 0; loopback && i < g->n_lo_ports; i++)
+        if (g->lo_ports[i] == port)
+            return true;
+    return false;
+}
+
 static long op_connect(struct guard_call *c, int fd, uint64_t addr, uint64_t addrlen)
 {
     struct sockaddr_storage ss;
@@ -157,11 +184,29 @@ static long op_connect(struct guard_call *c, int fd, uint64_t addr, uint64_t add
     if (sock < 0)
         return sock;
     socklen_t len = (socklen_t)addrlen;
+    if (c->g->inet_restricted && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+        if (!inet_allowed(c->g, &ss)) {
+            char what[INET6_ADDRSTRLEN + 16] = "?";
+            char text[INET6_ADDRSTRLEN] = "?";
+            const void *a = ss.ss_family == AF_INET
+                                ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
+                                : (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+            inet_ntop(ss.ss_family, a, text, sizeof text);
+            snprintf(what, sizeof what, ss.ss_family == AF_INET ? "%s:%u" : "[%s]:%u", text,
+                     (unsigned)ntohs(((struct sockaddr_in *)&ss)->sin_port));
+            guard_report(c, "connect", what, "not moat's proxy or a hostPort (landlock "
+                         "isolation: the network is reached through the proxy only)");
+            return -EACCES;
+        }
+        if (!guard_call_valid(c))
+            return -ESRCH;
+        return connect_waiting(c, sock, (struct sockaddr *)&ss, len);
+    }
     struct sockaddr_un *un = (struct sockaddr_un *)&ss;
     size_t path_len = len > offsetof(struct sockaddr_un, sun_path)
                           ? len - offsetof(struct sockaddr_un, sun_path)
                           : 0;
-    if (ss.ss_family != AF_UNIX || path_len == 0) {
+    if (ss.ss_family != AF_UNIX || path_len == 0 || c->g->p->net.unix_sockets.n == 0) {
         if (!guard_call_valid(c))
             return -ESRCH;
         return connect_waiting(c, sock, (struct sockaddr *)&ss, len);
@@ -169,7 +214,7 @@ static long op_connect(struct guard_call *c, int fd, uint64_t addr, uint64_t add
     if (un->sun_path[0] == '\0') {
         /* Abstract: in the sandbox's own network namespace only its own
          * processes bind there; in the host's, its daemons do. */
-        if (c->g->p->net.mode == MOAT_NET_HOST) {
+        if (c->g->p->net.mode == MOAT_NET_HOST || c->g->inet_restricted) {
             guard_report(c, "connect", "@(abstract Unix socket)",
                          "not in allowUnixSockets (the host's abstract sockets are refused)");
             return -EACCES;

@@ -43,7 +43,7 @@ static int read_path(struct guard_call *c, uint64_t addr, char *buf, size_t size
 
 /* Where a path argument starts: the caller's root for an absolute path,
  * else dirfd (AT_FDCWD: its working directory).  A new fd. */
-static int task_start(struct guard_call *c, int dirfd, const char *path)
+int guard_task_start(struct guard_call *c, int dirfd, const char *path)
 {
     if (path[0] == '/') {
         int fd = fcntl(c->task.root, F_DUPFD_CLOEXEC, 3);
@@ -309,7 +309,7 @@ static long op_open(struct guard_call *c, int dirfd, uint64_t path_addr, uint64_
     int r = read_path(c, path_addr, path, sizeof path);
     if (r < 0)
         return r;
-    _cleanup_close_ int start = task_start(c, dirfd, path);
+    _cleanup_close_ int start = guard_task_start(c, dirfd, path);
     if (start < 0)
         return start;
     if (!guard_call_valid(c))
@@ -391,7 +391,7 @@ static long op_openat2(struct guard_call *c, int dirfd, uint64_t path_addr, uint
     char path[4096];
     if ((r = read_path(c, path_addr, path, sizeof path)) < 0)
         return r;
-    _cleanup_close_ int start = task_start(c, dirfd, path[0] == '/' ? "." : path);
+    _cleanup_close_ int start = guard_task_start(c, dirfd, path[0] == '/' ? "." : path);
     if (start < 0)
         return start;
     if (!guard_call_valid(c))
@@ -411,7 +411,7 @@ static int resolve_name(struct guard_call *c, int dirfd, const char *path, int *
 {
     if (!*path)
         return -ENOENT;
-    _cleanup_close_ int start = task_start(c, dirfd, path);
+    _cleanup_close_ int start = guard_task_start(c, dirfd, path);
     if (start < 0)
         return start;
     return guard_walk_parent(&c->task, start, path, parent, last, lsize, trailing);
@@ -584,7 +584,7 @@ static long op_truncate(struct guard_call *c, uint64_t path_addr, uint64_t lengt
         return r;
     if (!*path)
         return -ENOENT;
-    _cleanup_close_ int start = task_start(c, AT_FDCWD, path);
+    _cleanup_close_ int start = guard_task_start(c, AT_FDCWD, path);
     if (start < 0)
         return start;
     _cleanup_close_ int target = -1;

@@ -233,9 +233,15 @@ bool guard_rules_check(const struct guard_rules *g, const char *path, enum guard
         if (moves && within(ro->v[i], path))
             return refuse(v, "it holds %s, which is kept read-only (%s%s)", ro->v[i], rule, lift);
     }
-    for (size_t i = 0; i < hidden->n; i++)
+    for (size_t i = 0; i < hidden->n; i++) {
         if (moves && within(hidden->v[i], path) && strcmp(hidden->v[i], path) != 0)
             return refuse(v, "it holds %s, which is hidden", hidden->v[i]);
+        /* Without a mount namespace the hidden data lies at its path, under
+         * nothing but Landlock's read rules: no name in it may be written,
+         * created, linked elsewhere or moved where reading is allowed. */
+        if (g->fs->in_place && within(path, hidden->v[i]))
+            return refuse(v, "%s is hidden (denyRead)", hidden->v[i]);
+    }
     /* A path the policy grants that does not exist yet: a symlink or a
      * moved-in tree there would redirect what the next run grants. */
     for (size_t i = 0; i < g->fs->grants.n; i++)

@@ -15,6 +15,13 @@ struct fs_rules {
     struct moat_strv hidden;    /* denyRead paths */
     struct moat_strv grants;    /* allowWrite/allowRead paths that do not exist yet, inside them */
     char *home;                 /* $HOME, or NULL */
+    /* Landlock isolation (no mount namespace): what Landlock itself needs,
+     * and the fact that hidden data still lies at its path. */
+    bool in_place;              /* denyRead data is not masked: the guard refuses any call on
+                                 * a name within a hidden path, and attribute changes */
+    struct moat_strv deny_read; /* every denyRead, where it lands */
+    struct moat_strv allow_read; /* every allowRead that exists, where it lands */
+    struct moat_strv scratch;   /* moat's own writable directories (the run's TMPDIR) */
 };
 
 void fs_rules_free(struct fs_rules *r);

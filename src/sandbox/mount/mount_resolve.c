@@ -26,9 +26,10 @@ static int host_canon(const struct host_view *h, int fd, char *canon, size_t siz
     int r = mnt_fd_path(h->proc, fd, buf, sizeof buf);
     if (r < 0)
         return r;
-    if (strncmp(buf, "/oldroot", 8) != 0 || (buf[8] != '/' && buf[8] != '\0'))
+    size_t n = strlen(h->prefix);
+    if (strncmp(buf, h->prefix, n) != 0 || (buf[n] != '/' && buf[n] != '\0'))
         return -EXDEV; /* outside the host tree: cannot happen with RESOLVE_IN_ROOT */
-    if (snprintf(canon, size, "%s", buf[8] ? buf + 8 : "/") >= (int)size)
+    if (snprintf(canon, size, "%s", buf[n] ? buf + n : "/") >= (int)size)
         return -ENAMETOOLONG;
     return 0;
 }

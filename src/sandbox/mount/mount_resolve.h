@@ -15,6 +15,9 @@
 struct host_view {
     int oldroot; /* the host tree */
     int proc;    /* a procfs directory, for fd -> path */
+    /* Where the host tree lies in our view: "/oldroot" while the sandbox's
+     * tree is built, "" when there is no mount namespace (landlock mode). */
+    const char *prefix;
 };
 
 /* Resolve `path` (absolute) in the host tree.  When it exists: *fd gets an

@@ -357,12 +357,17 @@ static int record_rules(struct tree *t, const struct mount_plan *plan)
                                      ? &t->rules->read_only
                                  : grant && op->src < 0 ? &t->rules->grants
                                                         : NULL;
-        if (!list || !in_writable(t, op->path))
+        if (!list)
             continue;
         bool ro = list == &t->rules->read_only;
-        int r = strv_push(list, op->path);
-        if (r == 0 && ro)
-            r = strv_push(&t->rules->read_only_why, op->why);
+        int r = 0;
+        /* Where it lands, and (below) the name as written: a symlink in a
+         * writable tree to a path outside it is a name to keep too. */
+        if (in_writable(t, op->path)) {
+            r = strv_push(list, op->path);
+            if (r == 0 && ro)
+                r = strv_push(&t->rules->read_only_why, op->why);
+        }
         if (r == 0 && op->as_written && in_writable(t, op->as_written)) {
             r = strv_push(list, op->as_written);
             if (r == 0 && ro)
@@ -407,6 +412,14 @@ static int prepare_plan(struct tree *t, const char *home, struct mount_plan *pla
         struct mount_op *op = &plan->ops[i];
         if (op->src == ABSENT ||
             ((op->kind == OP_PROTECT || op->kind == OP_PIN) && !in_writable(t, op->path))) {
+            /* A protection reached through a symlink in a writable tree (the
+             * policy file as a link): the link is pinned below, and its
+             * name is the guard's to keep (the only keeper without mounts). */
+            if (op->kind == OP_PROTECT && op->src != ABSENT && op->as_written &&
+                in_writable(t, op->as_written) && r == 0 &&
+                ((r = strv_push(&t->rules->read_only, op->as_written)) < 0 ||
+                 (r = strv_push(&t->rules->read_only_why, op->why)) < 0))
+                error_set(t->err, r, "out of memory");
             free(op->path);
             free(op->as_written);
             if (op->src >= 0)
@@ -566,8 +579,8 @@ static int resolve_home(struct tree *t, const char *home)
 int mount_tree_build(const struct moat_policy *p, const char *home, const char *resolv_conf,
                      struct fs_rules *rules, struct moat_error *err)
 {
-    struct tree t = { .p = p, .h = { .oldroot = -1, .proc = -1 }, .newroot = -1, .empty = -1,
-                      .rules = rules, .err = err };
+    struct tree t = { .p = p, .h = { .oldroot = -1, .proc = -1, .prefix = "/oldroot" },
+                      .newroot = -1, .empty = -1, .rules = rules, .err = err };
     struct mount_plan plan = { 0 };
     int r = make_stage(err);
     if (r < 0)
@@ -618,6 +631,37 @@ out:
     return r;
 }
 
+int mount_tree_rules(const struct moat_policy *p, const char *home, struct fs_rules *rules,
+                     struct moat_error *err)
+{
+    struct tree t = { .p = p, .h = { .oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC),
+                                     .proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC),
+                                     .prefix = "" },
+                      .newroot = -1, .empty = -1, .rules = rules, .err = err };
+    struct mount_plan plan = { 0 };
+    rules->in_place = true;
+    int r = 0;
+    if (t.h.oldroot < 0 || t.h.proc < 0)
+        r = error_set_errno(err, -errno, "cannot open / and /proc");
+    if (r == 0 && (r = resolve_home(&t, home)) == 0)
+        r = prepare_plan(&t, home, &plan);
+    for (size_t i = 0; i < plan.n && r == 0; i++) {
+        const struct mount_op *op = &plan.ops[i];
+        if (op->kind == OP_DENY_READ)
+            r = strv_push(&rules->deny_read, op->path);
+        else if (op->kind == OP_ALLOW_READ && op->src >= 0)
+            r = strv_push(&rules->allow_read, op->path);
+        if (r < 0)
+            r = error_set(err, r, "out of memory");
+    }
+    mount_plan_free(&plan);
+    if (t.h.oldroot >= 0)
+        close(t.h.oldroot);
+    if (t.h.proc >= 0)
+        close(t.h.proc);
+    return r;
+}
+
 void fs_rules_free(struct fs_rules *r)
 {
     strv_free(&r->writable);
@@ -625,6 +669,9 @@ void fs_rules_free(struct fs_rules *r)
     strv_free(&r->read_only_why);
     strv_free(&r->hidden);
     strv_free(&r->grants);
+    strv_free(&r->deny_read);
+    strv_free(&r->allow_read);
+    strv_free(&r->scratch);
     free(r->home);
     *r = (struct fs_rules){ 0 };
 }

@@ -15,4 +15,10 @@
 int mount_tree_build(const struct moat_policy *p, const char *home, const char *resolv_conf,
                      struct fs_rules *rules, struct moat_error *err);
 
+/* Landlock isolation: the same resolution and the same rules for the write
+ * guard, in the host tree as it is (no mount namespace, nothing mounted);
+ * rules->in_place is set and its deny_read and allow_read lists filled. */
+int mount_tree_rules(const struct moat_policy *p, const char *home, struct fs_rules *rules,
+                     struct moat_error *err);
+
 #endif
