@@ -31,7 +31,7 @@ _moat_protections=".git .git/config .git/config.worktree .git/commondir .git/hoo
     .ssh .gnupg .config/fish .config/git .config/nvim .config/environment.d .config/autostart
     .config/systemd .pam_environment .xprofile .xsession .xsessionrc .xinitrc bin .local/bin
     .cargo/config .cargo/config.toml .npmrc .yarnrc .yarnrc.yml .docker/config.json
-    .kube/config .aws/config PATH"
+    .kube/config .aws/config .srt-settings.json PATH"
 _moat_rlimits="as core cpu data fsize locks memlock msgqueue nice nofile nproc rss rtprio
     rttime sigpending stack"
 

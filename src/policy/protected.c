@@ -46,6 +46,9 @@ const struct protected_name protected_names[] = {
     HOME(".xinitrc"), HOME("bin"), HOME(".local/bin"), HOME(".cargo/config"),
     HOME(".cargo/config.toml"), HOME(".npmrc"), HOME(".yarnrc"), HOME(".yarnrc.yml"),
     HOME(".docker/config.json"), HOME(".kube/config"), HOME(".aws/config"),
+    /* moat srt's default settings file: whoever writes it chooses what the
+     * next `moat srt` run without -s may write and reach. */
+    HOME(".srt-settings.json"),
     /* The caller's $PATH directories that lie inside writable trees: a
      * program dropped there runs the next time the user types its name. */
     { PROTECTED_PATH_ENTRY, PROTECTED_PATH_ENTRY, PROTECT_HOME },

@@ -38,3 +38,25 @@ test_policy_file_itself_is_read_only() {
     attack write "$WORK/policy.json"; expect_eq "$OUT" EROFS
     attack write "$WORK/other"; expect_eq "$OUT" ok
 }
+
+test_srt_settings_file_cannot_be_planted_in_home() {
+    # `moat srt` without -s reads ~/.srt-settings.json: a workload that could
+    # write it would choose the next srt run's sandbox.
+    local planted='{ "filesystem": { "allowWrite": ["/"] } }'
+    MOAT_OPTS=(--allow-write "$HOME")
+    moat_run "${MOAT_OPTS[@]}" -- sh -c "cd \"\$HOME\" && echo '$planted' > s.json &&
+        { $ATTACK write .srt-settings.json; $ATTACK rename s.json .srt-settings.json;
+          $ATTACK link s.json .srt-settings.json; $ATTACK symlink s.json .srt-settings.json; }"
+    expect_eq "$OUT" "$(printf 'EROFS\nEROFS\nEROFS\nEROFS')" "planting it"
+    expect_contains "$ERR" "refused create $HOME/.srt-settings.json"
+    [ ! -e "$HOME/.srt-settings.json" ] && [ ! -L "$HOME/.srt-settings.json" ] ||
+        fail "~/.srt-settings.json planted"
+    # One that exists stays as it is.
+    echo '{}' > "$HOME/.srt-settings.json"
+    attack append "$HOME/.srt-settings.json"; expect_eq "$OUT" EROFS "appending to it"
+    expect_eq "$(cat "$HOME/.srt-settings.json")" '{}'
+    # Elsewhere it is an ordinary name.
+    mkdir proj
+    MOAT_OPTS=(--allow-write "$WORK/proj")
+    attack write "$WORK/proj/.srt-settings.json"; expect_eq "$OUT" ok "outside the home"
+}
