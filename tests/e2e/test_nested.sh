@@ -175,3 +175,31 @@ test_nested_inherited_descriptors_are_not_a_way_out() {
     expect_eq "$RC" 125
     expect_contains "$ERR" "descriptor 0 is a directory"
 }
+
+test_nested_host_files_on_private_filesystems_stay_the_hosts() {
+    # A file on a tmpfs of the host's, in a mount namespace the sandbox does
+    # not have, and a procfs file of a host process, handed in read-only:
+    # their filesystem types are those a nested namespace could mount for
+    # itself, but no namespace of the command's mounted them.
+    unshare -Urm sh -c "mount -t tmpfs t /mnt && echo original > /mnt/victim &&
+        chmod 644 /mnt/victim && touch $WORK/ready && exec sleep 60" &
+    local holder=$!
+    trap "kill $holder 2>/dev/null || true" EXIT
+    local i; for i in $(seq 1 100); do [ -e ready ] && break; sleep 0.05; done
+    [ -e ready ] || fail "the holder of the host tmpfs did not start"
+    local victim=/proc/$holder/root/mnt/victim
+    MOAT_OPTS=(--allow-nested-namespaces)
+    moat_run "${MOAT_OPTS[@]}" -- sh -c \
+        "$ATTACK append /proc/self/fd/0; $ATTACK reopen-write /proc/self/fd/0" < "$victim"
+    expect_eq "$OUT" "$(printf 'EROFS\nEROFS')" "a host tmpfs file"
+    expect_contains "$ERR" "not in the sandbox's tree"
+    expect_eq "$(cat "$victim")" original
+    moat_run "${MOAT_OPTS[@]}" -- "$ATTACK" append /proc/self/fd/0 < "/proc/$holder/comm"
+    expect_eq "$OUT" EROFS "a host process's /proc/PID/comm"
+    expect_eq "$(cat "/proc/$holder/comm")" sleep
+    # Pipes and the command's own memfds are not the host's files.
+    expect_eq "$(echo x | "$MOAT" run "${MOAT_OPTS[@]}" -- "$ATTACK" reopen-write /proc/self/fd/0)" ok
+    moat_run "${MOAT_OPTS[@]}" -- python3 -c "
+import os; fd = os.memfd_create('m'); os.close(os.open('/proc/self/fd/%d' % fd, os.O_RDWR)); print('ok')"
+    expect_eq "$OUT" ok "reopening a memfd"
+}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -177,23 +178,87 @@ static const char *inside(const char *path, const char *dir)
     return path + n;
 }
 
-/* Filesystems a nested namespace makes for itself and the host never sees,
- * and the kernel's own for pipes, sockets and terminals (a descriptor the
- * command was given): writing there changes nothing shared.  Anything else
- * new (overlayfs, whose upper layer is a host directory) cannot be placed. */
+/* Filesystems a nested namespace makes for itself and the host never sees:
+ * writing there changes nothing shared.  Anything else new (overlayfs, whose
+ * upper layer is a host directory) cannot be placed. */
 static bool private_filesystem(int fd)
 {
     struct statfs sf;
     if (fstatfs(fd, &sf) < 0)
         return false;
     switch ((unsigned long)sf.f_type) {
-    case TMPFS_MAGIC: case RAMFS_MAGIC: case DEVPTS_SUPER_MAGIC: case MQUEUE_MAGIC:
-    case PROC_SUPER_MAGIC: case SYSFS_MAGIC: case BINFMTFS_MAGIC:
-    case PIPEFS_MAGIC: case SOCKFS_MAGIC: case ANON_INODE_FS_MAGIC:
+    case TMPFS_MAGIC: case RAMFS_MAGIC: case MQUEUE_MAGIC: case PROC_SUPER_MAGIC:
+    case SYSFS_MAGIC: case BINFMTFS_MAGIC:
         return true;
     default:
         return false;
     }
+}
+
+/* Pipes, sockets, anonymous inodes and terminals (a descriptor the command
+ * was given or made): objects, not files of a tree; no mount table shows
+ * the kernel's mounts of the first three, and a terminal is a device. */
+static bool not_a_file(int fd)
+{
+    struct statfs sf;
+    if (fstatfs(fd, &sf) < 0)
+        return false;
+    switch ((unsigned long)sf.f_type) {
+    case PIPEFS_MAGIC: case SOCKFS_MAGIC: case ANON_INODE_FS_MAGIC: case DEVPTS_SUPER_MAGIC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The kernel's own mount of memfd_create(2)'s files, in no table: its id,
+ * learnt from a memfd of the guard's (the kernel reports 0 for its
+ * internal mounts).  -1 when unknown. */
+static long long memfd_mount(void)
+{
+    static long long id = -2;
+    if (id == -2) {
+        id = -1;
+        _cleanup_close_ int fd = (int)syscall(SYS_memfd_create, "moat-guard", MFD_CLOEXEC);
+        struct statx sx;
+        if (fd >= 0 && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == 0 &&
+            (sx.stx_mask & STATX_MNT_ID))
+            id = (long long)sx.stx_mnt_id;
+    }
+    return id;
+}
+
+/* The mount table of the calling thread (its nested namespace's); NULL when
+ * unreadable.  The strings of *lines point into the returned text. */
+static char *their_table(const struct guard_task *t, struct mount_line **lines, size_t *n)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mountinfo", (int)t->tid);
+    char *text = read_all(path);
+    *lines = NULL;
+    *n = text ? parse_table(text, lines) : 0;
+    return text;
+}
+
+/* A file on a filesystem the sandbox does not have: -EXDEV (not shared,
+ * nothing to judge) only for what the calling thread's own namespace
+ * mounted, by its mount id in that thread's table, and for the kernel's
+ * objects (not_a_file, memfds).  The type alone proves nothing: a host
+ * tmpfs or procfs file handed in as a descriptor has a private type too,
+ * and is the host's. */
+static int foreign_filesystem(const struct guard_task *t, int fd, const struct statx *sx)
+{
+    if (not_a_file(fd) || (long long)sx->stx_mnt_id == memfd_mount())
+        return -EXDEV;
+    if (!private_filesystem(fd))
+        return -EACCES;
+    _cleanup_free_ struct mount_line *theirs = NULL;
+    size_t n;
+    _cleanup_free_ char *text = their_table(t, &theirs, &n);
+    for (size_t i = 0; i < n; i++)
+        if (theirs[i].id == sx->stx_mnt_id)
+            return -EXDEV;
+    return -EACCES;
 }
 
 /* The fd is on a mount of a nested namespace: translate the kernel's name
@@ -202,11 +267,9 @@ static bool private_filesystem(int fd)
 static int translate(const struct guard_task *t, const struct statx *sx, char *buf, size_t size,
                      int *view)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/mountinfo", (int)t->tid);
-    _cleanup_free_ char *text = read_all(path);
     _cleanup_free_ struct mount_line *theirs = NULL;
-    size_t n = text ? parse_table(text, &theirs) : 0;
+    size_t n;
+    _cleanup_free_ char *text = their_table(t, &theirs, &n);
     const struct mount_line *m = NULL;
     for (size_t i = 0; i < n && !m; i++)
         if (theirs[i].id == sx->stx_mnt_id)
@@ -263,7 +326,7 @@ int guard_place(const struct guard_task *t, int fd, char *buf, size_t size, int 
     if (own_mount || r < 0)
         return r;
     if (!own_device)
-        return private_filesystem(fd) ? -EXDEV : -EACCES;
+        return foreign_filesystem(t, fd, &sx);
     /* Mounted where the sandbox has it (bwrap --bind X X): the name proves itself. */
     if ((*view = names_file(t->guard_root, buf, &sx)) >= 0)
         r = 0;

@@ -13,11 +13,13 @@
 #include "sandbox/guard/guard_walk.h"
 
 /* The sandbox path of what fd (any fd the guard holds) refers to.  0; or
- * -EXDEV: it lies on a filesystem a nested namespace made for itself, which
- * the host never sees (tmpfs, procfs of its own pid namespace, ...): not
- * shared, nothing to judge; or -EACCES: it cannot be placed (a filesystem
- * that writes elsewhere, such as overlayfs; a name that changed while it
- * was being placed): refuse.
+ * -EXDEV: not shared, nothing to judge: a filesystem the calling thread's
+ * nested namespace mounted for itself (tmpfs, procfs of its own pid
+ * namespace, ...: its mount is in that thread's table), a pipe, socket,
+ * anonymous inode, terminal or memfd; or -EACCES: it cannot be placed (a
+ * filesystem that writes elsewhere, such as overlayfs; a file of the host's
+ * on a mount the sandbox does not have, handed in as a descriptor; a name
+ * that changed while it was being placed): refuse.
  *
  * *view (when view is not NULL) is -1, or, when fd was reached through a
  * mount that is not the sandbox's, a new O_PATH fd of the same file through
