@@ -203,3 +203,37 @@ test_nested_host_files_on_private_filesystems_stay_the_hosts() {
 import os; fd = os.memfd_create('m'); os.close(os.open('/proc/self/fd/%d' % fd, os.O_RDWR)); print('ok')"
     expect_eq "$OUT" ok "reopening a memfd"
 }
+
+test_nested_read_only_mounts_made_inside_hold() {
+    [ -n "$BWRAP" ] || { echo "SKIP: bwrap not installed"; return 0; }
+    need_root && { echo "SKIP: as root no id can be mapped (docs/security.md)"; return 0; }
+    mkdir -p proj/sub proj/other
+    echo original > proj/sub/file.txt
+    nested_opts
+    # A read-only bind made inside: the guard acts through the sandbox's own
+    # (writable) mount of the project, yet what the caller reached is
+    # read-only, and every way of writing meets that.
+    local a=$ATTACK
+    moat_run "${MOAT_OPTS[@]}" -- unshare -Urm sh -c "
+        mount --bind $WORK/proj/sub /mnt && mount -o remount,bind,ro /mnt &&
+        $a append /mnt/file.txt; $a reopen-write /mnt/file.txt; $a truncate /mnt/file.txt
+        $a write /mnt/created; $a mkdir /mnt/d; $a symlink x /mnt/l; $a link /mnt/file.txt /mnt/h
+        $a rename /mnt/file.txt /mnt/renamed; $a mkdir /mnt/file.txt"
+    expect_eq "$(echo $OUT)" "EROFS EROFS EROFS EROFS EROFS EROFS EROFS EROFS EEXIST" "a read-only bind"
+    # bwrap's read-only root, the project not bound writable again.
+    bwrap_in sh -c "$a append $WORK/proj/sub/file.txt; $a write $WORK/proj/sub/bwrap-created"
+    expect_eq "$(echo $OUT)" "EROFS EROFS" "bwrap --ro-bind / /"
+    expect_eq "$(cat proj/sub/file.txt)" original
+    expect_eq "$(ls proj/sub)" file.txt
+    # Two mounts of one tree: a rename or link from one to the other is
+    # EXDEV, as the kernel has it; a name something is mounted on is EBUSY.
+    moat_run "${MOAT_OPTS[@]}" -- unshare -Urm sh -c "
+        mount --bind $WORK/proj/sub /mnt &&
+        $a rename /mnt/file.txt $WORK/proj/moved; $a link /mnt/file.txt $WORK/proj/hard
+        mount --bind $WORK/proj/other $WORK/proj/sub &&
+        $a rename $WORK/proj/sub $WORK/proj/sub2; $a rename $WORK/proj/other $WORK/proj/sub
+        $a rename /mnt/file.txt /mnt/renamed"
+    expect_eq "$(echo $OUT)" "EXDEV EXDEV EBUSY EBUSY ok" "across mounts"
+    expect_eq "$(ls proj)" "$(printf 'other\nsub')"
+    expect_eq "$(ls proj/sub)" renamed
+}

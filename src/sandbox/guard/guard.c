@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -200,6 +201,31 @@ int guard_judge(struct guard_call *c, const char *op, const char *path, enum gua
         return 0;
     guard_report(c, op, path, v.why);
     return -EROFS;
+}
+
+int guard_mount_writable(int fd)
+{
+    struct statvfs sv;
+    if (fstatvfs(fd, &sv) < 0)
+        return -errno;
+    return (sv.f_flag & ST_RDONLY) ? -EROFS : 0;
+}
+
+int guard_same_mount(int a, int b)
+{
+    struct statx sa, sb;
+    if (statx(a, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sa) < 0 ||
+        statx(b, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sb) < 0)
+        return -errno;
+    return sa.stx_mnt_id == sb.stx_mnt_id ? 0 : -EXDEV;
+}
+
+bool guard_is_mount_point(int dir, const char *name)
+{
+    struct statx sx;
+    return statx(dir, name, AT_SYMLINK_NOFOLLOW, 0, &sx) == 0 &&
+           (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+           (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
 int guard_locate(struct guard_call *c, const char *op, int *fd, char *buf, size_t size)

@@ -59,6 +59,16 @@ int guard_read_string(struct guard_call *c, uint64_t addr, char *buf, size_t siz
  * after everything read from the caller and before acting. */
 bool guard_call_valid(struct guard_call *c);
 
+/* The mounts a call reached its files through, checked as the kernel would
+ * before guard_locate trades the fds for views through the sandbox's own
+ * mounts, which do not carry those flags (a nested namespace's read-only
+ * bind, `bwrap --ro-bind`; two binds of one tree).  -EROFS when fd's mount
+ * is read-only; -EXDEV when a and b are on different mounts (rename, link);
+ * whether name in dir is a mount point (rename: EBUSY). */
+int guard_mount_writable(int fd);
+int guard_same_mount(int a, int b);
+bool guard_is_mount_point(int dir, const char *name);
+
 /* guard_place for judging and acting: *fd is replaced by the fd of the same
  * file through the sandbox's own mounts when it was reached through another
  * (guard_place.h, `view`), so that what follows acts there.  A file that

@@ -117,6 +117,20 @@ static int caller_userns(struct guard_call *c)
     return fd;
 }
 
+/* Making the name last in parent, which the caller reached through a
+ * read-only mount: the kernel's answer is EEXIST for a name that is there,
+ * else EROFS (see guard_mount_writable).  Asked before the judgement (which
+ * trades parent for its view) and answered after it, so that a protected
+ * name is reported as refused whatever mount it was reached through. */
+static int mount_allows_create(int parent, const char *last)
+{
+    int r = guard_mount_writable(parent);
+    struct stat st;
+    if (r == -EROFS && fstatat(parent, last, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return -EEXIST;
+    return r;
+}
+
 /* Judge writing to what fd refers to, by where it lies in the sandbox's
  * tree (path gets that place); never the guard's own /proc entries.  A
  * nested namespace's own filesystem is not judged. */
@@ -143,16 +157,22 @@ static int open_existing(struct guard_call *c, int *targetp, int flags, bool tra
     if (trailing && !S_ISDIR(st.st_mode))
         return -ENOTDIR;
     int acc = flags & O_ACCMODE;
+    bool writing = acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC);
     char path[4096];
+    /* The caller's mount, answered after the judgement (see op_rename); a
+     * directory opened for writing gets EISDIR from the reopen. */
+    int mount = writing && !S_ISDIR(st.st_mode) ? guard_mount_writable(*targetp) : 0;
     int r = guard_locate(c, "write", targetp, path, sizeof path);
     int target = *targetp;
     if (r < 0 && r != -EXDEV) /* -EXDEV: a nested namespace's own filesystem */
         return r;
     if (r == 0 && guard_on_procfs(target) && guard_is_own_proc(path))
         return -EACCES;
-    if (r == 0 && (acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC)) &&
+    if (r == 0 && writing &&
         (r = guard_judge(c, "write", path, GUARD_WRITE, S_ISDIR(st.st_mode))) < 0)
         return r;
+    if (mount < 0)
+        return mount;
     if (S_ISFIFO(st.st_mode) && !(flags & O_NONBLOCK) && acc != O_RDWR) {
         *out = -1;
         return open_in_child(c, target, flags, -1);
@@ -234,7 +254,9 @@ static int open_emulated(struct guard_call *c, int start, const char *path, int 
                 r = -EISDIR;
                 break;
             }
-            if ((r = guard_judge_at(c, "create", &parent, last, GUARD_CREATE, false)) < 0)
+            int mount = mount_allows_create(parent, last);
+            if ((r = guard_judge_at(c, "create", &parent, last, GUARD_CREATE, false)) < 0 ||
+                (r = mount) < 0)
                 break;
             take_umask(c);
             /* O_NOFOLLOW: a symlink raced in since the check is walked
@@ -360,8 +382,9 @@ static int open_restricted(struct guard_call *c, int start, const char *path, in
             return -errno;
         if (!*last || is_dot(last))
             return -EISDIR;
+        int mount = mount_allows_create(parent, last);
         int r = guard_judge_at(c, "create", &parent, last, GUARD_CREATE, false);
-        if (r < 0)
+        if (r < 0 || (r = mount) < 0)
             return r;
         take_umask(c);
         int fd = openat(parent, last, flags | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
@@ -450,7 +473,12 @@ static long op_mknod(struct guard_call *c, int dirfd, uint64_t path_addr, uint64
         r = -ESRCH;
     else if (!dir && trailing)
         r = -ENOENT;
-    else if ((r = guard_judge_at(c, "create", &parent, last, GUARD_CREATE, dir)) == 0) {
+    else {
+        int mount = mount_allows_create(parent, last); /* answered after the judgement */
+        if ((r = guard_judge_at(c, "create", &parent, last, GUARD_CREATE, dir)) == 0)
+            r = mount;
+    }
+    if (r == 0) {
         take_umask(c);
         if (dir)
             r = mkdirat(parent, last, (mode_t)(mode & 07777)) < 0 ? -errno : 0;
@@ -477,8 +505,12 @@ static long op_symlink(struct guard_call *c, uint64_t target_addr, int dirfd, ui
         return r;
     if (!guard_call_valid(c))
         r = -ESRCH;
-    else if ((r = guard_judge_at(c, "symlink", &parent, last, GUARD_REPLACE, true)) == 0)
-        r = symlinkat(target, parent, last) < 0 ? -errno : 0;
+    else {
+        int mount = mount_allows_create(parent, last); /* answered after the judgement */
+        if ((r = guard_judge_at(c, "symlink", &parent, last, GUARD_REPLACE, true)) == 0 &&
+            (r = mount) == 0)
+            r = symlinkat(target, parent, last) < 0 ? -errno : 0;
+    }
     close(parent);
     return r;
 }
@@ -509,11 +541,18 @@ static long op_link(struct guard_call *c, int olddirfd, uint64_t old_addr, int n
         r = resolve_name(c, newdirfd, newp, &newparent, newlast, sizeof newlast, &trailing);
     if (r == 0 && !guard_call_valid(c))
         r = -ESRCH;
+    /* What the caller's mounts say, in the kernel's order: the new name
+     * (EEXIST, EROFS), then one mount (EXDEV); answered after the judgement
+     * (see op_rename). */
+    int mounts = 0;
+    if (r == 0 && (mounts = mount_allows_create(newparent, newlast)) == 0)
+        mounts = guard_same_mount(source, newparent);
     /* A second name for a protected file would be a writable one. */
     char srcpath[4096];
     int placed = source;
     if (r == 0 && (r = judge_placed(c, "link", &source, srcpath, sizeof srcpath)) == 0 &&
-        (r = guard_judge_at(c, "link", &newparent, newlast, GUARD_CREATE, false)) == 0) {
+        (r = guard_judge_at(c, "link", &newparent, newlast, GUARD_CREATE, false)) == 0 &&
+        (r = mounts) == 0) {
         char link[64];
         snprintf(link, sizeof link, "/proc/self/fd/%d", source);
         /* A source seen through another mount (nested namespaces) is linked
@@ -552,6 +591,17 @@ static long op_rename(struct guard_call *c, int olddirfd, uint64_t old_addr, int
         r = resolve_name(c, newdirfd, newp, &newparent, newlast, sizeof newlast, &trailing);
     if (r == 0 && !guard_call_valid(c))
         r = -ESRCH;
+    /* What the caller's mounts say, in the kernel's order: one mount
+     * (EXDEV), writable (EROFS); a name with something mounted on it in the
+     * caller's namespace cannot move (EBUSY), though the guard's view may
+     * have nothing mounted there.  Answered after the judgement: a refused
+     * rename is reported, and is not an EXDEV that mv(1) answers by copying
+     * and deleting. */
+    int mounts = 0;
+    if (r == 0 && (mounts = guard_same_mount(oldparent, newparent)) == 0 &&
+        (mounts = guard_mount_writable(oldparent)) == 0 &&
+        (guard_is_mount_point(oldparent, oldlast) || guard_is_mount_point(newparent, newlast)))
+        mounts = -EBUSY;
     if (r == 0) {
         bool old_dir = name_is_dir(oldparent, oldlast), new_dir = name_is_dir(newparent, newlast);
         r = guard_judge_at(c, "rename", &oldparent, oldlast, GUARD_REMOVE, old_dir);
@@ -562,6 +612,8 @@ static long op_rename(struct guard_call *c, int olddirfd, uint64_t old_addr, int
             if (r == 0)
                 r = guard_judge_at(c, "rename", &oldparent, oldlast, GUARD_REPLACE, new_dir);
         }
+        if (r == 0)
+            r = mounts;
         if (r == 0)
             r = syscall(SYS_renameat2, oldparent, oldlast, newparent, newlast, (unsigned)flags) < 0
                     ? -errno
@@ -592,7 +644,9 @@ static long op_truncate(struct guard_call *c, uint64_t path_addr, uint64_t lengt
         return r;
     if (!guard_call_valid(c))
         return -ESRCH;
-    if ((r = judge_placed(c, "write", &target, where, sizeof where)) < 0)
+    struct stat st; /* the caller's mount, answered after the judgement */
+    int mount = fstat(target, &st) == 0 && !S_ISDIR(st.st_mode) ? guard_mount_writable(target) : 0;
+    if ((r = judge_placed(c, "write", &target, where, sizeof where)) < 0 || (r = mount) < 0)
         return r;
     char link[64];
     snprintf(link, sizeof link, "/proc/self/fd/%d", target);
