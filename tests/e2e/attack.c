@@ -15,7 +15,11 @@
  *          chmod-setuid PATH | create-setuid PATH | listen-unbound |
  *          race-create DIR SAFE PROTECTED N (a thread flips the path while
  *          the main thread creates it N times) | connect-unix PATH |
- *          socket FAMILY TYPE PROTO | fill PATH BYTES */
+ *          socket FAMILY TYPE PROTO | fill PATH BYTES |
+ *          openat2 read|append|create PATH RESOLVE (openat2(2) from the working
+ *          directory with one resolve flag: nosymlinks, nomagiclinks, noxdev,
+ *          cached, beneath, inroot; read prints what it read to stderr) |
+ *          lease-stall FILE DIR (see lease_stall) */
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -23,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/keyctl.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +276,36 @@ static long fill(const char *path, const char *bytes)
     return 0;
 }
 
+static long do_openat2(const char *mode, const char *path, const char *resolve)
+{
+    static const struct { const char *name; unsigned long long flag; } flags[] = {
+        { "nosymlinks", RESOLVE_NO_SYMLINKS }, { "nomagiclinks", RESOLVE_NO_MAGICLINKS },
+        { "noxdev", RESOLVE_NO_XDEV }, { "cached", RESOLVE_CACHED },
+        { "beneath", RESOLVE_BENEATH }, { "inroot", RESOLVE_IN_ROOT },
+    };
+    struct open_how how = { .flags = O_CLOEXEC };
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+        if (!strcmp(resolve, flags[i].name))
+            how.resolve = flags[i].flag;
+    if (!how.resolve) {
+        errno = EINVAL;
+        return -1;
+    }
+    bool reading = !strcmp(mode, "read");
+    how.flags |= reading ? O_RDONLY : !strcmp(mode, "append") ? O_WRONLY | O_APPEND
+                                                              : O_WRONLY | O_CREAT | O_EXCL;
+    how.mode = how.flags & O_CREAT ? 0644 : 0;
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd < 0)
+        return -1;
+    char buf[4096];
+    long r = reading ? read(fd, buf, sizeof buf) : write(fd, "pwned\n", 6);
+    if (reading && r > 0)
+        fwrite(buf, 1, (size_t)r, stderr);
+    close(fd);
+    return r;
+}
+
 static long caps(void)
 {
     FILE *f = fopen("/proc/self/status", "re");
@@ -331,6 +366,7 @@ int main(int argc, char **argv)
     if (!strcmp(a, "connect-unix")) return result(connect_unix(x));
     if (!strcmp(a, "socket")) return result(socket(atoi(x), atoi(y), atoi(argv[4])));
     if (!strcmp(a, "fill")) return result(fill(x, y));
+    if (!strcmp(a, "openat2")) return result(do_openat2(x, y, argc > 4 ? argv[4] : ""));
     if (!strcmp(a, "getuid")) { printf("uid=%d euid=%d\n", (int)getuid(), (int)geteuid()); return 0; }
     fprintf(stderr, "attack: unknown attack %s\n", a);
     return 2;

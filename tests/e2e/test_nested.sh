@@ -237,3 +237,43 @@ test_nested_read_only_mounts_made_inside_hold() {
     expect_eq "$(ls proj)" "$(printf 'other\nsub')"
     expect_eq "$(ls proj/sub)" renamed
 }
+
+test_nested_openat2_walks_within_the_callers_root() {
+    [ -n "$BWRAP" ] || { echo "SKIP: bwrap not installed"; return 0; }
+    need_root && { echo "SKIP: as root no id can be mapped (docs/security.md)"; return 0; }
+    mkdir -p proj/sub
+    echo original > proj/sub/file.txt
+    nested_opts
+    local a=$ATTACK f=$WORK/proj/sub/file.txt
+    # openat2(2) with resolve flags is walked by the kernel for the guard:
+    # an absolute path must start at the caller's root, here an empty one
+    # that does not have the project at all.
+    local empty=(--tmpfs / --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64
+                 --ro-bind "$a" /attack --dev /dev --)
+    moat_run "${MOAT_OPTS[@]}" -- sh -c "for r in nosymlinks nomagiclinks cached noxdev; do
+        $BWRAP ${empty[*]} /attack openat2 append $f \$r; done
+        $BWRAP ${empty[*]} /attack openat2 create $WORK/proj/sub/new nosymlinks"
+    case "$(echo $OUT)" in
+    "ENOENT ENOENT "E*" ENOENT ENOENT") ;;
+    *) fail "from an empty root: got '$(echo $OUT)', want ENOENT (EAGAIN for cached)" ;;
+    esac
+    # What an inner sandbox hid stays hidden.
+    bwrap_in --tmpfs "$WORK/proj/sub" "$a" openat2 read "$f" nosymlinks
+    expect_eq "$OUT" ENOENT "a file hidden under --tmpfs"
+    expect_not_contains "$ERR" original
+    # A chroot: ".." stops at its top and an absolute symlink starts there.
+    local chroot; chroot=$(PATH=$PATH:/usr/sbin:/sbin command -v chroot)
+    moat_run "${MOAT_OPTS[@]}" -- unshare -Urm sh -c "
+        mount -t tmpfs t /mnt && mkdir /mnt/usr && mount --rbind /usr /mnt/usr &&
+        ln -s usr/lib /mnt/lib && ln -s usr/lib64 /mnt/lib64 && touch /mnt/attack &&
+        mount --bind $a /mnt/attack && ln -s $f /mnt/link && echo jail > /mnt/own &&
+        $chroot /mnt /attack openat2 append ../../../..$f nosymlinks
+        $chroot /mnt /attack openat2 append link nomagiclinks
+        $chroot /mnt /attack openat2 append /own nosymlinks; cat /mnt/own"
+    expect_eq "$(echo $OUT)" "ENOENT ENOENT ok jail pwned" "in a chroot"
+    expect_eq "$(cat proj/sub/file.txt)" original
+    # The project bound in: written (and judged) as ever.
+    bwrap_in --bind "$WORK/proj" "$WORK/proj" "$a" openat2 append "$f" nosymlinks
+    expect_eq "$OUT" ok "the project bound in"
+    expect_eq "$(cat proj/sub/file.txt)" "$(printf 'original\npwned')"
+}

@@ -98,25 +98,6 @@ static int open_in_child(struct guard_call *c, int target, int flags, int userns
     _exit(0);
 }
 
-/* The caller's user namespace, when it is not the guard's (only with nested
- * namespaces): a descriptor of /proc/TID/ns/user, or -1. */
-static int caller_userns(struct guard_call *c)
-{
-    if (!c->task.nested)
-        return -1;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)c->task.tid);
-    int fd = guard_task_proc_open(path, O_RDONLY);
-    struct stat theirs, ours;
-    if (fd < 0 || fstat(fd, &theirs) < 0 || stat("/proc/self/ns/user", &ours) < 0 ||
-        (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* Making the name last in parent, which the caller reached through a
  * read-only mount: the kernel's answer is EEXIST for a name that is there,
  * else EROFS (see guard_mount_writable).  Asked before the judgement (which
@@ -177,7 +158,7 @@ static int open_existing(struct guard_call *c, int *targetp, int flags, bool tra
         *out = -1;
         return open_in_child(c, target, flags, -1);
     }
-    _cleanup_close_ int userns = guard_on_procfs(target) ? caller_userns(c) : -1;
+    _cleanup_close_ int userns = guard_on_procfs(target) ? guard_task_userns(&c->task) : -1;
     if (userns >= 0) {
         *out = -1;
         return open_in_child(c, target, flags, userns);
@@ -347,9 +328,9 @@ static long op_open(struct guard_call *c, int dirfd, uint64_t path_addr, uint64_
 
 /* openat2(2) with resolve restrictions (RESOLVE_BENEATH, RESOLVE_IN_ROOT,
  * RESOLVE_NO_SYMLINKS, ...): those change the walk itself, so the kernel
- * walks, with the same restrictions, from the caller's directory.  (Its
- * "/proc/self" would be the guard's; a caller restricting its own walk has
- * no business there.) */
+ * walks, with the same restrictions, from the caller's directory and within
+ * the caller's root (guard_walk_restricted).  (Its "/proc/self" would be
+ * the walker's; a caller restricting its own walk has no business there.) */
 static int open_restricted(struct guard_call *c, int start, const char *path, int flags,
                            mode_t mode, uint64_t resolve, int *out)
 {
@@ -359,7 +340,7 @@ static int open_restricted(struct guard_call *c, int start, const char *path, in
     for (int tries = 0; tries < GUARD_MAX_LINKS; tries++) {
         struct open_how how = { .flags = O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY)),
                                 .resolve = resolve };
-        int target = (int)syscall(SYS_openat2, start, path, &how, sizeof how);
+        int target = guard_walk_restricted(&c->task, start, path, &how);
         if (target >= 0) {
             if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
                 close(target);
@@ -369,17 +350,17 @@ static int open_restricted(struct guard_call *c, int start, const char *path, in
             close(target);
             return r;
         }
-        if (errno != ENOENT || !(flags & O_CREAT))
-            return -errno;
+        if (target != -ENOENT || !(flags & O_CREAT))
+            return target;
         char dir[4096];
         const char *slash = strrchr(path, '/');
         const char *last = slash ? slash + 1 : path;
         snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash == path ? 1 : slash - path) : 1,
                  slash ? path : ".");
         how = (struct open_how){ .flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = resolve };
-        _cleanup_close_ int parent = (int)syscall(SYS_openat2, start, dir, &how, sizeof how);
+        _cleanup_close_ int parent = guard_walk_restricted(&c->task, start, dir, &how);
         if (parent < 0)
-            return -errno;
+            return parent;
         if (!*last || is_dot(last))
             return -EISDIR;
         int mount = mount_allows_create(parent, last);

@@ -8,14 +8,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox/guard/guard_call.h"
@@ -340,6 +344,107 @@ static int walk_slow(struct guard_task *t, int start, const char *path, bool par
 out:
     close(cur);
     return r;
+}
+
+int guard_task_userns(struct guard_task *t)
+{
+    if (!t->nested)
+        return -1;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)t->tid);
+    int fd = guard_task_proc_open(path, O_RDONLY);
+    struct stat theirs, ours;
+    if (fd < 0 || fstat(fd, &theirs) < 0 || stat("/proc/self/ns/user", &ours) < 0 ||
+        (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* One fd, or an errno when fd < 0, over a socket. */
+static void send_result(int sock, int fd, int e)
+{
+    char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+    struct iovec iov = { &e, sizeof e };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (fd >= 0) {
+        msg.msg_control = cbuf;
+        msg.msg_controllen = sizeof cbuf;
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    }
+    (void)sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+static int receive_result(int sock)
+{
+    int e = EIO;
+    char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+    struct iovec iov = { &e, sizeof e };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                          .msg_controllen = sizeof cbuf };
+    ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+        return fd;
+    }
+    return n == (ssize_t)sizeof e && e > 0 ? -e : -EIO;
+}
+
+/* The walk in a child that takes the thread's root.  chroot(2) needs
+ * CAP_SYS_CHROOT, which the guard has in the thread's user namespace only
+ * (a root of its own needs one: the thread made it there): the child joins
+ * it, takes the root, drops every capability (the walk is made with the
+ * thread's rights, no more) and walks. */
+static int walk_in_child(struct guard_task *t, int start, const char *path,
+                         const struct open_how *how)
+{
+    _cleanup_close_ int userns = guard_task_userns(t);
+    if (userns < 0)
+        return -EACCES;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        return -e;
+    }
+    if (pid == 0) {
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct none[2] = { { 0 } };
+        int fd = -1;
+        if (setns(userns, CLONE_NEWUSER) == 0 && fchdir(t->root) == 0 && chroot(".") == 0 &&
+            syscall(SYS_capset, &hdr, none) == 0)
+            fd = (int)syscall(SYS_openat2, start, path, how, sizeof *how);
+        send_result(sv[1], fd, fd < 0 ? errno : 0);
+        _exit(0);
+    }
+    close(sv[1]);
+    int fd = receive_result(sv[0]);
+    close(sv[0]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return fd;
+}
+
+int guard_walk_restricted(struct guard_task *t, int start, const char *path,
+                          const struct open_how *how)
+{
+    /* Beneath or in the start directory, the thread's root plays no part. */
+    if (t->own_root && !(how->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)))
+        return walk_in_child(t, start, path, how);
+    int fd = (int)syscall(SYS_openat2, start, path, how, sizeof *how);
+    return fd < 0 ? -errno : fd;
 }
 
 /* The kernel's walk, trusted when it succeeds outside procfs.  (An

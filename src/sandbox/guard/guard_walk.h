@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct open_how;
+
 /* The thread a call came from.  Without nested namespaces its root is the
  * guard's: the workload can neither mount, chroot nor pivot_root (seccomp),
  * so every mount namespace it can make is an unchanged copy of the guard's,
@@ -49,6 +51,20 @@ int guard_task_proc_open(const char *path, int flags);
 /* The directory a dirfd argument names (AT_FDCWD: the working directory),
  * as a new O_PATH fd, or -errno. */
 int guard_task_dirfd(struct guard_task *t, int dirfd);
+
+/* The thread's user namespace, when it is not the guard's (only with nested
+ * namespaces): a descriptor of /proc/TID/ns/user, or -1. */
+int guard_task_userns(struct guard_task *t);
+
+/* openat2(2)'s own walk of path from start, with how's resolve
+ * restrictions (RESOLVE_NO_SYMLINKS, RESOLVE_CACHED, ...), which only the
+ * kernel can apply, to an O_PATH fd (how->flags is used as is).  An
+ * absolute path, an absolute symlink and ".." at the top meet the thread's
+ * root, as they would for the thread: one with a root of its own has the
+ * walk made by a child of the guard that takes that root.  ("/proc/self"
+ * there is the walker, not the thread.)  fd or -errno. */
+int guard_walk_restricted(struct guard_task *t, int start, const char *path,
+                          const struct open_how *how);
 
 /* Resolve all but the last component of path from `start` (used for a
  * relative path; an absolute one starts at the thread's root).  *parent
