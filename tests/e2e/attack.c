@@ -19,7 +19,7 @@
  *          openat2 read|append|create PATH RESOLVE (openat2(2) from the working
  *          directory with one resolve flag: nosymlinks, nomagiclinks, noxdev,
  *          cached, beneath, inroot; read prints what it read to stderr) |
- *          lease-stall FILE DIR (see lease_stall) */
+ *          lease-stall FILE DIR [truncate] (see lease_stall) */
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -29,6 +29,7 @@
 #include <linux/keyctl.h>
 #include <linux/openat2.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
@@ -306,6 +308,68 @@ static long do_openat2(const char *mode, const char *path, const char *resolve)
     return r;
 }
 
+/* A file lease stalling the guard: this process takes a read lease on
+ * FILE; a child opens FILE for writing (or truncates it), which breaks the lease and waits
+ * for this process to let go (up to /proc/sys/fs/lease-break-time); meanwhile
+ * another child makes DIR.  The mkdir must not wait for the lease: when it
+ * is done, the lease must still be there, breaking (/proc/locks).  Prints
+ * "ok", "stalled" (the lease was gone: the mkdir waited for its break to
+ * time out) or the failing call's errno. */
+static bool lease_held(int fd)
+{
+    struct stat st;
+    char line[256], want[64];
+    FILE *f = fopen("/proc/locks", "re");
+    if (!f || fstat(fd, &st) < 0)
+        return false;
+    snprintf(want, sizeof want, ":%lu ", (unsigned long)st.st_ino);
+    bool found = false;
+    while (fgets(line, sizeof line, f))
+        found |= strstr(line, "LEASE") && strstr(line, want);
+    fclose(f);
+    return found;
+}
+
+static long lease_stall(const char *file, const char *dir, bool by_truncate)
+{
+    sigset_t io;
+    sigemptyset(&io);
+    sigaddset(&io, SIGIO);
+    sigprocmask(SIG_BLOCK, &io, NULL);
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fcntl(fd, F_SETLEASE, F_RDLCK) < 0)
+        return -1;
+    pid_t writer = fork();
+    if (writer == 0)
+        _exit((by_truncate ? truncate(file, 0) : open(file, O_WRONLY | O_CLOEXEC)) < 0 ? 1 : 0);
+    struct timespec wait = { 30, 0 }; /* the writer's open under way: the lease breaking */
+    if (writer < 0 || sigtimedwait(&io, NULL, &wait) < 0)
+        return -1;
+    pid_t maker = fork();
+    if (maker == 0)
+        _exit(mkdir(dir, 0755) < 0 ? errno : 0);
+    int st;
+    if (maker < 0 || waitpid(maker, &st, 0) < 0)
+        return -1;
+    bool held = lease_held(fd);
+    fcntl(fd, F_SETLEASE, F_UNLCK);
+    int wst;
+    waitpid(writer, &wst, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        errno = WIFEXITED(st) ? WEXITSTATUS(st) : EINTR;
+        return -1;
+    }
+    if (!held) {
+        puts("stalled");
+        exit(1);
+    }
+    if (!WIFEXITED(wst) || WEXITSTATUS(wst)) {
+        puts("writer-failed");
+        exit(1);
+    }
+    return 0;
+}
+
 static long caps(void)
 {
     FILE *f = fopen("/proc/self/status", "re");
@@ -366,6 +430,7 @@ int main(int argc, char **argv)
     if (!strcmp(a, "connect-unix")) return result(connect_unix(x));
     if (!strcmp(a, "socket")) return result(socket(atoi(x), atoi(y), atoi(argv[4])));
     if (!strcmp(a, "fill")) return result(fill(x, y));
+    if (!strcmp(a, "lease-stall")) return result(lease_stall(x, y, argc > 4 && !strcmp(argv[4], "truncate")));
     if (!strcmp(a, "openat2")) return result(do_openat2(x, y, argc > 4 ? argv[4] : ""));
     if (!strcmp(a, "getuid")) { printf("uid=%d euid=%d\n", (int)getuid(), (int)geteuid()); return 0; }
     fprintf(stderr, "attack: unknown attack %s\n", a);

@@ -256,6 +256,22 @@ test_attack_toctou_race_on_the_path() {
     [ -e "$HOME/aaaaaaa" ] || fail "the harmless name was never created (the race did not run)"
 }
 
+test_attack_file_lease_does_not_stall_the_guard() {
+    # A read lease on a file makes an open for writing (or a truncate) wait
+    # for the holder to let go, up to lease-break-time (45 s): made by the
+    # guard, that wait would hold up every guarded call of every process.
+    # The other process's mkdir must be done while the lease still stands.
+    mkdir proj
+    echo data > proj/leased
+    MOAT_OPTS=(--allow-write "$WORK/proj")
+    attack lease-stall "$WORK/proj/leased" "$WORK/proj/made"
+    expect_eq "$OUT" ok "open for writing"
+    [ -d proj/made ] || fail "the other process's mkdir did not happen"
+    attack lease-stall "$WORK/proj/leased" "$WORK/proj/made2" truncate
+    expect_eq "$OUT" ok "truncate"
+    expect_eq "$(stat -c %s proj/leased)" 0 "the truncate, once the lease is let go"
+}
+
 test_attack_guard_own_proc_entry() {
     mkdir -p proj
     MOAT_OPTS=(--allow-write "$WORK/proj")

@@ -163,11 +163,46 @@ static int open_existing(struct guard_call *c, int *targetp, int flags, bool tra
         *out = -1;
         return open_in_child(c, target, flags, userns);
     }
-    int fd = reopen(target, flags, 0);
+    /* A lease (fcntl F_SETLEASE) another process holds on a regular file
+     * makes an open for writing wait for it to be let go, up to
+     * /proc/sys/fs/lease-break-time, while every other guarded call of
+     * every process waited for the guard: opened without waiting first
+     * (EWOULDBLOCK at once, the lease being broken meanwhile), and by a
+     * child when it would wait.  O_NONBLOCK means nothing else for a
+     * regular file. */
+    bool regular = S_ISREG(st.st_mode), nonblock = flags & O_NONBLOCK;
+    int fd = reopen(target, flags | (regular ? O_NONBLOCK : 0), 0);
+    if (fd == -EWOULDBLOCK && regular && !nonblock) {
+        *out = -1;
+        return open_in_child(c, target, flags, -1);
+    }
+    if (fd >= 0 && regular && !nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
     if (fd < 0)
         return fd;
     *out = fd;
     return 0;
+}
+
+/* truncate(2) by a child that answers the call itself: it waits for a
+ * lease to be let go (see open_existing) while the guard keeps serving. */
+static int truncate_in_child(struct guard_call *c, const char *link, off_t length)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid > 0) {
+        c->answered = true;
+        return 0;
+    }
+    struct seccomp_notif_resp resp = { .id = c->req->id };
+    if (truncate(link, length) < 0)
+        resp.error = -errno;
+    ioctl(c->g->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    _exit(0);
 }
 
 static bool is_dot(const char *last)
@@ -241,8 +276,10 @@ static int open_emulated(struct guard_call *c, int start, const char *path, int 
                 break;
             take_umask(c);
             /* O_NOFOLLOW: a symlink raced in since the check is walked
-             * again, never followed blindly. */
-            int fd = openat(parent, last, flags | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
+             * again, never followed blindly; O_EXCL: so is a file (one
+             * another process holds a lease on, a FIFO), which
+             * open_existing opens. */
+            int fd = openat(parent, last, flags | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
             if (fd >= 0) {
                 *out = fd;
                 r = 0;
@@ -368,7 +405,8 @@ static int open_restricted(struct guard_call *c, int start, const char *path, in
         if (r < 0 || (r = mount) < 0)
             return r;
         take_umask(c);
-        int fd = openat(parent, last, flags | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
+        /* O_EXCL: a file made meanwhile is walked to again (open_emulated) */
+        int fd = openat(parent, last, flags | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
         if (fd >= 0) {
             *out = fd;
             return 0;
@@ -625,13 +663,24 @@ static long op_truncate(struct guard_call *c, uint64_t path_addr, uint64_t lengt
         return r;
     if (!guard_call_valid(c))
         return -ESRCH;
-    struct stat st; /* the caller's mount, answered after the judgement */
-    int mount = fstat(target, &st) == 0 && !S_ISDIR(st.st_mode) ? guard_mount_writable(target) : 0;
+    struct stat st;
+    if (fstat(target, &st) < 0)
+        return -errno;
+    /* The caller's mount, answered after the judgement. */
+    int mount = S_ISDIR(st.st_mode) ? 0 : guard_mount_writable(target);
     if ((r = judge_placed(c, "write", &target, where, sizeof where)) < 0 || (r = mount) < 0)
         return r;
     char link[64];
     snprintf(link, sizeof link, "/proc/self/fd/%d", target);
-    return truncate(link, (off_t)length) < 0 ? -errno : 0;
+    if (!S_ISREG(st.st_mode))
+        return truncate(link, (off_t)length) < 0 ? -errno : 0;
+    /* A regular file: opened for writing without waiting for a lease (see
+     * open_existing), so none can be taken while it is truncated; one that
+     * would wait is truncated by a child. */
+    _cleanup_close_ int fd = open(link, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == EWOULDBLOCK ? truncate_in_child(c, link, (off_t)length) : -errno;
+    return ftruncate(fd, (off_t)length) < 0 ? -errno : 0;
 }
 
 long guard_fs_call(struct guard_call *c, int *inject, bool *cloexec)
