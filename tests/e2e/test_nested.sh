@@ -277,3 +277,19 @@ test_nested_openat2_walks_within_the_callers_root() {
     expect_eq "$OUT" ok "the project bound in"
     expect_eq "$(cat proj/sub/file.txt)" "$(printf 'original\npwned')"
 }
+
+test_nested_openat2_proc_self_is_the_caller() {
+    # openat2("/proc/self/...", RESOLVE_NO_MAGICLINKS), as path-safety
+    # libraries do it: the caller's own entry, not the walker's (the guard's,
+    # refused).  RESOLVE_NO_SYMLINKS refuses "self" itself (ELOOP).
+    mkdir proj
+    local opts
+    for opts in "--allow-write $WORK/proj" "--allow-nested-namespaces"; do
+        # shellcheck disable=SC2086
+        moat_run $opts -- sh -c "$ATTACK openat2 read /proc/self/comm nomagiclinks;
+            $ATTACK openat2 read /proc/thread-self/comm nomagiclinks;
+            $ATTACK openat2 read /proc/self/comm nosymlinks"
+        expect_eq "$(echo $OUT)" "ok ok ELOOP" "$opts"
+        expect_eq "$(echo $ERR)" "attack attack" "$opts: the caller's own comm"
+    done
+}

@@ -417,6 +417,31 @@ static int open_restricted(struct guard_call *c, int start, const char *path, in
     return -ELOOP;
 }
 
+/* "/proc/self/..." and "/proc/thread-self/..." of a caller whose root and
+ * /proc are the guard's, with "self" put as the caller's own pid (in
+ * `out`): walked by the kernel for the guard, they would name the guard
+ * (refused: guard_is_own_proc) or its child.  Not under RESOLVE_NO_SYMLINKS
+ * ("self" is a symlink: ELOOP) nor where "/" is not the root.  false when
+ * path is not such a path. */
+static bool proc_self_path(struct guard_call *c, const char *path, uint64_t resolve, char *out,
+                           size_t size)
+{
+    if (c->task.own_root || (resolve & (RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT)))
+        return false;
+    const char *rest = NULL;
+    bool thread = false;
+    if (strncmp(path, "/proc/self", 10) == 0)
+        rest = path + 10;
+    else if (strncmp(path, "/proc/thread-self", 17) == 0)
+        rest = path + 17, thread = true;
+    if (!rest || (*rest && *rest != '/') || guard_task_status(&c->task) < 0)
+        return false;
+    int n = thread ? snprintf(out, size, "/proc/%d/task/%d%s", (int)c->task.tgid,
+                              (int)c->task.tid, rest)
+                   : snprintf(out, size, "/proc/%d%s", (int)c->task.tgid, rest);
+    return n > 0 && (size_t)n < size;
+}
+
 static long op_openat2(struct guard_call *c, int dirfd, uint64_t path_addr, uint64_t how_addr,
                        uint64_t size, int *inject, bool *cloexec)
 {
@@ -430,9 +455,10 @@ static long op_openat2(struct guard_call *c, int dirfd, uint64_t path_addr, uint
         return -EINVAL;
     if (!how.resolve)
         return op_open(c, dirfd, path_addr, how.flags, how.mode, inject, cloexec);
-    char path[4096];
-    if ((r = read_path(c, path_addr, path, sizeof path)) < 0)
+    char given[4096], mine[4200];
+    if ((r = read_path(c, path_addr, given, sizeof given)) < 0)
         return r;
+    const char *path = proc_self_path(c, given, how.resolve, mine, sizeof mine) ? mine : given;
     _cleanup_close_ int start = guard_task_start(c, dirfd, path[0] == '/' ? "." : path);
     if (start < 0)
         return start;
