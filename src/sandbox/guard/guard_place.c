@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -212,8 +212,9 @@ static bool not_a_file(int fd)
 }
 
 /* The kernel's own mount of memfd_create(2)'s files, in no table: its id,
- * learnt from a memfd of the guard's (the kernel reports 0 for its
- * internal mounts).  -1 when unknown. */
+ * learnt from a memfd of the guard's; -1 when unknown.  (The kernel reports
+ * 0 for all its internal mounts, which hold objects a descriptor was made
+ * for, never files of a tree: a memfd, a pidfd, a namespace.) */
 static long long memfd_mount(void)
 {
     static long long id = -2;
