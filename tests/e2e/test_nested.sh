@@ -184,8 +184,9 @@ test_nested_host_files_on_private_filesystems_stay_the_hosts() {
     unshare -Urm sh -c "mount -t tmpfs t /mnt && echo original > /mnt/victim &&
         chmod 644 /mnt/victim && touch $WORK/ready && exec sleep 60" &
     local holder=$!
+    # shellcheck disable=SC2064 # the holder's pid, now
     trap "kill $holder 2>/dev/null || true" EXIT
-    local i; for i in $(seq 1 100); do [ -e ready ] && break; sleep 0.05; done
+    local _; for _ in $(seq 1 100); do [ -e ready ] && break; sleep 0.05; done
     [ -e ready ] || fail "the holder of the host tmpfs did not start"
     local victim=/proc/$holder/root/mnt/victim
     MOAT_OPTS=(--allow-nested-namespaces)

@@ -50,7 +50,7 @@ test_srt_settings_file_cannot_be_planted_in_home() {
     expect_eq "$OUT" "$(printf 'EROFS\nEROFS\nEROFS\nEROFS')" "planting it"
     expect_contains "$ERR" "refused create $HOME/.srt-settings.json"
     [ ! -e "$HOME/.srt-settings.json" ] && [ ! -L "$HOME/.srt-settings.json" ] ||
-        fail "~/.srt-settings.json planted"
+        fail "\$HOME/.srt-settings.json planted"
     # One that exists stays as it is.
     echo '{}' > "$HOME/.srt-settings.json"
     attack append "$HOME/.srt-settings.json"; expect_eq "$OUT" EROFS "appending to it"
