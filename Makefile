@@ -57,7 +57,7 @@ LIB_SRCS  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*' ! -path 'sr
 # The rule compiler needs libseccomp; only the build-time generator and the
 # unit tests call it, so the shared library leaves it out.
 SO_SRCS   := $(filter-out src/sandbox/confine/seccomp_rules.c,$(LIB_SRCS))
-CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
+CLI_SRCS  := $(sort $(shell find src/cli -name '*.c'))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 HDRS      := $(shell find include src tests/unit -name '*.h')
 
@@ -146,7 +146,7 @@ build/tests/e2e/api_client: build/tests/e2e/api_client.o build/libmoat.so
 # mxc's own, as mxc ships it, which the SDK dlopen()s and dlclose()s around
 # every run() (-z nodelete: it stays mapped, with its relay threads, and
 # loads once).  It exports mxc_* only (exports.map).
-MXC_FFI_SRCS := $(sort $(wildcard src/mxc_ffi/*.c)) src/cli/doctor.c src/cli/doctor_table.c src/cli/mxc_backends.c \
+MXC_FFI_SRCS := $(sort $(wildcard src/mxc_ffi/*.c)) src/cli/doctor/doctor.c src/cli/doctor/doctor_table.c src/cli/compat/mxc_backends.c \
                 src/cli/tell.c
 build/libmxc_ffi.so: $(patsubst %.c,build/so/%.o,$(SO_SRCS) $(MXC_FFI_SRCS)) \
                      build/so/gen/seccomp_programs.o src/mxc_ffi/exports.map

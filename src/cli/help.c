@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-#include "cli/mxc_exec.h"
+#include "cli/compat/mxc_exec.h"
 #include "cli/options.h"
-#include "cli/srt_exec.h"
+#include "cli/compat/srt_exec.h"
 #include "moat.h"
 
 void help_usage(FILE *out)

@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include "cli/connect.h"
-#include "cli/doctor.h"
+#include "cli/doctor/doctor.h"
 #include "cli/help.h"
-#include "cli/mxc_exec.h"
+#include "cli/compat/mxc_exec.h"
 #include "cli/options.h"
 #include "cli/session.h"
-#include "cli/srt_exec.h"
+#include "cli/compat/srt_exec.h"
 #include "cli/tell.h"
 #include "moat.h"
 

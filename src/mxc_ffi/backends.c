@@ -3,7 +3,7 @@
  * `lxc-exec --available-backends` (src/cli/mxc_backends.c). */
 #include <stdlib.h>
 
-#include "cli/mxc_backends.h"
+#include "cli/compat/mxc_backends.h"
 #include "moat.h"
 #include "mxc_ffi/abi.h"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "policy/json_locate.h"
+#include "policy/json/json_locate.h"
 #include "policy/paths.h"
 #include "policy/policy.h"
 #include "policy/protected.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "policy/json_locate.h"
+#include "policy/json/json_locate.h"
 
 #define MAX_DEPTH 8
 #define MAX_VALUES 256

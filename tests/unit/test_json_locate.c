@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "policy/json_locate.h"
+#include "policy/json/json_locate.h"
 #include "unit.h"
 
 static const char *where(const char *text, const struct json_locate_seg *path, size_t depth,

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 
 #include "policy/model.h"
-#include "policy/mxc.h"
-#include "policy/mxc_cidr.h"
+#include "policy/mxc/mxc.h"
+#include "policy/mxc/mxc_cidr.h"
 #include "unit.h"
 
 #define FIXTURES "tests/mxc/fixtures"

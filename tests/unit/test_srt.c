@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "policy/model.h"
-#include "policy/srt.h"
+#include "policy/srt/srt.h"
 #include "unit.h"
 
 static struct moat_srt_settings st;

@@ -1,5 +1,5 @@
 /* JSON paths and positions for messages; see json_where.h. */
-#include "policy/json_where.h"
+#include "policy/json/json_where.h"
 
 #include <stdbool.h>
 #include <stdio.h>

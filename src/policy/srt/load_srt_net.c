@@ -13,7 +13,7 @@
 #include "net/rules/addr.h"
 #include "net/sandbox_sockets.h"
 #include "policy/policy.h"
-#include "policy/srt.h"
+#include "policy/srt/srt.h"
 #include "util/strv.h"
 
 /* ---- srt's domain patterns (its domain-pattern.ts, as published) ------- */

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy/json_locate.h"
-#include "policy/load_json.h"
+#include "policy/json/json_locate.h"
+#include "policy/json/load_json.h"
 #include "policy/load_format.h"
 #include "policy/paths.h"
 #include "policy/policy.h"

@@ -2,7 +2,7 @@
  * json_locate.h.  Read-only: never allocates, never recurses (nesting depth
  * is a counter), and every read is bounds-checked against the end pointer,
  * so malformed or truncated input gives an error, not an overread. */
-#include "policy/json_locate.h"
+#include "policy/json/json_locate.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -14,7 +14,7 @@
 
 #include "policy/model.h"
 #include "moat_srt.h"
-#include "policy/json_where.h"
+#include "policy/json/json_where.h"
 #include "util/strv.h"
 
 /* Behind the opaque handle of include/moat_srt.h. */

@@ -4,7 +4,7 @@
  * and refusals, the command run with `bash -c` as srt runs it, and its exit
  * statuses.  The settings themselves are libmoat's (moat_srt_load).  Prints
  * only here and in main. */
-#include "cli/srt_exec.h"
+#include "cli/compat/srt_exec.h"
 #include "cli/tell.h"
 
 #include <errno.h>
@@ -18,7 +18,7 @@
 
 #include "moat.h"
 #include "moat_srt.h"
-#include "policy/load_json.h"
+#include "policy/json/load_json.h"
 #include "util/strv.h"
 
 #define SRT_EXIT_ERROR 1

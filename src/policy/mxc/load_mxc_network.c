@@ -11,8 +11,8 @@
 
 #include "net/rules/addr.h"
 #include "net/rules/netrule.h"
-#include "policy/mxc.h"
-#include "policy/mxc_cidr.h"
+#include "policy/mxc/mxc.h"
+#include "policy/mxc/mxc_cidr.h"
 #include "policy/policy.h"
 #include "util/strv.h"
 

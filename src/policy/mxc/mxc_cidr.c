@@ -1,5 +1,5 @@
 /* CIDR subtraction and rule text; see mxc_cidr.h. */
-#include "policy/mxc_cidr.h"
+#include "policy/mxc/mxc_cidr.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -3,7 +3,7 @@
  * missing.  Owns the diagnosis wording; never changes host state (every
  * attempt runs in a forked child inside its own namespaces), never exits,
  * and prints only to `out`. */
-#include "cli/doctor.h"
+#include "cli/doctor/doctor.h"
 
 #include <netinet/in.h> /* before the linux/ headers, for libc-compat */
 

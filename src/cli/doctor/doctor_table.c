@@ -3,7 +3,7 @@
  * their two mode columns are the table of docs/security.md ("Isolation
  * modes"), word for word; tests/e2e/test_doctor_table.sh compares them.
  * Prints only; changes nothing. */
-#include "cli/doctor.h"
+#include "cli/doctor/doctor.h"
 
 #include <errno.h>
 #include <stdio.h>

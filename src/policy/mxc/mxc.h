@@ -13,7 +13,7 @@
 
 #include "policy/model.h"
 #include "moat_mxc.h"
-#include "policy/json_where.h"
+#include "policy/json/json_where.h"
 
 /* Behind the opaque handle of include/moat_mxc.h (the accessors say what
  * each field holds). */

@@ -2,13 +2,13 @@
  * the shape mxc's SDKs parse.  `bubblewrap` is the name they know for
  * Linux process containment; what moat cannot do here is a warning, and a
  * host where it cannot run at all has no backend. */
-#include "cli/mxc_backends.h"
+#include "cli/compat/mxc_backends.h"
 
 #include <stdio.h>
 
 #include <jansson.h>
 
-#include "cli/doctor.h"
+#include "cli/doctor/doctor.h"
 
 static json_t *limits(const struct doctor_summary *s)
 {

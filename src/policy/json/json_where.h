@@ -9,7 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "policy/json_locate.h"
+#include "policy/json/json_locate.h"
 
 /* Deeper than any path of the formats read with it
  * ($.network.egress.allow[0].to[0].except[0] is 8). */

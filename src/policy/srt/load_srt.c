@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "moat_srt.h"
-#include "policy/load_json.h"
+#include "policy/json/load_json.h"
 #include "policy/policy.h"
-#include "policy/srt.h"
+#include "policy/srt/srt.h"
 #include "util/error.h"
 #include "util/strv.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/mxc.h"
+#include "policy/mxc/mxc.h"
 #include "policy/paths.h"
 #include "policy/policy.h"
 #include "util/strv.h"

@@ -15,7 +15,7 @@
 #include "policy/paths.h"
 #include "policy/policy.h"
 #include "policy/protected.h"
-#include "policy/srt.h"
+#include "policy/srt/srt.h"
 #include "util/strv.h"
 
 enum srt_list { L_DENY_READ, L_ALLOW_READ, L_ALLOW_WRITE, L_DENY_WRITE };

@@ -3,7 +3,7 @@
  * status through, and newer ones ask `lxc-exec --available-backends`.  Owns
  * the command line, the error envelope and the exit statuses; the config
  * itself is libmoat's (moat_mxc_load).  Prints only here and in main. */
-#include "cli/mxc_exec.h"
+#include "cli/compat/mxc_exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,8 @@
 
 #include <jansson.h>
 
-#include "cli/doctor.h"
-#include "cli/mxc_backends.h"
+#include "cli/doctor/doctor.h"
+#include "cli/compat/mxc_backends.h"
 #include "moat.h"
 #include "moat_mxc.h"
 #include "net/proxy/base64.h"

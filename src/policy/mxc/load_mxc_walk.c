@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "policy/mxc.h"
+#include "policy/mxc/mxc.h"
 #include "policy/policy.h"
 #include "util/error.h"
 #include "util/strv.h"

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "moat_mxc.h"
-#include "policy/load_json.h"
-#include "policy/mxc.h"
+#include "policy/json/load_json.h"
+#include "policy/mxc/mxc.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/strv.h"
