@@ -41,6 +41,8 @@ struct guard_options guard_options_for(const struct moat_policy *p, const struct
     o.connect = p->net.unix_sockets.n > 0 || inet_restricted;
     /* Without a mount namespace nothing else keeps modes and attributes. */
     o.in_place = rules->in_place && !p->debug_no_guard;
+    /* A new filesystem mounted in a nested namespace (guard_mount.c). */
+    o.mounts = p->proc.allow_nested_namespaces && !p->debug_no_guard;
     /* allowLocalBinding false with exposed ports: listening only on those
      * ports (a socket that listens without bind(2) gets an ephemeral port
      * that no Landlock rule covers). */
@@ -277,6 +279,8 @@ static void handle(struct guard *g, const struct seccomp_notif *req)
             result = guard_net_call(&c);
         if (result == -ENOSYS && g->opts.in_place)
             result = guard_attr_call(&c);
+        if (result == -ENOSYS && g->opts.mounts)
+            result = guard_mount_call(&c);
     }
     guard_task_close(&c.task);
     if (!c.answered)

@@ -77,6 +77,15 @@ int guard_judge_at(struct guard_call *c, const char *op, int *parent, const char
 
 void guard_report(struct guard_call *c, const char *op, const char *path, const char *why);
 
+/* The caller's user namespace, when it is not the guard's (only with nested
+ * namespaces): a descriptor of /proc/TID/ns/user, or -1. */
+int guard_caller_userns(struct guard_call *c);
+
+/* mount(2) of a new filesystem in a nested namespace (guard_mount.c): made
+ * here for the caller when its type keeps its files in memory, else EPERM;
+ * -ENOSYS for any other call. */
+long guard_mount_call(struct guard_call *c);
+
 /* The filesystem calls (guard_ops.c): the result, or -errno; an open puts
  * the fd to hand over in *inject (and its O_CLOEXEC wish in *cloexec). */
 long guard_fs_call(struct guard_call *c, int *inject, bool *cloexec);

@@ -98,9 +98,7 @@ static int open_in_child(struct guard_call *c, int target, int flags, int userns
     _exit(0);
 }
 
-/* The caller's user namespace, when it is not the guard's (only with nested
- * namespaces): a descriptor of /proc/TID/ns/user, or -1. */
-static int caller_userns(struct guard_call *c)
+int guard_caller_userns(struct guard_call *c)
 {
     if (!c->task.nested)
         return -1;
@@ -157,7 +155,7 @@ static int open_existing(struct guard_call *c, int *targetp, int flags, bool tra
         *out = -1;
         return open_in_child(c, target, flags, -1);
     }
-    _cleanup_close_ int userns = guard_on_procfs(target) ? caller_userns(c) : -1;
+    _cleanup_close_ int userns = guard_on_procfs(target) ? guard_caller_userns(c) : -1;
     if (userns >= 0) {
         *out = -1;
         return open_in_child(c, target, flags, userns);
