@@ -10,14 +10,14 @@
 # the order alternating), WARMUP untimed and RUNS timed run() calls each;
 # each call timed in Node from the call to the result (bench/lib/
 # mxc_ffi_run.mjs).  Medians of the pooled calls, and the ratio.
-#   bench/mxc_ffi.sh                 (ROUNDS=5 RUNS=20 WARMUP=2)
+#   bench/mxc_ffi.sh                 (ROUNDS=10 RUNS=20 WARMUP=2)
 #   MXC_LIB_DIR=DIR bench/mxc_ffi.sh another mxc library directory
 # Prints Markdown for BENCHMARKS.md; progress goes to stderr.  Root (or
 # unprivileged user namespaces), node, and slirp4netns (bench/deps.sh) for
 # mxc's firewall mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-10}
 RUNS=${RUNS:-20}
 WARMUP=${WARMUP:-2}
 NODE=${NODE:-/usr/bin/node}
