@@ -8,8 +8,10 @@
 # directory removed (trap), so the machine is left as it was found; a run
 # refuses to start where moat's packages or files are already installed.
 # Root (dpkg).  Prints ok/not ok lines and "deb: N passed, N failed".
+# ok and not_ok always return 0, so `test && ok ... || not_ok ...` is sound.
+# shellcheck disable=SC2015
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 125
 TOP=$(pwd)
 passed=0 failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
@@ -36,24 +38,33 @@ for p in $PACKAGES; do
     fi
 done
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+# The file the sandboxed command tries to write: removed on exit should the
+# sandbox let it through, so it must not be someone else's.
+etc_probe=/etc/moat-deb-check
 for f in /usr/bin/moat /usr/include/moat.h "/usr/lib/$multiarch/libmoat.so.1" \
-         /usr/share/man/man1/moat.1.gz; do
+         /usr/share/man/man1/moat.1.gz "$etc_probe"; do
     if [ -e "$f" ]; then not_ok "$f exists, not from a package: deb-check would overwrite it"; finish; fi
 done
+
+# What dpkg and the dynamic linker know, compared after the purge.
+packages_before=$(dpkg-query -W -f='${Package}:${Architecture} ${Version} ${db:Status-Abbrev}\n' | sort)
+ldcache_before=$(ldconfig -p | sort)
 
 tmp=$(mktemp -d /var/tmp/moat-e2e.deb.XXXXXX)
 chmod 0755 "$tmp"
 we_installed=""
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
     if [ -n "$we_installed" ]; then
         # shellcheck disable=SC2086
         dpkg --purge $PACKAGES >"$tmp/purge-trap.log" 2>&1 ||
             echo "deb-check: purging after a failure: $(cat "$tmp/purge-trap.log")" >&2
     fi
+    rm -f "$etc_probe"
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap 'not_ok "interrupted by a signal"; finish' INT TERM HUP
 
 # ---- build -------------------------------------------------------------------
 
@@ -64,6 +75,7 @@ mkdir "$src"
 # The tree as it is (tracked and new files, not ignored ones: no build/); a
 # tarball without git is copied whole but for the build directories.
 if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    # shellcheck disable=SC2016 # the inner shell expands $f
     git -C "$TOP" ls-files -z --cached --others --exclude-standard |
         (cd "$TOP" && xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh) |
         tar -C "$TOP" --null -T - -cf - | tar -C "$src" -xf -
@@ -85,6 +97,17 @@ for p in $PACKAGES; do
     if [ -f "$deb" ]; then debs+=("$deb"); else not_ok "no $deb"; fi
 done
 [ "${#debs[@]}" = 3 ] && ok "moat, libmoat1 and libmoat-dev were built" || finish
+# What the packages hold: their files (and links) must not exist yet, and the
+# directories they create must be gone again after the purge.
+contents=$(for d in "${debs[@]}"; do dpkg-deb -c "$d"; done)
+files=$(echo "$contents" | awk '$1 !~ /^d/ {print $6}' | sed 's|^\./|/|')
+new_dirs=$(echo "$contents" | awk '$1 ~ /^d/ {print $6}' | sed 's|^\./|/|; s|/$||' | sort -u |
+           while read -r d; do [ -n "$d" ] && [ ! -e "$d" ] && echo "$d"; done)
+there=""
+for f in $files; do [ -e "$f" ] || [ -L "$f" ] && there="$there $f"; done
+if [ -n "$there" ]; then
+    not_ok "files of the packages exist, not from them: deb-check would overwrite:$there"; finish
+fi
 grep -q "dpkg-gensymbols: warning" "$tmp/build.log" &&
     not_ok "dpkg-gensymbols: $(grep -A5 'dpkg-gensymbols: warning' "$tmp/build.log")" ||
     ok "dpkg-gensymbols finds the symbols file complete"
@@ -108,6 +131,10 @@ done
 
 # ---- install and use ---------------------------------------------------------
 
+# Again just before installing: another run may have installed them meanwhile.
+for p in $PACKAGES; do
+    if installed "$p"; then not_ok "$p was installed while the packages were built"; finish; fi
+done
 we_installed=1
 if dpkg -i "${debs[@]}" >"$tmp/install.log" 2>&1; then
     ok "dpkg -i installs the three packages"
@@ -128,11 +155,11 @@ work=$tmp/work
 mkdir -p "$work/workspace"
 cp /usr/share/doc/moat/examples/policy.json "$work/"
 out=$(cd "$work" && /usr/bin/moat run --policy policy.json \
-      -c 'echo hello > workspace/hello.txt && cat workspace/hello.txt; touch /etc/moat-deb-check || echo refused' \
+      -c "echo hello > workspace/hello.txt && cat workspace/hello.txt; touch $etc_probe || echo refused" \
       2>"$work/run.err")
 status=$?
 if [ "$status" = 0 ] && [ "$out" = "hello
-refused" ] && [ -f "$work/workspace/hello.txt" ] && [ ! -e /etc/moat-deb-check ] &&
+refused" ] && [ -f "$work/workspace/hello.txt" ] && [ ! -e "$etc_probe" ] &&
    grep -q "Read-only file system" "$work/run.err"; then
     ok "/usr/bin/moat run under the example policy: writes the workspace, not /etc"
 else
@@ -207,7 +234,6 @@ fi
 
 # ---- purge -------------------------------------------------------------------
 
-files=$(for d in "${debs[@]}"; do dpkg-deb -c "$d"; done | awk '$1 !~ /^d/ {print $6}' | sed 's|^\./|/|')
 # shellcheck disable=SC2086
 if dpkg --purge $PACKAGES >"$tmp/purge.log" 2>&1; then
     we_installed=""
@@ -224,5 +250,16 @@ installed moat || [ -n "$(dpkg -L moat 2>/dev/null)" ] || ok "dpkg knows none of
 left=""
 for f in $files; do [ -e "$f" ] || [ -L "$f" ] && left="$left $f"; done
 [ -z "$left" ] && ok "no file of the packages is left" || not_ok "left:$left"
+left=""
+for d in $new_dirs; do [ -e "$d" ] && left="$left $d"; done
+[ -z "$left" ] && ok "no directory they created is left ($(echo "$new_dirs" | grep -c .) created)" ||
+    not_ok "directories left:$left"
+packages_after=$(dpkg-query -W -f='${Package}:${Architecture} ${Version} ${db:Status-Abbrev}\n' | sort)
+[ "$packages_after" = "$packages_before" ] &&
+    ok "dpkg's package list is as before ($(echo "$packages_before" | wc -l) packages)" ||
+    not_ok "dpkg's package list changed: $(diff <(echo "$packages_before") <(echo "$packages_after"))"
+ldcache_after=$(ldconfig -p | sort)
+[ "$ldcache_after" = "$ldcache_before" ] && ok "the dynamic linker's cache lists the same libraries" ||
+    not_ok "ldconfig -p changed: $(diff <(echo "$ldcache_before") <(echo "$ldcache_after"))"
 
 finish
