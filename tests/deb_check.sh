@@ -6,7 +6,8 @@
 # completion, pkg-config and a program built against libmoat), then purged,
 # and nothing of them left.  Whatever fails, the packages are purged and the
 # directory removed (trap), so the machine is left as it was found; a run
-# refuses to start where moat's packages or files are already installed.
+# refuses to start where moat's packages or files are already installed, and
+# waits for another running deb-check (one at a time on a machine).
 # Root (dpkg).  Prints ok/not ok lines and "deb: N passed, N failed".
 # ok and not_ok always return 0, so `test && ok ... || not_ok ...` is sound.
 # shellcheck disable=SC2015
@@ -31,6 +32,13 @@ fi
 for tool in dpkg-buildpackage dh lintian fakeroot man pkg-config; do
     command -v "$tool" >/dev/null || { not_ok "$tool is missing (scripts/deps.sh installs it)"; finish; }
 done
+# One deb-check at a time on a machine (two make checks in two checkouts):
+# the next waits for the lock, an flock(2) on dpkg's directory that dpkg's own
+# fcntl locks do not see, released when this shell and its children exit.
+exec 9</var/lib/dpkg
+if ! flock -w 1200 9; then
+    not_ok "another make deb-check has run for 20 minutes (flock /var/lib/dpkg)"; finish
+fi
 for p in $PACKAGES; do
     if installed "$p"; then
         not_ok "$p is already installed: deb-check would replace and purge it; remove it first"
