@@ -77,6 +77,10 @@ int guard_judge_at(struct guard_call *c, const char *op, int *parent, const char
 
 void guard_report(struct guard_call *c, const char *op, const char *path, const char *why);
 
+/* Put fd into the caller's table (and close ours): the caller's new fd
+ * number, or -errno; the caller is answered after, with it. */
+long guard_install_fd(struct guard *g, __u64 id, int fd, bool cloexec);
+
 /* The caller's user namespace, when it is not the guard's (only with nested
  * namespaces): a descriptor of /proc/TID/ns/user, or -1. */
 int guard_caller_userns(struct guard_call *c);
