@@ -247,7 +247,7 @@ include tests/fuzz/fuzz.mk
 
 # The Debian packages (debian/): built from a clean copy of the tree,
 # checked with lintian, installed, used and purged; the machine is left as it
-# was.  Root; CI runs it after make check (.ci/run).
+# was.  Root; make check runs it when run as root, as CI does (tests/run_all.sh).
 deb-check:
 	tests/deb_check.sh
 

@@ -2,10 +2,11 @@
 # Install the Debian packages that only the benchmarks need (on top of
 # scripts/deps.sh).  srt (@anthropic-ai/sandbox-runtime) on Linux needs
 # bubblewrap, socat and ripgrep; the bench scripts need node/npm to install it,
-# hyperfine for start-up timing and curl for the smoke checks.
+# hyperfine for start-up timing and curl for the smoke checks.  mxc's own
+# libmxc_ffi.so (bench/mxc_ffi.sh) needs slirp4netns for its firewall mode.
 # Idempotent: installs nothing when everything is present.
 set -eu
-PKGS="bubblewrap socat ripgrep nodejs npm hyperfine curl python3 time"
+PKGS="bubblewrap socat ripgrep nodejs npm hyperfine curl python3 time slirp4netns"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

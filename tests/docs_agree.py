@@ -11,6 +11,11 @@
 - The built-in protections of src/policy/protected.c, the schema's
   protectionName and docs/policy.md's table name the same names, and the
   loader accepts each in `unprotect`.
+- docs/compat-mxc.md's table of libmxc_ffi.so's functions names exactly
+  the mxc_* functions src/mxc_ffi/abi.h declares, the sources define and
+  the built library exports (exports.map exports mxc_* and nothing else),
+  and the page writes no other mxc_* name but those it says moat leaves
+  out.
 - `moat run --help` names every network mode; nothing calls proxy or
   firewall "not yet"; no document cites a design section that is not in
   the repository.
@@ -177,6 +182,47 @@ for m in re.finditer(r'(ANY|HOME|GITDIR)\("([^"]+)"\)', protected_c):
 check(not wrong, "each protection's scope in docs/policy.md is the code's", "\n".join(wrong))
 rc, out, err = moat_check({"filesystem": {"unprotect": code_names}})
 check(rc == 0, "the loader accepts every protection name in unprotect", err)
+
+# ---- libmxc_ffi.so ---------------------------------------------------------------
+
+mxc_api = re.compile(r"^MXC_API\b[^(;]*?\b(mxc_\w+)\(", re.M)
+declared = set(mxc_api.findall(read("src/mxc_ffi/abi.h")))
+check(len(declared) > 20, "src/mxc_ffi/abi.h's MXC_API functions were found", sorted(declared))
+ffi_dir = os.path.join(TOP, "src/mxc_ffi")
+defined = set()
+for f in sorted(os.listdir(ffi_dir)):
+    if f.endswith(".c"):
+        defined |= set(mxc_api.findall(read(os.path.join("src/mxc_ffi", f))))
+same(declared, defined, "every libmxc_ffi function abi.h declares is defined, and back",
+     "abi.h", "src/mxc_ffi/*.c")
+exports_map = read("src/mxc_ffi/exports.map")
+globals_ = re.findall(r"global:\s*([^;]*);", exports_map)
+check(globals_ == ["mxc_*"], "src/mxc_ffi/exports.map exports mxc_* and nothing else", globals_)
+so = os.path.join(TOP, "build/libmxc_ffi.so")
+if os.path.exists(so):
+    nm = subprocess.run(["nm", "-D", "--defined-only", so], capture_output=True, text=True).stdout
+    exported = {l.split()[2] for l in nm.splitlines() if len(l.split()) == 3}
+    same(declared, exported, "build/libmxc_ffi.so exports exactly abi.h's functions",
+         "abi.h", "nm -D")
+
+compat = read("docs/compat-mxc.md")
+ffi_doc = section(compat, "libmxc_ffi.so: the SDK in-process")
+table = section(ffi_doc, "Every function the SDK binds")
+doc_funcs = set()
+for cell in re.findall(r"^\| ([^|]*) \|", table, re.M):
+    doc_funcs |= set(re.findall(r"`(mxc_\w+)`", cell))
+same(declared, doc_funcs, "docs/compat-mxc.md's libmxc_ffi table names every function, and "
+     "only those", "abi.h", "docs")
+left_out = set()
+for para in re.split(r"\n\s*\n|\n- ", ffi_doc):
+    if "leaves them out" in para:
+        left_out |= set(re.findall(r"(?<![\w/])mxc_\w+", para))
+check(left_out and not left_out & declared,
+      "docs/compat-mxc.md says which of mxc's functions moat leaves out, none of them moat's",
+      sorted(left_out & declared) or "no paragraph saying \"leaves them out\"")
+stray = set(re.findall(r"(?<![\w/])mxc_\w+", ffi_doc)) - declared - left_out
+check(not stray, "docs/compat-mxc.md's libmxc_ffi section names no other mxc_* function",
+      sorted(stray))
 
 # ---- examples ------------------------------------------------------------------
 

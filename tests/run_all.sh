@@ -3,6 +3,7 @@
 # unit tests, the fuzz targets' corpora (tests/fuzz, each input once), end-to-end
 # tests with the release binary as root, a sanitizer pass of the end-to-end tests,
 # the same end-to-end tests as an unprivileged user (uid 65534) from a staged copy,
+# the places (containers, fleets), the network lab and the Debian packages (root),
 # and a check that nothing on the host changed.  Ends with one "N passed, N failed" line.
 set -u
 cd "$(dirname "$0")/.."
@@ -115,8 +116,11 @@ if [ "$(id -u)" = 0 ]; then
     run_suite "moat in a real container (podman, runc)" env MOAT=build/moat tests/podman.sh
     run_suite "network lab self-test" tests/lab/selftest.sh
     run_suite "network e2e in the lab" env "${e2e_env[@]}" tests/e2e_lab/run.sh
+    # dpkg needs root: the packages are built, installed, used and purged.
+    run_suite "Debian packages (make deb-check)" tests/deb_check.sh
 else
-    echo "== not root: skipping the unprivileged pass and the network lab (CI runs as root)"
+    echo "== not root: skipping the unprivileged pass, the network lab and the Debian packages" \
+         "(CI runs as root)"
 fi
 
 echo "== host left unchanged"

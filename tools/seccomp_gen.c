@@ -51,8 +51,8 @@ int main(void)
             fprintf(stderr, "seccomp_gen: %s\n", err.msg);
             return 1;
         }
-        printf("\n/* guard: fs=%d connect=%d listen=%d attrs=%d */\n", o.fs, o.connect, o.listen,
-               o.in_place);
+        printf("\n/* guard: fs=%d connect=%d listen=%d attrs=%d mounts=%d */\n", o.fs, o.connect,
+               o.listen, o.in_place, o.mounts);
         print_program("guard", i, &prog);
         seccomp_rules_free(&prog);
     }

@@ -335,21 +335,17 @@ static int load_array(struct load_ctx *c, const json_t *v, elem_fn elem, void *a
     return 0;
 }
 
-/* "$HOME/x": refused, "$Recycle.Bin": warned (path_find_variable). */
+/* "$HOME/x": refused, "$Recycle.Bin": warned (path_variable_message). */
 static int check_dollar(struct load_ctx *c, const char *s)
 {
-    char var[72], q[128];
-    enum path_variable kind = path_find_variable(s, var, sizeof var);
+    char msg[256], q[128];
+    enum path_variable kind = path_variable_message(s, msg, sizeof msg);
     if (kind == PATH_VAR_NONE)
         return 0;
     quote(q, sizeof q, s, 64);
     if (kind == PATH_VAR_LITERAL)
-        return load_warn(c, "%s: \"$%s\" is taken literally (moat does not expand variables)",
-                         q, var);
-    return load_fail(c, -EINVAL, JSON_LOCATE_VALUE, "%s: moat does not expand variables "
-                     "(\"$%s\" would be a directory of that name); %s", q, var,
-                     strcmp(var, "HOME") == 0 || strcmp(var, "{HOME}") == 0
-                         ? "write \"~\" for your home directory" : "write the path out");
+        return load_warn(c, "%s: %s", q, msg);
+    return load_fail(c, -EINVAL, JSON_LOCATE_VALUE, "%s: %s", q, msg);
 }
 
 static int elem_path(struct load_ctx *c, const json_t *v, void *arg)

@@ -174,3 +174,19 @@ enum path_variable path_find_variable(const char *s, char *var, size_t size)
     }
     return PATH_VAR_NONE;
 }
+
+enum path_variable path_variable_message(const char *s, char *msg, size_t size)
+{
+    char var[72];
+    enum path_variable kind = path_find_variable(s, var, sizeof var);
+    if (kind == PATH_VAR_LITERAL)
+        snprintf(msg, size, "\"$%s\" is taken literally (moat does not expand variables)", var);
+    else if (kind == PATH_VAR_EXPECTED)
+        snprintf(msg, size, "moat does not expand variables (\"$%s\" would be a directory of "
+                 "that name); %s", var, strcmp(var, "HOME") == 0 || strcmp(var, "{HOME}") == 0
+                                        ? "write \"~\" for your home directory"
+                                        : "write the path out");
+    else if (size)
+        msg[0] = '\0';
+    return kind;
+}

@@ -35,4 +35,9 @@ bool path_clean_absolute(char *path);
 enum path_variable { PATH_VAR_NONE, PATH_VAR_EXPECTED, PATH_VAR_LITERAL };
 enum path_variable path_find_variable(const char *s, char *var, size_t size);
 
+/* The same, said for a path of a policy (moat's, mxc's or srt's: one
+ * rule for all three, so a policy printed from any loads back): what
+ * follows the path's name in the message, in msg. */
+enum path_variable path_variable_message(const char *s, char *msg, size_t size);
+
 #endif

@@ -371,8 +371,10 @@ int sandbox_poll(struct moat_sandbox *s, int timeout_ms, struct moat_error *err)
  * EOF; another sandbox's pipe held here would keep that one open.) */
 static void init_close_callers_fds(const struct sandbox_ctx *c)
 {
-    const int own[] = { c->report_fd, c->alive_fd, c->chan_fd,  c->events_fd, c->guard_sock,
-                        c->pty_sock,  c->pty_slave, c->stdio[0], c->stdio[1], c->stdio[2] };
+    const int own[] = { c->report_fd,       c->alive_fd,        c->chan_fd,  c->events_fd,
+                        c->guard_sock,      c->pty_sock,        c->pty_slave, c->stdio[0],
+                        c->stdio[1],        c->stdio[2],        c->cgroup_procs[0],
+                        c->cgroup_procs[1] };
     unsigned from = 3;
     for (;;) { /* close [from, the next kept descriptor) until none is left */
         unsigned next = ~0U;

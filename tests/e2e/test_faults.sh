@@ -155,10 +155,12 @@ test_writable_tree_on_a_full_filesystem() {
     mkdir -p "$WORK/fs"
     chmod 0755 "$WORK"
     cat > fs.workload.sh <<'SH'
-fs=$1 attack=$2
+fs=$1 attack=$2 moat_err=$3
 "$attack" fill "$fs/tree/filler" 1048576
 echo private-tmp > /tmp/t && cat /tmp/t
 mkdir "$fs/tree/.git/hooks" 2>&1 | grep -o "Read-only file system"
+# The supervisor logs the refusal a moment later: the disk stays full until it has tried.
+for _ in $(seq 200); do grep -q "cannot write to the --log file" "$moat_err" && break; sleep 0.05; done
 rm "$fs/tree/filler"
 sleep 1.1 # the same refusal again within a second is not logged again
 mkdir "$fs/tree/.git/hooks" 2>&1 | grep -o "Read-only file system"
@@ -178,7 +180,7 @@ SH
             run() { if [ "$uid" = 0 ]; then "$@"; else setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; fi; }
             rc=0
             run "$moat" run --allow-write "$fs/tree" --log "$fs/logs/refusals.log" -- \
-                sh "$(dirname "$copy")/fs.workload.sh" "$fs" "$attack" || rc=$?
+                sh "$(dirname "$copy")/fs.workload.sh" "$fs" "$attack" "$(dirname "$copy")/fs.err" || rc=$?
             cp "$fs/logs/refusals.log" "$copy"
             exit "$rc"
         ' _ "$WORK/fs" "$uid" "$ATTACK" "$MOAT" "$WORK/fs.log" > fs.out 2> fs.err && rc=0 || rc=$?

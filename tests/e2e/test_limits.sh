@@ -17,8 +17,11 @@ refused_for_want_of_a_cgroup() { # after limits_run: 0 when it was the refusal
 }
 
 fork_bomb_is_stopped() { # ISOLATION
+    # The sleep starts before the bomb and the shell then only waits (a
+    # builtin): a shell that had to fork once the bomb filled pidsMax would
+    # end at once ("Cannot fork") instead of running into the timeout.
     limits_run "$1" '{"process": {"pidsMax": 32}}' --timeout 3 -c \
-        "echo started; b() { b | b & }; b; sleep 313.71"
+        "echo started; sleep 313.71 & b() { b | b & }; b; wait"
     if refused_for_want_of_a_cgroup; then
         expect_not_contains "$OUT" started "the command under a refused policy"
         return 0

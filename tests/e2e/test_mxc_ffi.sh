@@ -264,3 +264,18 @@ test_mxc_ffi_refusals_reach_the_warnings() {
     expect_contains "$OUT" "stdout ECONNREFUSED"
     expect_contains "$(line_of warnings)" "moat: blocked connection to 203.0.113.9:80"
 }
+
+test_mxc_ffi_moat_mxc_log_receives_each_refusal() {
+    # MOAT_MXC_LOG in the caller's environment: moat's violation log, one
+    # JSON line per refusal, for every sandbox the library starts.
+    req=$(sdk_request "$ATTACK fetch 203.0.113.9 80" "\"filesystem\":{\"readonlyPaths\":[\"$(dirname "$ATTACK")\"]},\"network\":{\"egress\":{\"default\":\"deny\",\"allow\":[{\"to\":[{\"cidr\":\"198.51.100.7/32\"}],\"ports\":[{\"port\":80}]}]}}")
+    MOAT_MXC_LOG=$WORK/violations.log ffi_run "$req"
+    expect_eq "$(line_of status)" 0
+    log=$(cat "$WORK/violations.log" 2>&1)
+    expect_contains "$log" '"kind":"connect","destination":"203.0.113.9"'
+    expect_contains "$log" '"port":80,"reason":"rejected by the firewall ruleset"'
+    # A log moat cannot open fails the start, with moat's reason.
+    MOAT_MXC_LOG=$WORK/no-such-dir/violations.log ffi_run "$req"
+    expect_eq "$(line_of status)" 12
+    expect_contains "$OUT" "no-such-dir/violations.log: cannot open it"
+}

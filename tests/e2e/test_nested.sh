@@ -102,16 +102,50 @@ test_nested_protected_names_hold_through_any_mount() {
 
 test_nested_overlay_writes_are_refused() {
     need_root && { echo "SKIP: as root no id can be mapped (docs/security.md)"; return 0; }
-    mkdir -p proj "$HOME/upper" "$HOME/work"
+    mkdir -p proj/sub "$HOME/upper" "$HOME/work" lower/hooks
+    git init -q proj/sub/repo
+    printf '#!/bin/sh\necho HOOK-RAN\n' > lower/hooks/pre-commit
+    chmod 755 lower/hooks/pre-commit
+    chmod -R a+rX lower
     nested_opts
-    # Writes through an overlay land in its upper directory, a host
-    # directory the guard could not judge them in: refused.
+    # An overlay's upper directory in a writable tree: the kernel would create
+    # names there itself (a copy-up when a lower file's mode changes), past
+    # the guard.  The mount is refused, by mount(2) and by the new mount API.
     moat_run "${MOAT_OPTS[@]}" -- unshare -Urm sh -c \
         "mount -t overlay o -o lowerdir=/usr/share/doc,upperdir=$HOME/upper,workdir=$HOME/work /mnt &&
-         echo mounted; echo evil > /mnt/.bashrc; mkdir /mnt/.config; echo x > /mnt/plain"
-    expect_contains "$OUT" mounted
-    expect_contains "$ERR" "not in the sandbox's tree"
+         echo mounted; echo evil > /mnt/.bashrc; mkdir /mnt/.config; echo x > /mnt/plain
+         mkdir -p $WORK/proj/wk && mount -t overlay o -o lowerdir=$WORK/lower,upperdir=$WORK/proj/sub/repo/.git,workdir=$WORK/proj/wk /mnt &&
+         echo mounted; chmod 755 /mnt/hooks/pre-commit
+         python3 -c 'import ctypes, os; libc = ctypes.CDLL(None, use_errno=True)
+r = libc.syscall(430, b\"overlay\", 0)
+print(\"fsopen\", r, os.strerror(ctypes.get_errno()))'"
+    expect_not_contains "$OUT" mounted
+    expect_contains "$OUT" "fsopen -1 Function not implemented"
+    expect_contains "$ERR" "type overlay"
     expect_eq "$(ls -A "$HOME/upper")" "" "the overlay's upper directory"
+    expect_eq "$(ls proj/sub/repo/.git/hooks | grep -c '^pre-commit$')" 0 "a hook copied up"
+}
+
+test_nested_memory_filesystems_mount_only_for_a_caller_that_may() {
+    need_root && { echo "SKIP: as root no id can be mapped (docs/security.md)"; return 0; }
+    mkdir proj
+    nested_opts
+    # tmpfs and a procfs of a nested pid namespace are mounted for the caller
+    # (the procfs shows that namespace); a caller without CAP_SYS_ADMIN in its
+    # namespace gets EPERM, as from the kernel.
+    moat_run "${MOAT_OPTS[@]}" -- unshare -Urmpf --mount-proc sh -c '
+        mount -t tmpfs -o size=1m,mode=0700 t /mnt && stat -f -c %T /mnt && stat -c %a /mnt
+        echo pids $(ls /proc | grep -c "^[0-9]")
+        umount /mnt
+        setpriv --bounding-set -sys_admin mount -t tmpfs t /mnt 2>/dev/null || echo refused
+        stat -f -c %T /mnt'
+    expect_contains "$OUT" "tmpfs"
+    expect_contains "$OUT" "700"
+    expect_contains "$OUT" "refused"
+    local pids
+    pids=$(printf '%s\n' "$OUT" | sed -n 's/^pids //p')
+    [ -n "$pids" ] && [ "$pids" -lt 5 ] || fail "a procfs of the nested pid namespace shows $pids processes"
+    expect_eq "$(printf '%s\n' "$OUT" | tail -1)" "$(stat -f -c %T /mnt)" "after a refused mount"
 }
 
 test_nested_mounts_cannot_uncover_what_is_hidden() {

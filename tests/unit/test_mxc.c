@@ -388,6 +388,24 @@ TEST(filesystem_is_the_listed_model)
               "$.filesystem.readwritePaths[0]: \"/\" would make the whole host writable");
 }
 
+/* A "$HOME" in a path would name a directory of that name, and a denied
+ * path would hide nothing: refused, as in moat's own format (and a policy
+ * printed from the config loads back); "$Recycle.Bin" is only warned of. */
+TEST(variables_in_paths_as_in_moats_format)
+{
+    CHECK_HAS(load_msg("{\"version\": \"1.0.0\", \"process\": {\"commandLine\": \"x\"}, "
+                       "\"filesystem\": {\"deniedPaths\": [\"/home/$USER/.ssh\"]}}"),
+              "$.filesystem.deniedPaths[0]: \"/home/$USER/.ssh\": moat does not expand variables");
+    CHECK_INT(code, MOAT_MXC_POLICY_VALIDATION);
+    CHECK_HAS(load_msg("{\"version\": \"1.0.0\", \"process\": {\"commandLine\": \"x\"}, "
+                       "\"filesystem\": {\"readonlyPaths\": [\"/usr$$$A$$r\"]}}"),
+              "\"$A\" would be a directory of that name");
+    CHECK_INT(load("{\"version\": \"1.0.0\", \"process\": {\"commandLine\": \"x\"}, "
+                   "\"filesystem\": {\"readonlyPaths\": [\"/mnt/c/$Recycle.Bin\"]}}"),
+              0);
+    CHECK(warned("\"$Recycle\" is taken literally"));
+}
+
 /* ---- the legacy network shape ------------------------------------------------------------------ */
 
 #define LEGACY(version, net)                                                                  \
@@ -764,6 +782,7 @@ int main(void)
     RUN(process_maps_to_sh_c_env_and_timeout);
     RUN(environment_by_version);
     RUN(filesystem_is_the_listed_model);
+    RUN(variables_in_paths_as_in_moats_format);
     RUN(legacy_block_and_allowed_hosts);
     RUN(legacy_allow);
     RUN(legacy_proxies);

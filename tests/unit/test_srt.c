@@ -252,6 +252,20 @@ TEST(every_key_has_an_effect_a_note_a_warning_or_a_refusal)
 
 /* ---- network ------------------------------------------------------------------------- */
 
+/* As in moat's own format: "$HOME" is not expanded, so it is refused. */
+TEST(variables_in_paths_as_in_moats_format)
+{
+    const char *m = load_msg("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"$HOME/.ssh\"],"
+                             "\"allowWrite\":[],\"denyWrite\":[]}}");
+    if (!strstr(m, "\"$HOME/.ssh\": moat does not expand variables")) {
+        fprintf(stderr, "  FAIL: %s\n", m);
+        unit_current_failed = 1;
+    }
+    CHECK_INT(load("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"/mnt/c/$Recycle.Bin\"],"
+                   "\"allowWrite\":[],\"denyWrite\":[]}}"),
+              0);
+}
+
 TEST(domain_patterns_as_srt_validates_them)
 {
     static const char *const good[] = {
@@ -640,6 +654,7 @@ int main(void)
     RUN(minimal_settings_are_srt_defaults);
     RUN(required_keys_types_and_unknown_keys);
     RUN(every_key_has_an_effect_a_note_a_warning_or_a_refusal);
+    RUN(variables_in_paths_as_in_moats_format);
     RUN(domain_patterns_as_srt_validates_them);
     RUN(allowed_domains_make_proxy_mode_with_srt_environment);
     RUN(loopback_destinations_become_host_ports_or_are_left_out);

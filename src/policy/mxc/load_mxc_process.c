@@ -89,9 +89,18 @@ static int map_paths(struct mxc_ctx *c, const json_t *fs, const char *key,
     json_array_foreach(list, i, e) {
         json_where_push_index(&c->w, i);
         struct moat_error perr = {0};
-        char *norm = NULL;
-        r = path_normalize(json_string_value(e), "/", &norm, &perr);
-        if (r == -ENOMEM)
+        char *norm = NULL, msg[256];
+        /* As in moat's own format: a "$HOME" would name a directory of that
+         * name, and a denied path would then hide nothing. */
+        enum path_variable var = path_variable_message(json_string_value(e), msg, sizeof msg);
+        if (var == PATH_VAR_EXPECTED)
+            r = mxc_fail(c, MOAT_MXC_POLICY_VALIDATION, JSON_LOCATE_VALUE, "\"%.64s\": %s",
+                         json_string_value(e), msg);
+        else if (var == PATH_VAR_LITERAL)
+            r = mxc_warn(c, "\"%.64s\": %s", json_string_value(e), msg);
+        if (r < 0)
+            ;
+        else if ((r = path_normalize(json_string_value(e), "/", &norm, &perr)) == -ENOMEM)
             r = mxc_oom(c);
         else if (r < 0)
             r = mxc_fail(c, MOAT_MXC_POLICY_VALIDATION, JSON_LOCATE_VALUE, "%s", perr.msg);

@@ -53,6 +53,14 @@ int srt_path_entry(struct srt_ctx *c, const json_t *v, const char **text, bool *
 int srt_path_normalize(struct srt_ctx *c, const char *text, char **out)
 {
     struct moat_error perr = {0};
+    char msg[256];
+    /* As in moat's own format: a "$HOME" would name a directory of that
+     * name, and a denied path would then hide nothing. */
+    enum path_variable var = path_variable_message(text, msg, sizeof msg);
+    if (var == PATH_VAR_EXPECTED)
+        return srt_fail(c, JSON_LOCATE_VALUE, "\"%.64s\": %s", text, msg);
+    if (var == PATH_VAR_LITERAL && srt_warn(c, "\"%.64s\": %s", text, msg) < 0)
+        return -ENOMEM;
     int r = path_normalize(text, c->cwd, out, &perr);
     if (r == -ENOMEM)
         return srt_oom(c);

@@ -51,21 +51,22 @@ struct guard_options {
     bool in_place; /* landlock isolation: chmod, chown and the xattr calls, which
                     * Landlock does not restrict, and unlink/rmdir (no read-only
                     * mount and no pins stand in their way there) */
+    bool mounts;  /* nested namespaces: mount(2) of a new filesystem (guard_mount.c) */
 };
 
-#define GUARD_PROGRAMS 16
+#define GUARD_PROGRAMS 32
 extern const struct seccomp_program guard_programs[GUARD_PROGRAMS];
 
 static inline unsigned guard_options_index(const struct guard_options *o)
 {
     return (o->fs ? 1u : 0u) | (o->connect ? 2u : 0u) | (o->listen ? 4u : 0u) |
-           (o->in_place ? 8u : 0u);
+           (o->in_place ? 8u : 0u) | (o->mounts ? 16u : 0u);
 }
 
 static inline struct guard_options guard_options_of_index(unsigned i)
 {
     return (struct guard_options){ .fs = i & 1, .connect = i & 2, .listen = i & 4,
-                                   .in_place = i & 8 };
+                                   .in_place = i & 8, .mounts = i & 16 };
 }
 
 /* Landlock isolation shares the host's network namespace: a third filter,

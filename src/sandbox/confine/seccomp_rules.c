@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -241,6 +242,21 @@ static int refuse_set_id_modes(scmp_filter_ctx ctx, struct moat_error *err)
  * s390 they are argument 1; the filter only covers the native arch, and
  * this is the place to change if s390 is ever supported).  One rule per
  * flag, because comparisons in one rule are ANDed. */
+/* With nested namespaces: the new mount API's way to a new filesystem
+ * (fsopen, fsconfig, fsmount, and fspick to reconfigure one) is unknown,
+ * ENOSYS, so that tools fall back to mount(2), whose new filesystems the
+ * write guard judges (guard_mount.c): an fsconfig() string could not be. */
+static int refuse_new_mount_api(scmp_filter_ctx ctx, struct moat_error *err)
+{
+    static const char *const calls[] = { "fsopen", "fsconfig", "fsmount", "fspick" };
+    for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
+        int r = rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), calls[i], 0, NULL, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int refuse_namespaces(scmp_filter_ctx ctx, struct moat_error *err)
 {
     for (size_t i = 0; i < sizeof namespace_syscalls / sizeof *namespace_syscalls; i++) {
@@ -355,6 +371,8 @@ static int filter_build(scmp_filter_ctx ctx, const struct seccomp_options *o,
         return r;
     if (!o->allow_nested_namespaces && (r = refuse_namespaces(ctx, err)) < 0)
         return r;
+    if (o->allow_nested_namespaces && (r = refuse_new_mount_api(ctx, err)) < 0)
+        return r;
     /* Fallback for allowLocalBinding false where Landlock cannot refuse TCP
      * binds (ABI < 4): no socket may listen at all. */
     if (o->deny_listen && (r = rule_add(ctx, SCMP_ACT_ERRNO(EPERM), "listen", 0, NULL, err)) < 0)
@@ -412,6 +430,17 @@ static int guard_build(scmp_filter_ctx ctx, const struct guard_options *o, struc
     }
     if (o->listen && (r = rule_add(ctx, SCMP_ACT_NOTIFY, "listen", 0, NULL, err)) < 0)
         return r;
+    if (o->mounts) {
+        /* A new filesystem: none of the flags that bind, remount, move or
+         * change propagation (the kernel's path_mount tells them apart the
+         * same way).  The guard judges its type (guard_mount.c). */
+        const struct scmp_arg_cmp new_fs = SCMP_A3(SCMP_CMP_MASKED_EQ,
+                                                   MS_BIND | MS_REMOUNT | MS_MOVE | MS_SHARED |
+                                                       MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE,
+                                                   0);
+        if ((r = rule_add(ctx, SCMP_ACT_NOTIFY, "mount", 1, &new_fs, err)) < 0)
+            return r;
+    }
     if (o->in_place) {
         /* Landlock restricts neither mode, owner nor extended attributes, and
          * without a mount namespace no read-only mount does: a workload could

@@ -42,6 +42,8 @@ struct guard_options guard_options_for(const struct moat_policy *p, const struct
     o.connect = p->net.unix_sockets.n > 0 || inet_restricted;
     /* Without a mount namespace nothing else keeps modes and attributes. */
     o.in_place = rules->in_place && !p->debug_no_guard;
+    /* A new filesystem mounted in a nested namespace (guard_mount.c). */
+    o.mounts = p->proc.allow_nested_namespaces && !p->debug_no_guard;
     /* allowLocalBinding false with exposed ports: listening only on those
      * ports (a socket that listens without bind(2) gets an ephemeral port
      * that no Landlock rule covers). */
@@ -265,22 +267,27 @@ int guard_judge_at(struct guard_call *c, const char *op, int *parent, const char
 
 /* ---- the loop ----------------------------------------------------------- */
 
+long guard_install_fd(struct guard *g, __u64 id, int fd, bool cloexec)
+{
+    /* Installed first and answered after (not SECCOMP_ADDFD_FLAG_SEND): our
+     * copy must be closed before the caller runs on, or a file it wrote and
+     * closed would still be open for writing here a moment later, and its
+     * exec fail with ETXTBSY (`cc -o m m.c && ./m`).  On failure (the caller
+     * gone, or out of descriptors: EMFILE) the error is the answer. */
+    struct seccomp_notif_addfd add = { .id = id, .srcfd = (__u32)fd,
+                                       .newfd_flags = cloexec ? O_CLOEXEC : 0 };
+    long r = ioctl(g->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+    if (r < 0)
+        r = -errno;
+    close(fd);
+    return r;
+}
+
 static void answer(struct guard *g, const struct seccomp_notif *req, long result, int inject,
                    bool cloexec)
 {
-    if (inject >= 0) {
-        struct seccomp_notif_addfd add = { .id = req->id, .flags = SECCOMP_ADDFD_FLAG_SEND,
-                                           .srcfd = (__u32)inject,
-                                           .newfd_flags = cloexec ? O_CLOEXEC : 0 };
-        /* On failure (the caller gone, or out of descriptors: EMFILE) the
-         * error is the answer. */
-        if (ioctl(g->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) >= 0) {
-            close(inject);
-            return;
-        }
-        result = -errno;
-        close(inject);
-    }
+    if (inject >= 0)
+        result = guard_install_fd(g, req->id, inject, cloexec);
     struct seccomp_notif_resp resp = { .id = req->id };
     if (result < 0)
         resp.error = (int)result;
@@ -303,6 +310,8 @@ static void handle(struct guard *g, const struct seccomp_notif *req)
             result = guard_net_call(&c);
         if (result == -ENOSYS && g->opts.in_place)
             result = guard_attr_call(&c);
+        if (result == -ENOSYS && g->opts.mounts)
+            result = guard_mount_call(&c);
     }
     guard_task_close(&c.task);
     if (!c.answered)

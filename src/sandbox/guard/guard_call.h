@@ -87,6 +87,15 @@ int guard_judge_at(struct guard_call *c, const char *op, int *parent, const char
 
 void guard_report(struct guard_call *c, const char *op, const char *path, const char *why);
 
+/* Put fd into the caller's table (and close ours): the caller's new fd
+ * number, or -errno; the caller is answered after, with it. */
+long guard_install_fd(struct guard *g, __u64 id, int fd, bool cloexec);
+
+/* mount(2) of a new filesystem in a nested namespace (guard_mount.c): made
+ * here for the caller when its type keeps its files in memory, else EPERM;
+ * -ENOSYS for any other call. */
+long guard_mount_call(struct guard_call *c);
+
 /* The filesystem calls (guard_ops.c): the result, or -errno; an open puts
  * the fd to hand over in *inject (and its O_CLOEXEC wish in *cloexec). */
 long guard_fs_call(struct guard_call *c, int *inject, bool *cloexec);

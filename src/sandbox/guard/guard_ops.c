@@ -85,15 +85,13 @@ static int open_in_child(struct guard_call *c, int target, int flags, int userns
         return 0;
     }
     int fd = userns >= 0 && setns(userns, CLONE_NEWUSER) < 0 ? -errno : reopen(target, flags, 0);
-    if (fd >= 0) {
-        struct seccomp_notif_addfd add = { .id = c->req->id, .flags = SECCOMP_ADDFD_FLAG_SEND,
-                                           .srcfd = (__u32)fd,
-                                           .newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0 };
-        if (ioctl(c->g->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) >= 0)
-            _exit(0);
-        fd = -errno;
-    }
-    struct seccomp_notif_resp resp = { .id = c->req->id, .error = fd };
+    if (fd >= 0)
+        fd = (int)guard_install_fd(c->g, c->req->id, fd, flags & O_CLOEXEC);
+    struct seccomp_notif_resp resp = { .id = c->req->id };
+    if (fd < 0)
+        resp.error = fd;
+    else
+        resp.val = fd;
     ioctl(c->g->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
     _exit(0);
 }
