@@ -16,24 +16,12 @@ import re
 import subprocess
 import sys
 
+from checks import check, summary
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 RECORD = os.path.join(TOP, "abi", "libmoat.abi")
 HEADERS = ["include/moat.h", "include/moat_mxc.h", "include/moat_srt.h"]
-
-passed = failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok - {what}")
-    else:
-        failed += 1
-        print(f"not ok - {what}")
-        if detail:
-            print("    " + detail.replace("\n", "\n    "))
 
 
 def declarations():
@@ -130,8 +118,7 @@ def main():
     added = sorted(n for n in current if n not in recorded)
     check(not added, "every exported function and type is recorded in abi/libmoat.abi",
           f"not recorded: {added} (tests/abi_check.py {lib} --update)")
-    print(f"abi: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary("abi")
 
 
 if __name__ == "__main__":

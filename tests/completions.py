@@ -31,27 +31,11 @@ TOP = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import cli_help  # noqa: E402
 
+from checks import check, finish, same
+
 MOAT = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(TOP, "build/moat")
 BASH_FILE = os.path.join(TOP, "completions/moat.bash")
 ZSH_FILE = os.path.join(TOP, "completions/_moat")
-passed = failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok - {what}")
-    else:
-        failed += 1
-        print(f"not ok - {what}")
-        if detail:
-            print("    " + str(detail).replace("\n", "\n    "))
-
-
-def same(a, b, what, a_name, b_name):
-    a, b = set(a), set(b)
-    check(a == b, what, f"only in {a_name}: {sorted(a - b)}\nonly in {b_name}: {sorted(b - a)}")
 
 
 schema = json.load(open(os.path.join(TOP, "schema/policy.schema.json")))
@@ -297,5 +281,4 @@ if shutil.which("zsh"):
 else:
     check(False, "zsh is installed (scripts/deps.sh installs it)")
 
-print(f"completions: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("completions")

@@ -22,31 +22,9 @@ import subprocess
 import sys
 import tempfile
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from checks import TOP, check, finish, read, same
+
 MOAT = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(TOP, "build/moat")
-passed = failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok - {what}")
-    else:
-        failed += 1
-        print(f"not ok - {what}")
-        if detail:
-            print("    " + str(detail).replace("\n", "\n    "))
-
-
-def same(a, b, what, a_name, b_name):
-    a, b = set(a), set(b)
-    check(a == b, what, f"only in {a_name}: {sorted(a - b)}\nonly in {b_name}: {sorted(b - a)}")
-
-
-def read(path):
-    with open(os.path.join(TOP, path), encoding="utf-8") as f:
-        return f.read()
 
 
 def make_var(name):
@@ -186,5 +164,4 @@ same(claimed, installed, "the .install files take every file make install instal
 twice = {f: p for f, p in owners.items() if len(p) > 1}
 check(not twice, "no file goes into two packages", twice)
 
-print(f"debian: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("debian")

@@ -30,32 +30,10 @@ import subprocess
 import sys
 import tempfile
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from checks import TOP, check, finish, read, same
+
 MOAT = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(TOP, "build/moat")
 SECTIONS = ("filesystem", "network", "process")
-passed = failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok - {what}")
-    else:
-        failed += 1
-        print(f"not ok - {what}")
-        if detail:
-            print("    " + str(detail).replace("\n", "\n    "))
-
-
-def same(a, b, what, a_name, b_name):
-    a, b = set(a), set(b)
-    check(a == b, what, f"only in {a_name}: {sorted(a - b)}\nonly in {b_name}: {sorted(b - a)}")
-
-
-def read(path):
-    with open(os.path.join(TOP, path), encoding="utf-8") as f:
-        return f.read()
 
 
 def moat_check(policy):
@@ -255,5 +233,4 @@ docs = ["README.md", "tests/lab/README.md"] + [
 cited = [f"{d}: {l.strip()}" for d in docs for l in read(d).splitlines() if "DESIGN §" in l]
 check(not cited, "no document cites a design section outside the repository", "\n".join(cited))
 
-print(f"docs: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("docs")

@@ -27,33 +27,12 @@ TOP = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import cli_help  # noqa: E402
 
+from checks import check, finish, read, same
+
 MOAT = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(TOP, "build/moat")
 PAGES = {"moat.1": os.path.join(TOP, "man/moat.1"),
          "moat-policy.5": os.path.join(TOP, "man/moat-policy.5")}
 SECTIONS = ("filesystem", "network", "process")
-passed = failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok - {what}")
-    else:
-        failed += 1
-        print(f"not ok - {what}")
-        if detail:
-            print("    " + str(detail).replace("\n", "\n    "))
-
-
-def same(a, b, what, a_name, b_name):
-    a, b = set(a), set(b)
-    check(a == b, what, f"only in {a_name}: {sorted(a - b)}\nonly in {b_name}: {sorted(b - a)}")
-
-
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
 
 
 # ---- a little roff ---------------------------------------------------------------
@@ -254,5 +233,4 @@ for name, path in PAGES.items():
     check(r.returncode == 0 and f'"{title} - ' in r.stdout, f"lexgrog reads {name}'s NAME line",
           r.stdout + r.stderr)
 
-print(f"man: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("man")
