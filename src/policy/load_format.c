@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "policy/json/json_locate.h"
+#include "policy/json/json_where.h"
 #include "policy/paths.h"
 #include "policy/policy.h"
 #include "policy/protected.h"
@@ -21,120 +21,45 @@
 #include "util/error.h"
 #include "util/strv.h"
 
-/* Deeper than any path the format has ($.process.rlimits.NAME.soft). */
-#define LOAD_MAX_DEPTH 8
-
 struct load_ctx {
-    const char *text;
-    size_t len;
-    const char *name;     /* file name for messages */
+    struct json_where w;  /* the text, its name for messages, and where we are in it */
     const char *base_dir; /* for relative paths */
     struct moat_policy *p; /* the scratch copy being merged into */
     struct moat_error *err;
-    struct json_locate_seg path[LOAD_MAX_DEPTH];
-    size_t depth;
 };
 
 /* ---- where we are, and saying what is wrong there ---------------------- */
 
 static void push_key(struct load_ctx *c, const char *key)
 {
-    if (c->depth < LOAD_MAX_DEPTH)
-        c->path[c->depth] = (struct json_locate_seg){.key = key};
-    c->depth++;
+    json_where_push_key(&c->w, key);
 }
 
 static void push_index(struct load_ctx *c, size_t index)
 {
-    if (c->depth < LOAD_MAX_DEPTH)
-        c->path[c->depth] = (struct json_locate_seg){.index = index};
-    c->depth++;
+    json_where_push_index(&c->w, index);
 }
 
 static void pop(struct load_ctx *c)
 {
-    c->depth--;
+    json_where_pop(&c->w);
 }
 
-static size_t depth_known(const struct load_ctx *c)
-{
-    return c->depth < LOAD_MAX_DEPTH ? c->depth : LOAD_MAX_DEPTH;
-}
-
-/* `s` as a JSON string literal for messages: quoted, escaped, and cut at
- * max bytes (on a UTF-8 boundary) with "...". */
 static void quote(char *buf, size_t size, const char *s, size_t max)
 {
-    size_t o = 0, n = strlen(s);
-    bool cut = n > max;
-    if (cut) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
-    if (size < 16) {
-        if (size)
-            buf[0] = '\0';
-        return;
-    }
-    buf[o++] = '"';
-    for (size_t i = 0; i < n && o + 8 < size; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\')
-            o += (size_t)snprintf(buf + o, size - o, "\\%c", ch);
-        else if (ch < 0x20 || ch == 0x7f)
-            o += (size_t)snprintf(buf + o, size - o, "\\u%04x", ch);
-        else
-            buf[o++] = (char)ch;
-    }
-    snprintf(buf + o, size - o, "%s\"", cut ? "..." : "");
-}
-
-static bool is_identifier(const char *s)
-{
-    if (!*s || (*s >= '0' && *s <= '9'))
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '$'))
-            return false;
-    return true;
-}
-
-/* "$.process.rlimits.nofile", "$.filesystem.allowWrite[1]",
- * "$.process.env[\"A B\"]". */
-static void format_path(const struct load_ctx *c, char *buf, size_t size)
-{
-    size_t o = (size_t)snprintf(buf, size, "$");
-    for (size_t i = 0; i < depth_known(c) && o < size; i++) {
-        const struct json_locate_seg *s = &c->path[i];
-        if (!s->key) {
-            o += (size_t)snprintf(buf + o, size - o, "[%zu]", s->index);
-        } else if (is_identifier(s->key)) {
-            o += (size_t)snprintf(buf + o, size - o, ".%s", s->key);
-        } else {
-            char q[128];
-            quote(q, sizeof q, s->key, 64);
-            o += (size_t)snprintf(buf + o, size - o, "[%s]", q);
-        }
-    }
+    json_where_quote(buf, size, s, max);
 }
 
 /* "FILE:LINE:COL: $.path: msg" into out.  The position is that of the
  * current value (or of its key, for key problems). */
-static void located(const struct load_ctx *c, enum json_locate_target target, const char *msg,
-                    char *out, size_t size)
+__attribute__((format(printf, 5, 6))) static void
+located(const struct load_ctx *c, enum json_locate_target target, char *out, size_t size,
+        const char *fmt, ...)
 {
-    char path[256];
-    format_path(c, path, sizeof path);
-    size_t off;
-    if (json_locate(c->text, c->len, c->path, depth_known(c), target, &off) == 0) {
-        unsigned line, col;
-        json_locate_linecol(c->text, c->len, off, &line, &col);
-        snprintf(out, size, "%s:%u:%u: %s: %s", c->name, line, col, path, msg);
-    } else {
-        snprintf(out, size, "%s: %s: %s", c->name, path, msg);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    json_where_vformat(&c->w, target, out, size, fmt, ap);
+    va_end(ap);
 }
 
 __attribute__((format(printf, 4, 5))) static int
@@ -145,7 +70,7 @@ load_fail(struct load_ctx *c, int code, enum json_locate_target target, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    located(c, target, msg, line, sizeof line);
+    located(c, target, line, sizeof line, "%s", msg);
     return error_set(c->err, code, "%s", line);
 }
 
@@ -158,7 +83,7 @@ __attribute__((format(printf, 2, 3))) static int load_warn(struct load_ctx *c, c
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    located(c, JSON_LOCATE_VALUE, msg, line, sizeof line);
+    located(c, JSON_LOCATE_VALUE, line, sizeof line, "%s", msg);
     return policy_warn(c->p, "%s", line) < 0 ? error_set(c->err, -ENOMEM, "out of memory") : 0;
 }
 
@@ -167,30 +92,9 @@ static int oom(struct load_ctx *c)
     return error_set(c->err, -ENOMEM, "out of memory");
 }
 
-static const char *kind_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "object";
-    case JSON_ARRAY:
-        return "array";
-    case JSON_STRING:
-        return "string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "boolean";
-    case JSON_NULL:
-        return "null";
-    }
-    return "unknown";
-}
-
 static int type_error(struct load_ctx *c, const json_t *v, const char *want)
 {
-    return load_fail(c, -EINVAL, JSON_LOCATE_VALUE, "expected %s, got %s", want, kind_name(v));
+    return load_fail(c, -EINVAL, JSON_LOCATE_VALUE, "expected %s, got %s", want, json_where_kind(v));
 }
 
 /* Where an integer is wanted, a real is shown by value: "got 80.5". */
@@ -809,7 +713,8 @@ int load_format_apply(struct moat_policy *p, const json_t *root, const char *tex
                       const char *name, const char *base_dir, struct moat_error *err)
 {
     struct load_ctx c = {
-        .text = text, .len = len, .name = name, .base_dir = base_dir, .p = p, .err = err,
+        .w = { .text = text, .len = len, .name = name },
+        .base_dir = base_dir, .p = p, .err = err,
     };
     return load_object(&c, root, root_fields);
 }

@@ -1,5 +1,5 @@
-/* Where a value sits in a JSON document, for the messages of loaders other
- * than moat's own policy format (mxc's): a stack of path segments, and
+/* Where a value sits in a JSON document, for the messages of every policy
+ * loader (moat's format, mxc's, srt's): a stack of path segments, and
  * "NAME:LINE:COL: $.a.b[2]: message" with the position found again in the
  * original text (json_locate).  Never parses, never allocates, never prints. */
 #ifndef MOAT_POLICY_JSON_WHERE_H
