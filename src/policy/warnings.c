@@ -76,6 +76,17 @@ bool policy_dir_visible(const struct moat_policy *p, const char *path, const cha
     return false;
 }
 
+bool policy_tmp_shows_cwd(const struct moat_policy *p, const char *cwd)
+{
+    return p->fs.private_tmp && p->fs.read_model == MOAT_READ_ALL && strictly_under(cwd, "/tmp") &&
+           !under_any(cwd, &p->fs.deny_read);
+}
+
+bool policy_cwd_visible(const struct moat_policy *p, const char *cwd, const char **why)
+{
+    return policy_dir_visible(p, cwd, why) || policy_tmp_shows_cwd(p, cwd);
+}
+
 static int warn_network(struct moat_policy *p)
 {
     if (!p->net.allow.n)
@@ -122,7 +133,7 @@ static int warn_hidden_cwd(struct moat_policy *p)
         return 0;
     _cleanup_free_ char *cwd = getcwd(NULL, 0);
     const char *why = NULL;
-    if (!cwd || policy_dir_visible(p, cwd, &why))
+    if (!cwd || policy_cwd_visible(p, cwd, &why))
         return 0;
     return policy_warn(p, "$.process.cwd: the current directory %s is not visible in the "
                        "sandbox (%s), so the command starts in /; set process.cwd (--cwd DIR) "

@@ -30,4 +30,14 @@ int policy_warn_no_effect(struct moat_policy *p);
  * says no (docs/policy.md, process.cwd). */
 bool policy_dir_visible(const struct moat_policy *p, const char *path, const char **why);
 
+/* The caller's own working directory below /tmp, which the private /tmp
+ * would hide: in the "all" read model the sandbox shows it read-only (a
+ * checkout under /tmp is where a person runs moat from; the rest of /tmp
+ * stays private), unless a denyRead covers it.  Not /tmp itself. */
+bool policy_tmp_shows_cwd(const struct moat_policy *p, const char *cwd);
+
+/* policy_dir_visible for the caller's working directory: that rule or the
+ * one above. */
+bool policy_cwd_visible(const struct moat_policy *p, const char *cwd, const char **why);
+
 #endif

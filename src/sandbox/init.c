@@ -286,7 +286,8 @@ static void build_namespaces(struct sandbox_ctx *c, struct fs_rules *rules)
     debug_pause_here(MOAT_DEBUG_PAUSE_NETWORK);
     if (c->firewall && firewall_install(c->firewall, &err) < 0)
         setup_failed(c, &err);
-    if (mount_tree_build(c->p, c->home, c->resolv_conf, rules, &err) < 0)
+    if (mount_tree_build(c->p, c->home, c->resolv_conf, c->cwd_given ? NULL : c->cwd, rules,
+                         &err) < 0)
         setup_failed(c, &err);
 }
 

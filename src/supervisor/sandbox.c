@@ -129,7 +129,7 @@ static int ctx_prepare(struct moat_sandbox *s, const struct moat_policy *p, char
      * (a symlink the rules did not foresee) still fails at chdir, named. */
     const char *why = NULL;
     c->cwd = p->proc.cwd ? strdup(p->proc.cwd) : getcwd(NULL, 0);
-    if (c->cwd && !p->proc.cwd && !policy_dir_visible(p, c->cwd, &why)) {
+    if (c->cwd && !p->proc.cwd && !policy_cwd_visible(p, c->cwd, &why)) {
         free(c->cwd);
         c->cwd = NULL;
     }

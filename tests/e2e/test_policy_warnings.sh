@@ -80,12 +80,32 @@ test_variable_in_a_path_is_refused() {
 test_hidden_working_directory_falls_back_to_root_with_a_warning() {
     local d
     d=$(mktemp -d /tmp/moat-e2e-cwd.XXXXXX)
+    chmod 0755 "$d"
+    echo mine > "$d/file"
+    touch "/tmp/$(basename "$d")-beside"
+    # A checkout under /tmp: the private /tmp shows the caller's own directory, read-only,
+    # and nothing else of the host's /tmp.
     RC=0
-    (cd "$d" && "$MOAT" run -- pwd > "$WORK/out" 2> "$WORK/err") || RC=$?
-    rmdir "$d"
+    (cd "$d" && "$MOAT" run -- sh -c 'pwd; cat file; touch new 2>&1; ls /tmp' \
+        > "$WORK/out" 2> "$WORK/err") || RC=$?
     expect_eq "$RC" 0
+    expect_eq "$(cat out)" "$d
+mine
+touch: cannot touch 'new': Read-only file system
+$(basename "$d")"
+    expect_eq "$(cat err)" "" "no warning when the directory is shown"
+    # unless a denyRead covers it: then it is hidden, and the command starts in /
+    RC=0
+    (cd "$d" && "$MOAT" run --deny-read "$d" -- sh -c 'pwd; cat file 2>/dev/null' \
+        > "$WORK/out" 2> "$WORK/err") || RC=$?
     expect_eq "$(cat out)" /
     expect_contains "$(cat err)" "moat: warning: \$.process.cwd: the current directory $d is not visible in the sandbox (the sandbox's private /tmp hides it), so the command starts in /"
+    # and in the listed read model it is shown only when listed
+    RC=0
+    (cd "$d" && "$MOAT" run --read-model listed -- pwd > "$WORK/out" 2> "$WORK/err") || RC=$?
+    rm -rf "$d" "/tmp/$(basename "$d")-beside"
+    expect_eq "$(cat out)" /
+    expect_contains "$(cat err)" "the current directory $d is not visible in the sandbox"
     # the listed read model hides the caller's directory too
     moat_run --read-model listed -- pwd
     expect_eq "$RC" 0

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "policy/protected.h"
+#include "policy/warnings.h"
 #include "sandbox/mount/mount_ops.h"
 #include "sandbox/mount/mount_plan.h"
 #include "sandbox/mount/mount_resolve.h"
@@ -46,6 +47,7 @@ struct tree {
     struct moat_strv make_ro;   /* of those, the ones to turn read-only at the end */
     struct fs_rules *rules;
     struct moat_error *err;
+    const char *shown_cwd; /* the caller's cwd below /tmp, shown read-only, or NULL */
 };
 
 static int reopen_dir(const char *path, int *fd)
@@ -386,6 +388,8 @@ static int record_rules(struct tree *t, const struct mount_plan *plan)
 static int prepare_plan(struct tree *t, const char *home, struct mount_plan *plan)
 {
     int r = mount_plan_build(t->p, home, plan);
+    if (r == 0 && t->shown_cwd && (r = mount_plan_add(plan, t->shown_cwd, OP_ALLOW_READ)) == 0)
+        mount_plan_sort(plan);
     if (r < 0)
         return error_set(t->err, r, "out of memory");
     if ((r = resolve_ops(t, plan, true)) < 0 || (r = add_gitdir_files(t, plan)) < 0 ||
@@ -577,10 +581,11 @@ static int resolve_home(struct tree *t, const char *home)
 }
 
 int mount_tree_build(const struct moat_policy *p, const char *home, const char *resolv_conf,
-                     struct fs_rules *rules, struct moat_error *err)
+                     const char *cwd, struct fs_rules *rules, struct moat_error *err)
 {
     struct tree t = { .p = p, .h = { .oldroot = -1, .proc = -1, .prefix = "/oldroot" },
-                      .newroot = -1, .empty = -1, .rules = rules, .err = err };
+                      .newroot = -1, .empty = -1, .rules = rules, .err = err,
+                      .shown_cwd = cwd && policy_tmp_shows_cwd(p, cwd) ? cwd : NULL };
     struct mount_plan plan = { 0 };
     int r = make_stage(err);
     if (r < 0)

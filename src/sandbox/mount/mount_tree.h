@@ -10,10 +10,12 @@
 
 /* home: the caller's $HOME (for built-in protections), may be NULL.
  * resolv_conf: text to show as /etc/resolv.conf inside, or NULL.
+ * cwd: the caller's working directory when the policy does not name one
+ * (shown read-only in the private /tmp: policy_tmp_shows_cwd), or NULL.
  * rules: filled with the resolved rules for the write guard (the caller
  * frees it with fs_rules_free, also on failure). */
 int mount_tree_build(const struct moat_policy *p, const char *home, const char *resolv_conf,
-                     struct fs_rules *rules, struct moat_error *err);
+                     const char *cwd, struct fs_rules *rules, struct moat_error *err);
 
 /* Landlock isolation: the same resolution and the same rules for the write
  * guard, in the host tree as it is (no mount namespace, nothing mounted);
