@@ -153,8 +153,13 @@ TEST(hidden_working_directory_is_warned_unless_cwd_is_set)
     snprintf(want, sizeof want, "$.process.cwd: the current directory %s is not visible in the "
              "sandbox (the sandbox's private /tmp hides it), so the command starts in /; set "
              "process.cwd (--cwd DIR) to choose", dir);
-    CHECK_STR(finalized("{}"), want);
-    CHECK_STR(finalized("{\"process\": {\"cwd\": \"/\"}}"), "");
+    /* Shown read-only in the private /tmp (read model all), unless denied or unlisted. */
+    CHECK_STR(finalized("{}"), "");
+    char deny[600];
+    snprintf(deny, sizeof deny, "{\"filesystem\": {\"denyRead\": [\"%s\"]}}", dir);
+    CHECK_STR(finalized(deny), want);
+    CHECK_STR(finalized("{\"process\": {\"cwd\": \"/\"}, \"filesystem\": {\"read\": \"listed\"}}"),
+              "");
     CHECK_STR(finalized("{\"filesystem\": {\"privateTmp\": false}}"), "");
     CHECK(chdir("/") == 0);
     rmdir(dir);
