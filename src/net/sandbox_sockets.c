@@ -12,7 +12,7 @@
 #include "net/firewall/firewall.h"
 #include "net/io/loopback.h"
 #include "net/firewall/nflog.h"
-#include "net/firewall/udp_relay.h"
+#include "net/firewall/udp/udp_relay.h"
 #include "util/error.h"
 #include "util/fdpass.h"
 

@@ -28,7 +28,7 @@ enum svc_kind {
     SVC_JVM_PROXY,
     SVC_INTERCEPT, /* firewall mode: redirected connections (net/firewall/firewall.h) */
     SVC_NFLOG,     /* firewall mode: packets the ruleset rejected (net/firewall/nflog.h) */
-    SVC_UDP_TPROXY, /* firewall mode: UDP the ruleset hands over (net/firewall/udp_relay.h) */
+    SVC_UDP_TPROXY, /* firewall mode: UDP the ruleset hands over (net/firewall/udp/udp_relay.h) */
     SVC_UDP_RAW,    /* firewall mode: the UDP relay's way back in */
 };
 

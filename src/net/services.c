@@ -15,11 +15,11 @@
 
 #include "net/rules/addr.h"
 #include "net/dns/dns_filter.h"
-#include "net/firewall/fakeip.h"
+#include "net/firewall/names/fakeip.h"
 #include "net/io/loopback.h"
 #include "net/firewall/nflog.h"
 #include "net/proxy/proxy_env.h"
-#include "net/firewall/udp_relay.h"
+#include "net/firewall/udp/udp_relay.h"
 #include "util/fdpass.h"
 #include "util/error.h"
 #include "util/strv.h"

@@ -58,7 +58,7 @@ struct net_services {
     struct expose_wait *waiting_head, *waiting_tail; /* FIFO of socket requests */
     struct dns_filter_ops *dns_ops; /* for the resolver: lives as long as ns */
     struct fakeip_map *fake;        /* firewall mode: names behind pool addresses */
-    struct udp_relay *udp;          /* firewall mode: UDP flows (net/firewall/udp_relay.h) */
+    struct udp_relay *udp;          /* firewall mode: UDP flows (net/firewall/udp/udp_relay.h) */
     unsigned conns, in_class[CONN_CLASSES]; /* held now; see enum conn_class */
     /* The DNS filter's recent answers with addresses, by name and type (dns_server.c:
      * a name's other family is not waited for long once one has addresses). */
@@ -130,7 +130,7 @@ int forward_expose_accept(struct net_services *ns, int listen_fd, uint16_t port)
 void forward_expose_socket_ready(struct net_services *ns, int fd, int err);
 int intercept_accept(struct net_services *ns, int listen_fd, int family);
 /* A proxy tunnel (CONNECT, SOCKS5) to authority, relayed once the workload's bytes are judged
- * as firewall mode judges a pool address's (net/firewall/name_gate.h): a shared server must
+ * as firewall mode judges a pool address's (net/firewall/names/name_gate.h): a shared server must
  * not be asked, through a tunnel to one name, for another site.  pending[0..n) are bytes the
  * workload already sent.  The connection has left its class (CONN_RELAYED); the tunnel
  * releases it.  An address as authority names no site and is relayed as it is. */

@@ -1,4 +1,4 @@
-/* Fuzz target: firewall mode's name gate (src/net/firewall/name_gate.c: TLS, HTTP/1
+/* Fuzz target: firewall mode's name gate (src/net/firewall/names/name_gate.c: TLS, HTTP/1
  * requests one after another with their bodies, HTTP/2 frames through libnghttp2's HPACK
  * decoder), for a connection bound to "example.com".  The input is everything the client
  * sends; a relay is simulated as relay.c drives the gate (it shows the gate what arrived
@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "net/firewall/name_gate.h"
-#include "net/firewall/server_name.h"
+#include "net/firewall/names/name_gate.h"
+#include "net/firewall/names/server_name.h"
 #include "net/io/relay.h"
 
 #define NAME "example.com"

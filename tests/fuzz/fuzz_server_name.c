@@ -1,5 +1,5 @@
 /* Fuzz target: the server name a connection's first bytes claim, TLS ClientHello SNI or
- * HTTP/1 Host and target (src/net/firewall/server_name.c).  The input is the first bytes a
+ * HTTP/1 Host and target (src/net/firewall/names/server_name.c).  The input is the first bytes a
  * sandboxed program sends on an intercepted connection, and also an HTTP/2 :authority
  * value.  Checks that a decision, once made on a prefix, is the one made on the whole (the
  * gate stops reading when it has one), that a found name is a valid normalised host name,
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "net/firewall/server_name.h"
+#include "net/firewall/names/server_name.h"
 #include "net/proxy/http_framing.h"
 #include "net/rules/addr.h"
 #include "net/rules/hostpat.h"

@@ -1,9 +1,9 @@
-/* Unit tests for src/net/firewall/fakeip.c: pool addresses, lookups, expiry. */
+/* Unit tests for src/net/firewall/names/fakeip.c: pool addresses, lookups, expiry. */
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/firewall/fakeip.h"
+#include "net/firewall/names/fakeip.h"
 #include "unit.h"
 
 static const char *text(const struct net_addr *a)

@@ -1,4 +1,4 @@
-/* Unit tests for src/net/firewall/name_gate.c: a connection to dual.test's pool address, judged
+/* Unit tests for src/net/firewall/names/name_gate.c: a connection to dual.test's pool address, judged
  * request by request as the relay would show it the bytes: pipelined and kept-alive HTTP/1
  * requests, bodies that look like requests, protocol switches, HTTP/2 with prior knowledge
  * (header blocks built with libnghttp2's HPACK encoder, Huffman-coded), TLS, other protocols. */
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/firewall/name_gate.h"
+#include "net/firewall/names/name_gate.h"
 #include "unit.h"
 
 static struct name_gate_refusal why;

@@ -1,4 +1,4 @@
-/* Unit tests for src/net/firewall/server_name.c, TLS and what every protocol shares (HTTP/1
+/* Unit tests for src/net/firewall/names/server_name.c, TLS and what every protocol shares (HTTP/1
  * heads: test_server_name_http.c): TLS ClientHellos built field by field (SNI found,
  * absent, an IP literal, malformed in each length and each name rule), HTTP/1.x requests
  * (Host with port, IP literals, none, two), other protocols, every truncation, name
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "net/firewall/server_name.h"
+#include "net/firewall/names/server_name.h"
 #include "unit.h"
 #include "wire.h"
 

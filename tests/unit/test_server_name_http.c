@@ -1,11 +1,11 @@
-/* Unit tests for src/net/firewall/server_name.c, HTTP/1 request heads: the names a request
+/* Unit tests for src/net/firewall/names/server_name.c, HTTP/1 request heads: the names a request
  * claims (Host, absolute-form and CONNECT targets), read as leniently as servers read them
  * (empty lines, any whitespace and case, folding, two Hosts), what names nothing, what
  * cannot be read, the head's length and framing, and other protocols. */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "net/firewall/server_name.h"
+#include "net/firewall/names/server_name.h"
 #include "unit.h"
 
 static char got[512];

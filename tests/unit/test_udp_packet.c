@@ -1,10 +1,10 @@
-/* Unit tests for src/net/firewall/udp_packet.c: the packets the UDP relay writes
+/* Unit tests for src/net/firewall/udp/udp_packet.c: the packets the UDP relay writes
  * into the sandbox.  Checksums are verified the way a receiver does: the
  * sum over the covered bytes, pseudo-header included, comes out as 0. */
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "net/firewall/udp_packet.h"
+#include "net/firewall/udp/udp_packet.h"
 #include "unit.h"
 
 static struct udp_end end(const char *addr, uint16_t port)

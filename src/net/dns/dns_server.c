@@ -13,7 +13,7 @@
 #include "net/rules/addr.h"
 #include "net/dns/dns_ede.h"
 #include "net/dns/dns_filter.h"
-#include "net/firewall/fakeip.h"
+#include "net/firewall/names/fakeip.h"
 #include "net/rules/name_answer.h"
 #include "net/services.h"
 #include "util/bigalloc.h"
@@ -147,7 +147,7 @@ static void on_sibling_check(struct loop_timer *t)
 }
 
 /* Firewall mode: an allowed name's A or AAAA answer becomes one address
- * from moat's pool for that family (net/firewall/fakeip.h), kept for at least the
+ * from moat's pool for that family (net/firewall/names/fakeip.h), kept for at least the
  * floor.  Answers without such records (NXDOMAIN, NODATA) pass unchanged,
  * so a name without IPv6 still gets no AAAA.  Returns the new length. */
 static size_t fake_answer(struct net_services *ns, const struct dns_query *q, uint8_t *msg,

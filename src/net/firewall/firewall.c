@@ -18,13 +18,13 @@
 #include <unistd.h>
 
 #include "net/rules/addr.h"
-#include "net/firewall/fakeip.h"
+#include "net/firewall/names/fakeip.h"
 #include "net/firewall/firewall_routes.h"
 #include "net/rules/netrule.h"
 #include "net/firewall/nflog.h"
 #include "net/firewall/nftbatch.h"
 #include "net/sandbox_sockets.h"
-#include "net/firewall/udp_relay.h"
+#include "net/firewall/udp/udp_relay.h"
 #include "util/error.h"
 
 /* What every chain is built from: the policy and the address ranges moat

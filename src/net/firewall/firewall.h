@@ -38,7 +38,7 @@ void firewall_free(struct firewall *fw);
 int firewall_prepare_trace(struct firewall **out, struct moat_error *err);
 
 /* Does the policy allow UDP anywhere, so the ruleset hands UDP to the relay
- * (net/firewall/udp_relay.h)?  Otherwise all UDP but DNS is rejected. */
+ * (net/firewall/udp/udp_relay.h)?  Otherwise all UDP but DNS is rejected. */
 bool firewall_relays_udp(const struct firewall *fw);
 
 /* In the sandbox's network namespace: add the routes, then load the ruleset

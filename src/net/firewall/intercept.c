@@ -8,7 +8,7 @@
  *
  * A connection to a pool address is for one name, and is dialled by that
  * name; if its bytes claim another one (TLS server name, HTTP Host, HTTP/2
- * :authority), or none, it is refused (net/firewall/name_gate.h): otherwise a
+ * :authority), or none, it is refused (net/firewall/names/name_gate.h): otherwise a
  * server shared by many names (a CDN) could be asked for a name the policy
  * does not allow ("domain fronting").  The proxies' tunnels to a name are
  * judged the same way (tunnel_start_named): one verdict in every mode. */
@@ -23,10 +23,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/firewall/fakeip.h"
+#include "net/firewall/names/fakeip.h"
 #include "net/rules/hostpat.h"
 #include "net/io/relay.h"
-#include "net/firewall/name_gate.h"
+#include "net/firewall/names/name_gate.h"
 #include "net/services.h"
 #include "net/io/target.h"
 

@@ -1,7 +1,7 @@
 /* The name gate's states; see name_gate.h.  server_name.c reads TLS and HTTP/1 heads; this
  * file sequences them over a connection and reads HTTP/2 frames, whose header blocks
  * libnghttp2's HPACK decoder decodes with the connection's own dynamic table. */
-#include "net/firewall/name_gate.h"
+#include "net/firewall/names/name_gate.h"
 
 #include <nghttp2/nghttp2.h>
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/firewall/server_name.h"
+#include "net/firewall/names/server_name.h"
 #include "net/proxy/http_framing.h"
 
 enum gate_state {

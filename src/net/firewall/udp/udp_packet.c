@@ -2,7 +2,7 @@
  * RFC 791 (IPv4), RFC 8200 (IPv6), RFC 768 (UDP), RFC 792 and RFC 4443
  * (ICMP, ICMPv6; an error quotes the offending packet's header and the
  * first 8 bytes after it). */
-#include "net/firewall/udp_packet.h"
+#include "net/firewall/udp/udp_packet.h"
 
 #include <arpa/inet.h>
 #include <stdbool.h>

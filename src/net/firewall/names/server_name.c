@@ -3,7 +3,7 @@
  * enclosing structure before use, and nothing past n is ever looked at.  Never decides
  * whether the name is allowed: firewall mode's name gate compares it with the name the pool
  * address was handed out for (domain fronting). */
-#include "net/firewall/server_name.h"
+#include "net/firewall/names/server_name.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

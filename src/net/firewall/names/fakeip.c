@@ -1,6 +1,6 @@
 /* The fake-address map; see fakeip.h.  Linear and small on purpose: one
  * entry per allowed name a sandbox looked up. */
-#include "net/firewall/fakeip.h"
+#include "net/firewall/names/fakeip.h"
 
 #include <errno.h>
 #include <stdio.h>

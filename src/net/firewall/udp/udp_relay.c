@@ -1,5 +1,5 @@
 /* Firewall mode's UDP relay; see udp_relay.h. */
-#include "net/firewall/udp_relay.h"
+#include "net/firewall/udp/udp_relay.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,7 +11,7 @@
 
 #include "net/io/loopback.h"
 #include "net/io/target.h"
-#include "net/firewall/udp_packet.h"
+#include "net/firewall/udp/udp_packet.h"
 
 #ifndef IPV6_HDRINCL
 #define IPV6_HDRINCL 36 /* linux/in6.h; glibc's headers lack it */
