@@ -256,6 +256,7 @@ static int foreign_filesystem(const struct guard_task *t, int fd, const struct s
     _cleanup_free_ struct mount_line *theirs = NULL;
     size_t n;
     _cleanup_free_ char *text = their_table(t, &theirs, &n);
+    (void)text; /* the lines point into it: freed at return */
     for (size_t i = 0; i < n; i++)
         if (theirs[i].id == sx->stx_mnt_id)
             return -EXDEV;
@@ -271,6 +272,7 @@ static int translate(const struct guard_task *t, const struct statx *sx, char *b
     _cleanup_free_ struct mount_line *theirs = NULL;
     size_t n;
     _cleanup_free_ char *text = their_table(t, &theirs, &n);
+    (void)text; /* the lines point into it: freed at return */
     const struct mount_line *m = NULL;
     for (size_t i = 0; i < n && !m; i++)
         if (theirs[i].id == sx->stx_mnt_id)
