@@ -19,7 +19,9 @@
  *          openat2 read|append|create PATH RESOLVE (openat2(2) from the working
  *          directory with one resolve flag: nosymlinks, nomagiclinks, noxdev,
  *          cached, beneath, inroot; read prints what it read to stderr) |
- *          lease-stall FILE DIR [truncate] (see lease_stall) */
+ *          lease-stall FILE DIR [truncate] (see lease_stall) |
+ *          mount-magic SOURCE TARGET TYPE DATA (mount(2) with the old MS_MGC_VAL
+ *          flags) | stop-walker DIR (see stop_walker) */
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -370,6 +372,56 @@ static long lease_stall(const char *file, const char *dir, bool by_truncate)
     return 0;
 }
 
+/* The guard walks a restricted openat2 for a thread with a root of its own
+ * in a child that has the workload's uid.  A child process loops such
+ * opens; this one watches the pid namespace's last pid and stops (SIGSTOP)
+ * the first new process that is neither: the guard's walker.  Then it makes
+ * DIR, a call the guard answers: it must come back (ok, or the refusal's
+ * errno) instead of waiting behind the stopped walker.  Prints the mkdir's
+ * result; "no-walker" if none was caught in 20 s. */
+static int last_pid(void)
+{
+    char b[32] = { 0 };
+    int fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, b, sizeof b - 1) < 0)
+        b[0] = '\0';
+    if (fd >= 0)
+        close(fd);
+    return atoi(b);
+}
+
+static long stop_walker(const char *dir)
+{
+    pid_t opener = fork();
+    if (opener == 0) {
+        struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
+        for (;;) {
+            int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/etc/hostname", &how, sizeof how);
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    int base = last_pid();
+    pid_t stopped = 0;
+    for (time_t t0 = time(NULL); !stopped && time(NULL) - t0 < 20;) {
+        int last = last_pid();
+        for (int p = last - 1; p <= last + 3 && !stopped; p++)
+            if (p > base && p != opener && p != getpid() && kill(p, SIGSTOP) == 0)
+                stopped = p;
+    }
+    kill(opener, SIGKILL);
+    waitpid(opener, NULL, 0);
+    if (!stopped) {
+        puts("no-walker");
+        exit(1);
+    }
+    long r = mkdir(dir, 0755);
+    int e = errno;
+    kill(stopped, SIGCONT); /* gone, if the guard ended it */
+    errno = e;
+    return r;
+}
+
 static long caps(void)
 {
     FILE *f = fopen("/proc/self/status", "re");
@@ -432,6 +484,8 @@ int main(int argc, char **argv)
     if (!strcmp(a, "fill")) return result(fill(x, y));
     if (!strcmp(a, "lease-stall")) return result(lease_stall(x, y, argc > 4 && !strcmp(argv[4], "truncate")));
     if (!strcmp(a, "openat2")) return result(do_openat2(x, y, argc > 4 ? argv[4] : ""));
+    if (!strcmp(a, "mount-magic")) return result(mount(x, y, argv[4], 0xC0ED0000UL, argc > 5 ? argv[5] : NULL));
+    if (!strcmp(a, "stop-walker")) return result(stop_walker(x));
     if (!strcmp(a, "getuid")) { printf("uid=%d euid=%d\n", (int)getuid(), (int)geteuid()); return 0; }
     fprintf(stderr, "attack: unknown attack %s\n", a);
     return 2;

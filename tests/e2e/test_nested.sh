@@ -126,6 +126,57 @@ print(\"fsopen\", r, os.strerror(ctypes.get_errno()))'"
     expect_eq "$(ls proj/sub/repo/.git/hooks | grep -c '^pre-commit$')" 0 "a hook copied up"
 }
 
+test_nested_overlay_with_the_old_mount_magic_is_refused_too() {
+    need_root && { echo "SKIP: as root no id can be mapped (docs/security.md)"; return 0; }
+    mkdir -p proj/sub proj/work lower/.git/hooks
+    printf '#!/bin/sh\necho HOOK-RAN\n' > lower/.git/hooks/pre-commit
+    chmod -R a+rX lower
+    nested_opts
+    # MS_MGC_VAL in the high half of the flags: the kernel drops it, and its
+    # bits look like MS_PRIVATE|MS_SLAVE to a filter that does not.
+    moat_run "${MOAT_OPTS[@]}" -- unshare -Urm sh -c \
+        "$ATTACK mount-magic none /mnt overlay lowerdir=$WORK/lower,upperdir=$WORK/proj/sub,workdir=$WORK/proj/work,userxattr
+         chmod 755 /mnt/.git/hooks/pre-commit 2>/dev/null
+         $ATTACK mount-magic t /mnt tmpfs size=1m && stat -f -c %T /mnt"
+    expect_eq "$OUT" "EPERM
+ok
+tmpfs" "the overlay refused, a tmpfs made"
+    expect_contains "$ERR" "type overlay"
+    [ ! -e proj/sub/.git ] || fail "copied up to the host: $(find proj/sub)"
+}
+
+test_nested_a_stopped_walker_does_not_stop_the_guard() {
+    need_root && { echo "SKIP: as root no id can be mapped (docs/security.md)"; return 0; }
+    mkdir proj
+    nested_opts
+    # In a root of its own, a restricted openat2 is walked by a child of the
+    # guard with the workload's uid; stopping it must not stop every call.
+    moat_run "${MOAT_OPTS[@]}" --timeout 60 -- unshare -Urm sh -c \
+        "mkdir /tmp/r && mount --rbind / /tmp/r && exec chroot /tmp/r $ATTACK stop-walker /tmp/made"
+    # It comes back, whatever the answer (a chroot into an rbind of / is not
+    # placed: EROFS, docs/security.md); 124 would be the guard hanging.
+    [ "$RC" != 124 ] || fail "the guard hung behind the stopped walker"
+    case $OUT in ok | EROFS) ;; *) fail "the guarded mkdir: $OUT" ;; esac
+}
+
+test_nested_kernel_filesystems_of_new_namespaces_mount() {
+    need_root && { echo "SKIP: as root no id can be mapped (docs/security.md)"; return 0; }
+    mkdir proj
+    nested_opts
+    # mqueue shows the IPC namespace of whoever mounts it (sysfs the network one,
+    # cgroup2 the cgroup one): the guard's mount joins the caller's, as the kernel
+    # would allow the caller.  A message queue made in it is the caller's own.
+    moat_run "${MOAT_OPTS[@]}" -- unshare -Urmi sh -c \
+        'mount -t mqueue m /mnt && stat -f -c %T /mnt &&
+         python3 -c "import ctypes, os
+rt = ctypes.CDLL(\"librt.so.1\", use_errno=True)
+q = rt.mq_open(b\"/moat-q\", os.O_CREAT | os.O_RDWR, 0o600, None)
+print(\"queue\" if q >= 0 else os.strerror(ctypes.get_errno()))" && ls /mnt'
+    expect_eq "$OUT" "mqueue
+queue
+moat-q"
+}
+
 test_nested_memory_filesystems_mount_only_for_a_caller_that_may() {
     need_root && { echo "SKIP: as root no id can be mapped (docs/security.md)"; return 0; }
     mkdir proj

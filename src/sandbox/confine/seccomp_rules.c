@@ -438,7 +438,13 @@ static int guard_build(scmp_filter_ctx ctx, const struct guard_options *o, struc
                                                    MS_BIND | MS_REMOUNT | MS_MOVE | MS_SHARED |
                                                        MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE,
                                                    0);
-        if ((r = rule_add(ctx, SCMP_ACT_NOTIFY, "mount", 1, &new_fs, err)) < 0)
+        /* And every call with the old magic in the high half (MS_MGC_VAL):
+         * the kernel drops that half before it looks at the flags, and the
+         * magic's bits include MS_PRIVATE and MS_SLAVE, so the rule above
+         * would take a new filesystem for a change of propagation. */
+        const struct scmp_arg_cmp magic = SCMP_A3(SCMP_CMP_MASKED_EQ, MS_MGC_MSK, MS_MGC_VAL);
+        if ((r = rule_add(ctx, SCMP_ACT_NOTIFY, "mount", 1, &new_fs, err)) < 0 ||
+            (r = rule_add(ctx, SCMP_ACT_NOTIFY, "mount", 1, &magic, err)) < 0)
             return r;
     }
     if (o->in_place) {

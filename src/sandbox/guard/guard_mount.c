@@ -75,11 +75,15 @@ struct mount_args {
  * reach into /proc/TID. */
 struct caller_place {
     int userns, mntns, pidns, root, cwd;
+    /* Of the caller's, those not the guard's (sysfs shows its network
+     * namespace, mqueue its IPC one, cgroup2 its cgroup one), or -1. */
+    int others[3];
 };
 
 static void place_close(struct caller_place *pl)
 {
-    int *fds[] = { &pl->userns, &pl->mntns, &pl->pidns, &pl->root, &pl->cwd };
+    int *fds[] = { &pl->userns, &pl->mntns,     &pl->pidns,     &pl->root,
+                   &pl->cwd,    &pl->others[0], &pl->others[1], &pl->others[2] };
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
         if (*fds[i] >= 0) {
             close(*fds[i]);
@@ -87,8 +91,29 @@ static void place_close(struct caller_place *pl)
         }
 }
 
+static const char *const other_ns[3] = { "net", "ipc", "cgroup" };
+static const int other_flags[3] = { CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWCGROUP };
+
+/* The caller's namespace `name` when it is not ours: an fd, or -1. */
+static int other_namespace(pid_t tid, const char *name)
+{
+    char theirs[64], ours[64];
+    snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int)tid, name);
+    snprintf(ours, sizeof ours, "/proc/self/ns/%s", name);
+    int fd = guard_task_proc_open(theirs, O_RDONLY);
+    struct stat a, b;
+    if (fd >= 0 && fstat(fd, &a) == 0 && stat(ours, &b) == 0 && a.st_ino == b.st_ino &&
+        a.st_dev == b.st_dev) {
+        close(fd);
+        fd = -1;
+    }
+    return fd < 0 ? -1 : fd;
+}
+
 static int place_open(pid_t tid, bool want_pidns, struct caller_place *pl)
 {
+    for (size_t i = 0; i < 3; i++)
+        pl->others[i] = other_namespace(tid, other_ns[i]);
     static const char *const names[] = { "ns/mnt", "ns/pid", "root", "cwd" };
     int *fds[] = { &pl->mntns, &pl->pidns, &pl->root, &pl->cwd };
     for (size_t i = 0; i < 4; i++) {
@@ -128,6 +153,9 @@ static _Noreturn void mount_child(struct guard_call *c, const struct caller_plac
 {
     if (setns(pl->userns, CLONE_NEWUSER) < 0 || setns(pl->mntns, CLONE_NEWNS) < 0)
         child_answer(c, -errno);
+    for (size_t i = 0; i < 3; i++)
+        if (pl->others[i] >= 0 && setns(pl->others[i], other_flags[i]) < 0)
+            child_answer(c, -errno);
     if (pl->pidns < 0)
         child_answer(c, mount_there(pl, a));
     if (setns(pl->pidns, CLONE_NEWPID) < 0)
@@ -140,6 +168,15 @@ static _Noreturn void mount_child(struct guard_call *c, const struct caller_plac
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
     _exit(0);
+}
+
+/* Not a new filesystem: a bind, a remount, a move or a change of
+ * propagation, which the kernel judges alone (the locks on the sandbox's
+ * mounts).  Only calls carrying the old magic come here that way. */
+static bool changes_a_mount(unsigned long flags)
+{
+    return flags & (MS_BIND | MS_REMOUNT | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE |
+                    MS_UNBINDABLE);
 }
 
 static int read_args(struct guard_call *c, struct mount_args *a)
@@ -168,10 +205,23 @@ long guard_mount_call(struct guard_call *c)
 {
     if (c->req->data.nr != SYS_mount)
         return -ENOSYS;
+    /* As the kernel reads the flags: the old magic in the high half dropped. */
+    unsigned long flags = (unsigned long)c->req->data.args[3];
+    if ((flags & MS_MGC_MSK) == MS_MGC_VAL)
+        flags &= ~(unsigned long)MS_MGC_MSK;
+    if (changes_a_mount(flags)) {
+        /* The flags are a register, not memory: nothing can change them now. */
+        struct seccomp_notif_resp resp = { .id = c->req->id,
+                                           .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+        ioctl(c->g->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+        c->answered = true;
+        return 0;
+    }
     struct mount_args *a = calloc(1, sizeof *a);
     if (!a)
         return -ENOMEM;
     int r = read_args(c, a);
+    a->flags = flags;
     if (r == 0 && !memory_type(a->type)) {
         char what[PATH_MAX + 80];
         snprintf(what, sizeof what, "%s (type %s)", a->target, a->type);
@@ -181,7 +231,7 @@ long guard_mount_call(struct guard_call *c)
                      "writable tree) would write to the host past the guard");
         r = -EPERM;
     }
-    struct caller_place pl = { -1, -1, -1, -1, -1 };
+    struct caller_place pl = { -1, -1, -1, -1, -1, { -1, -1, -1 } };
     if (r == 0) {
         /* In the sandbox's own user namespace the caller holds no capability. */
         pl.userns = guard_task_userns(&c->task);

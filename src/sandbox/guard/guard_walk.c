@@ -11,7 +11,9 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,8 +432,18 @@ static int walk_in_child(struct guard_task *t, int start, const char *path,
         _exit(0);
     }
     close(sv[1]);
-    int fd = receive_result(sv[0]);
+    /* The child has the workload's uid, so the workload can stop it
+     * (SIGSTOP): every guarded call would then wait behind this one.  A walk
+     * that has not answered in 2 s is ended, and the call with it (EINTR);
+     * the guard serves on. */
+    struct pollfd pfd = { .fd = sv[0], .events = POLLIN };
+    int ready;
+    while ((ready = poll(&pfd, 1, 2000)) < 0 && errno == EINTR)
+        ;
+    int fd = ready > 0 ? receive_result(sv[0]) : -EINTR;
     close(sv[0]);
+    if (ready <= 0)
+        kill(pid, SIGKILL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
     return fd;
