@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "moat.h"
+#include "net/dns/answer_cache.h"
 #include "net/dns/dns_upstream.h"
 #include "net/rules/hostpat.h"
 #include "net/io/loop.h"
@@ -45,6 +46,7 @@ struct net_services {
     const struct moat_policy *p;
     struct netpolicy np;
     struct dns_upstream *up;
+    struct answer_cache *answers; /* the resolver's, for the connections it dials */
     bool v4_ok, v6_ok;        /* the host side reaches this family */
     char token[33];           /* the proxies' per-sandbox password */
     char proxy_user[256];     /* the user in the proxy URLs: "moat", or srt's "srt.<base64>" */
