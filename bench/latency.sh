@@ -51,16 +51,16 @@ for round in $(seq "$ROUNDS"); do
     for p in "${paths[@]}"; do run_path "$p"; done
 done
 
-median() { sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%.1f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rtt=$((2 * LAB_DELAY_MS))
 d=$(median "$stage/direct")
 echo "### Small HTTPS request with a ${rtt} ms RTT ($(date -u +%Y-%m-%d), $(git rev-parse --short HEAD), load $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
 echo
 echo "\`bench/latency.sh\`: TLS handshake + GET in four small writes + response, $((RUNS * ROUNDS)) requests per path in $ROUNDS interleaved rounds; milliseconds."
 echo
-echo "| path | median | vs direct | extra, in RTTs |"
-echo "|---|---|---|---|"
+echo "| path | median | vs direct | extra, in RTTs | extra, µs |"
+echo "|---|---|---|---|---|"
 for p in "${paths[@]}"; do
     m=$(median "$stage/$p")
-    awk -v p="$p" -v m="$m" -v d="$d" -v r="$rtt" 'BEGIN { printf "| %s | %.1f | %.2fx | %+.2f |\n", p, m, m / d, (m - d) / r }'
+    awk -v p="$p" -v m="$m" -v d="$d" -v r="$rtt" 'BEGIN { printf "| %s | %.2f | %.3fx | %+.3f | %+.0f |\n", p, m, m / d, (m - d) / r, (m - d) * 1000 }'
 done

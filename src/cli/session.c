@@ -2,15 +2,18 @@
  * loop over a signalfd, the library's event descriptor, and in pty mode the
  * caller's stdin and the pty master. */
 #include "cli/session.h"
+#include "cli/trim.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 /* What a terminal or a parent sends that the command should get instead:
@@ -108,6 +111,16 @@ static bool relay_output(struct relay *r)
     return n < 0 && errno == EINTR;
 }
 
+/* How long after the start the start-up pages are dropped (trim.h). */
+#define TRIM_AFTER_MS 200
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int session_run(struct moat_sandbox *s, bool pty, struct moat_error *err)
 {
     sigset_t set, old;
@@ -137,6 +150,9 @@ int session_run(struct moat_sandbox *s, bool pty, struct moat_error *err)
         if (over < 0)
             status = over;
     }
+    /* Start-up pages are dropped once the sandbox has run a moment, busy or
+     * not (a short command never gets that far). */
+    int64_t trim_at = now_ms() + TRIM_AFTER_MS;
     while (!finished || r.master >= 0) {
         struct pollfd pfd[4] = {
             { .fd = sfd, .events = POLLIN },
@@ -146,8 +162,18 @@ int session_run(struct moat_sandbox *s, bool pty, struct moat_error *err)
             { .fd = r.master, .events = POLLIN },
         };
         /* Once the command is done, only what its terminal still holds. */
-        if (poll(pfd, 4, finished ? 100 : -1) < 0 && errno != EINTR)
+        int wait_ms = -1;
+        if (trim_at >= 0) {
+            int64_t left = trim_at - now_ms();
+            wait_ms = left > 0 ? (int)left : 0;
+        }
+        int ready = poll(pfd, 4, finished ? 100 : wait_ms);
+        if (ready < 0 && errno != EINTR)
             break;
+        if (!finished && trim_at >= 0 && now_ms() >= trim_at) {
+            trim_start_up_pages();
+            trim_at = -1;
+        }
         if (finished && !(pfd[3].revents & (POLLIN | POLLHUP | POLLERR)))
             break;
         struct signalfd_siginfo si;

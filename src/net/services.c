@@ -310,6 +310,10 @@ int net_services_new(struct loop *l, const struct moat_policy *p,
     }
     if ((r = dns_upstream_new(l, "/etc/resolv.conf", &ns->up, err)) < 0)
         goto fail;
+    if (!(ns->answers = answer_cache_new())) {
+        r = error_set(err, -ENOMEM, "out of memory");
+        goto fail;
+    }
     uint8_t raw[16];
     if (getrandom(raw, sizeof raw, 0) != sizeof raw) {
         r = error_set_errno(err, -EIO, "cannot draw the proxy credential");
@@ -409,6 +413,7 @@ void net_services_free(struct net_services *ns)
         close(ns->chan);
     }
     dns_upstream_free(ns->up);
+    answer_cache_free(ns->answers);
     netpolicy_free(&ns->np);
     free(ns->dns_ops);
     fakeip_free(ns->fake);

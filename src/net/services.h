@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "net/dns/answer_cache.h"
 #include "policy/model.h"
 #include "net/dns/dns_upstream.h"
 #include "net/rules/hostpat.h"
@@ -45,6 +46,7 @@ struct net_services {
     const struct moat_policy *p;
     struct netpolicy np;
     struct dns_upstream *up;
+    struct answer_cache *answers; /* the resolver's, for the connections it dials */
     bool v4_ok, v6_ok;        /* the host side reaches this family */
     char token[33];           /* the proxies' per-sandbox password */
     char proxy_user[256];     /* the user in the proxy URLs: "moat", or srt's "srt.<base64>" */

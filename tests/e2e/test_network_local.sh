@@ -215,9 +215,6 @@ old connection after: True"
 # buffers cannot be allocated, is refused at once; connections already open keep working;
 # once memory is there again, new ones are served.
 test_supervisor_out_of_memory_refuses_new_connections_and_recovers() {
-    # ASan's allocator aborts when an allocation fails (allocator_may_return_null=0), and its
-    # shadow memory is most of VmSize: the release passes test this.
-    [ -n "${ASAN_OPTIONS:-}" ] && { echo "SKIP: the sanitizer build aborts on a failed allocation"; return 0; }
     p=$(free_port)
     limit_server "$p"
     limit_client "$p" proxy
@@ -225,7 +222,7 @@ test_supervisor_out_of_memory_refuses_new_connections_and_recovers() {
         /usr/bin/python3 "$WORK/limit_client.py" > limit.out 2> limit.err &
     pid=$!
     wait_file "$WORK/old-up"
-    as=$(awk '/^VmSize:/ { print $2 * 1024 }' "/proc/$pid/status")
+    as=$(awk '/^VmSize:/ { printf "%.0f", $2 * 1024 }' "/proc/$pid/status") # (not print: mawk writes a sanitizer build's size as 2.2e+16)
     prlimit --pid "$pid" --as="$as:"
     touch "$WORK/limited"
     wait_file "$WORK/tried"

@@ -77,6 +77,26 @@ test_dual_fw_cdn_rotation_keeps_working() {
     case "$second" in *"::22]"*|*"::23]"*) ;; *) fail "after rotation: $second" ;; esac
 }
 
+test_dual_fw_a_name_is_resolved_once_per_ttl() {
+    # The supervisor dials a pool address's name by the addresses it resolved
+    # last while their TTL (2 s in the lab) lasts, and afresh after it.
+    cp "$(dirname "${BASH_SOURCE[0]}")/ttl_client.py" "$WORK/"; chmod a+r "$WORK/ttl_client.py"
+    ( for _ in $(seq 400); do [ -e "$WORK/resolved" ] && break; sleep 0.05; done
+      lab_dns_reset; touch "$WORK/go1"
+      for _ in $(seq 400); do [ -e "$WORK/two" ] && break; sleep 0.05; done
+      lab_dns_queries | grep -cF ' dual.test from ' > "$WORK/asked" || true
+      lab_dns_reset; touch "$WORK/go2" ) &
+    helper=$!
+    SB_OPTS=(--network firewall --allow-net dual.test --allow-write "$WORK")
+    sb "${SB_OPTS[@]}" -- /usr/bin/python3 "$WORK/ttl_client.py" dual.test "$WORK" 2.5
+    wait "$helper" || true
+    expect_contains "$OUT" "two True True"
+    expect_contains "$OUT" "later True"
+    # One A and one AAAA question for the two connections, then again after the TTL.
+    expect_eq "$(cat "$WORK/asked")" 2 "questions for dual.test during the two connections"
+    lab_dns_saw dual.test A || fail "no new question for dual.test after its TTL"
+}
+
 test_dual_fw_other_ways_out_fail() {
     SB_OPTS=(--network firewall --allow-net dual.test)
     raw "$LAB_W4" 7 4 udp

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/dns/answer_cache.h"
 #include "net/dns/dns_msg.h"
 
 struct lookup {
@@ -18,12 +19,14 @@ struct lookup {
     enum family_outcome outcome;
     struct net_addr addrs[RESOLVER_MAX_ADDRS];
     size_t n;
+    uint32_t ttl_s; /* the smallest TTL in the answer that gave them */
 };
 
 struct resolve {
     struct loop *loop;
     struct dns_upstream *u;
     const struct dns_filter_ops *ops;
+    struct answer_cache *cache; /* may be NULL */
     struct lookup v4, v6;
     struct loop_timer grace; /* armed when the first family has addresses */
     bool grace_over;
@@ -67,6 +70,10 @@ static void collect(struct resolve *r, struct lookup *l, uint16_t id, const uint
     } else {
         int family = l->q.q.qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
         size_t alen = family == AF_INET ? 4 : 16;
+        l->ttl_s = UINT32_MAX;
+        for (size_t i = 0; i < d->n_an; i++) /* the CNAME chain's records expire too */
+            if (d->an[i].ttl < l->ttl_s)
+                l->ttl_s = d->an[i].ttl;
         for (size_t i = 0; i < d->n_an && l->n < RESOLVER_MAX_ADDRS; i++) {
             const struct dns_rr *rr = &d->an[i];
             if (rr->type != l->q.q.qtype || rr->rdlen != alen)
@@ -101,6 +108,15 @@ static void settle(struct resolve *r)
     cancel_lookup(r, &r->v4);
     cancel_lookup(r, &r->v6);
     loop_timer_disarm(r->loop, &r->grace);
+    /* Addresses are remembered only from an answer that gave the name addresses; any other
+     * verdict forgets what was remembered for it. */
+    struct lookup *fam[] = { &r->v4, &r->v6 };
+    for (size_t i = 0; r->cache && i < 2; i++) {
+        bool keep = v == NAME_ADDRESSES && fam[i]->outcome == FAMILY_ADDRESSES;
+        if (keep || v != NAME_ADDRESSES)
+            answer_cache_put(r->cache, fam[i]->q.q.name, fam[i]->q.q.qtype, fam[i]->addrs,
+                             fam[i]->n, keep ? fam[i]->ttl_s : 0, loop_now_ms());
+    }
     struct net_addr all[2 * RESOLVER_MAX_ADDRS];
     size_t n = 0;
     /* IPv6 first, then IPv4: the dialer falls back quickly. */
@@ -169,16 +185,39 @@ static int send_one(struct resolve *r, struct lookup *l, const char *name, uint1
     return 0;
 }
 
+/* Every family asked for remembered: the answer at once, as the last lookup settled it. */
+static bool from_cache(struct answer_cache *c, const char *name, bool want_v4, bool want_v6,
+                       resolve_cb cb, void *ctx)
+{
+    if (!c)
+        return false;
+    char canon[DNS_MAX_NAME + 1];
+    int len = snprintf(canon, sizeof canon, "%s", name);
+    if (len > 1 && canon[len - 1] == '.')
+        canon[len - 1] = '\0';
+    struct net_addr all[2 * ANSWER_CACHE_ADDRS];
+    size_t n6 = 0, n4 = 0;
+    uint64_t now = loop_now_ms();
+    if ((want_v6 && !(n6 = answer_cache_get(c, canon, DNS_TYPE_AAAA, now, all))) ||
+        (want_v4 && !(n4 = answer_cache_get(c, canon, DNS_TYPE_A, now, all + n6))))
+        return false;
+    if (cb)
+        cb(ctx, all, n6 + n4, 0, NULL);
+    return true;
+}
+
 int resolve_start(struct loop *loop, struct dns_upstream *u, const struct dns_filter_ops *ops,
-                  const char *name, bool want_v4, bool want_v6, resolve_cb cb, void *ctx,
-                  struct resolve **out)
+                  struct answer_cache *cache, const char *name, bool want_v4, bool want_v6,
+                  resolve_cb cb, void *ctx, struct resolve **out)
 {
     if (!want_v4 && !want_v6)
         return -EAFNOSUPPORT;
+    if (from_cache(cache, name, want_v4, want_v6, cb, ctx))
+        return 0;
     struct resolve *r = calloc(1, sizeof *r);
     if (!r)
         return -ENOMEM;
-    *r = (struct resolve){ .loop = loop, .u = u, .ops = ops, .cb = cb, .ctx = ctx,
+    *r = (struct resolve){ .loop = loop, .u = u, .ops = ops, .cache = cache, .cb = cb, .ctx = ctx,
                            .v4 = { .outcome = FAMILY_NOT_ASKED },
                            .v6 = { .outcome = FAMILY_NOT_ASKED },
                            .grace = { .cb = on_grace, .data = r } };

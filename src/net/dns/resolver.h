@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "net/rules/addr.h"
+#include "net/dns/answer_cache.h"
 #include "net/dns/dns_filter.h"
 #include "net/dns/dns_upstream.h"
 #include "net/io/loop.h"
@@ -30,10 +31,13 @@ struct resolve;
 typedef void (*resolve_cb)(void *ctx, const struct net_addr *addrs, size_t n, int err,
                            const char *why);
 
-/* ops: the DNS filter's policy callbacks (borrowed, must outlive the lookup). */
+/* ops: the DNS filter's policy callbacks (borrowed, must outlive the lookup).  cache
+ * (may be NULL; answer_cache.h): when every family asked for is remembered there, cb is
+ * called with those addresses before resolve_start returns, and *out is left alone; else
+ * the answers that give the name addresses are remembered for their TTL. */
 int resolve_start(struct loop *loop, struct dns_upstream *u, const struct dns_filter_ops *ops,
-                  const char *name, bool want_v4, bool want_v6, resolve_cb cb, void *ctx,
-                  struct resolve **out);
+                  struct answer_cache *cache, const char *name, bool want_v4, bool want_v6,
+                  resolve_cb cb, void *ctx, struct resolve **out);
 void resolve_cancel(struct resolve *r);
 
 #endif

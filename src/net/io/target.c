@@ -200,7 +200,7 @@ static int open_target(struct net_services *ns, const char *authority, int famil
     }
     /* Both families, whatever the workload connected with: one verdict for the name in
      * every mode (name_answer.h).  The family is a preference for the dial. */
-    int r = resolve_start(ns->loop, ns->up, ns->dns_ops, t->a.host, ns->v4_ok, ns->v6_ok,
+    int r = resolve_start(ns->loop, ns->up, ns->dns_ops, ns->answers, t->a.host, ns->v4_ok, ns->v6_ok,
                           on_resolved, t, &t->resolve);
     if (r < 0)
         finish(t, -1, r, "cannot resolve");
