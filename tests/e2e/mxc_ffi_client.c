@@ -43,7 +43,7 @@ static void load(const char *path)
 #undef FN
 }
 
-static char config[8192];
+static _Thread_local char config[8192]; /* per thread: the threads scenario builds requests at once */
 
 /* A 1.0.0 request as the SDK writes it, running command, with more members
  * of process (instead of "timeout": 0) and of the request. */
