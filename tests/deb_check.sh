@@ -193,27 +193,7 @@ words=$(bash --norc --noprofile -c 'source /usr/share/bash-completion/completion
 
 libs=$(pkg-config --libs moat 2>&1 | xargs)
 [ "$libs" = "-lmoat" ] && ok "pkg-config --libs moat: $libs" || not_ok "pkg-config --libs moat: $libs"
-cat > "$work/use.c" <<'EOF'
-#include <moat.h>
-#include <moat_mxc.h>
-#include <stdio.h>
-#include <stdlib.h>
-int main(void)
-{
-    struct moat_policy *p = moat_policy_new();
-    struct moat_error err = {0};
-    if (moat_policy_load_string(p, "{\"network\":{\"mode\":\"proxy\"}}", "t", "/", &err) < 0 ||
-        moat_policy_finalize(p, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return 1;
-    }
-    char *json = moat_policy_to_json(p);
-    printf("%s %s\n", moat_net_mode_name(moat_policy_network_mode(p)), moat_mxc_code_name(MOAT_MXC_OK));
-    free(json);
-    moat_policy_free(p);
-    return 0;
-}
-EOF
+cp tests/library_user.c "$work/use.c"
 # The compiler's own header directories without /usr/local/include, where a
 # `make install` may have left another moat.h that would be found first.
 sysinc=()

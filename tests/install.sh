@@ -81,27 +81,7 @@ case "$out" in "moat "[0-9]*) ok "the installed binary runs ($out)" ;;
 
 # A library user: headers and archive from the install, the link line the
 # README gives.
-cat > "$work/use.c" <<'EOF'
-#include <moat.h>
-#include <moat_mxc.h>
-#include <stdio.h>
-#include <stdlib.h>
-int main(void)
-{
-    struct moat_policy *p = moat_policy_new();
-    struct moat_error err = {0};
-    if (moat_policy_load_string(p, "{\"network\":{\"mode\":\"proxy\"}}", "t", "/", &err) < 0 ||
-        moat_policy_finalize(p, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return 1;
-    }
-    char *json = moat_policy_to_json(p);
-    printf("%s %s\n", moat_net_mode_name(moat_policy_network_mode(p)), moat_mxc_code_name(MOAT_MXC_OK));
-    free(json);
-    moat_policy_free(p);
-    return 0;
-}
-EOF
+cp tests/library_user.c "$work/use.c"
 # shellcheck disable=SC2046
 if cc -std=c17 -I"$dest$prefix/include" -o "$work/use" "$work/use.c" -L"$dest$prefix/lib" -l:libmoat.a \
       $(pkg-config --libs libseccomp jansson libnftnl libmnl libnghttp2) >"$work/cc.log" 2>&1 &&
