@@ -152,7 +152,7 @@ test_nested_a_stopped_walker_does_not_stop_the_guard() {
     # In a root of its own, a restricted openat2 is walked by a child of the
     # guard with the workload's uid; stopping it must not stop every call.
     moat_run "${MOAT_OPTS[@]}" --timeout 60 -- unshare -Urm sh -c \
-        "mkdir /tmp/r && mount --rbind / /tmp/r && exec chroot /tmp/r $ATTACK stop-walker /tmp/made"
+        "mkdir /tmp/r && mount --rbind / /tmp/r && exec /usr/sbin/chroot /tmp/r $ATTACK stop-walker /tmp/made"
     # It comes back, whatever the answer (a chroot into an rbind of / is not
     # placed: EROFS, docs/security.md); 124 would be the guard hanging.
     [ "$RC" != 124 ] || fail "the guard hung behind the stopped walker"
