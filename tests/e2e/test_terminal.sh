@@ -29,12 +29,15 @@ test_ctrl_c_interrupts_the_foreground_command() {
 }
 
 # (bash keeps a job it last saw stopped in its table until it notices the
-# end; a second `exit` leaves anyway, as it does for a person.)
+# end, a moment after the kill: the line waits for that, up to 5 s; a second
+# `exit` leaves anyway, as it does for a person.)
 test_ctrl_z_stops_and_job_control_works() {
     drive 'expect:$ ' 'send:sleep 30\n' 'sleep:0.5' 'send:\x1a' 'expect:Stopped' \
-        'send:jobs; kill -9 %1; sleep 0.3; jobs; echo K=done\n' 'expect:K=done' \
+        'send:jobs; kill -9 %1; for i in $(seq 50); do [ -z "$(jobs -s)" ] && break; sleep 0.1; done; echo S=$(jobs -s | wc -l); echo K=done\n' \
+        'expect:K=done' \
         'send:exit\n' 'sleep:0.3' 'send:exit\n'
     expect_contains "$OUT" "sleep 30"
+    expect_contains "$OUT" "S=0" "the stopped job killed"
     expect_eq "$RC" 0
 }
 
