@@ -145,6 +145,26 @@ tmpfs" "the overlay refused, a tmpfs made"
     [ ! -e proj/sub/.git ] || fail "copied up to the host: $(find proj/sub)"
 }
 
+test_nested_chroot_into_a_bind_of_the_root_is_placed() {
+    need_root && { echo "SKIP: as root no id can be mapped (docs/security.md)"; return 0; }
+    mkdir -p proj/sub
+    echo orig > proj/sub/file.txt
+    nested_opts
+    # After a chroot (not a pivot_root) the thread's paths and the kernel's
+    # names for its files differ by the new root's own name: a write is
+    # placed in the sandbox's tree all the same, and a protected name is
+    # refused as itself.
+    moat_run "${MOAT_OPTS[@]}" -- unshare -Urm sh -c \
+        "mkdir /tmp/r && mount --rbind / /tmp/r && exec /usr/sbin/chroot /tmp/r sh -c '
+            echo more >> $WORK/proj/sub/file.txt && echo appended
+            mkdir $WORK/proj/sub/.git 2>/dev/null || echo refused'"
+    expect_eq "$OUT" "appended
+refused"
+    expect_eq "$(cat proj/sub/file.txt)" "orig
+more"
+    expect_contains "$ERR" "refused create $WORK/proj/sub/.git: a new or moved git repository"
+}
+
 test_nested_a_stopped_walker_does_not_stop_the_guard() {
     need_root && { echo "SKIP: as root no id can be mapped (docs/security.md)"; return 0; }
     mkdir proj

@@ -277,7 +277,18 @@ static int translate(const struct guard_task *t, const struct statx *sx, char *b
     for (size_t i = 0; i < n && !m; i++)
         if (theirs[i].id == sx->stx_mnt_id)
             m = &theirs[i];
-    const char *rel = m ? inside(buf, m->point) : NULL;
+    /* The kernel's name is relative to the root of the file's mount
+     * namespace, the thread's mount table to the thread's root: after a
+     * chroot (not a pivot_root) they differ by the root's own name. */
+    const char *name = buf;
+    char root_name[4096];
+    if (t->own_root && kernel_name(t->root, root_name, sizeof root_name) == 0 &&
+        strcmp(root_name, "/") != 0) {
+        name = inside(buf, root_name);
+        if (name && !*name)
+            name = "/";
+    }
+    const char *rel = m && name ? inside(name, m->point) : NULL;
     if (!rel)
         return -EACCES;
     char fs_path[8192];
