@@ -35,13 +35,6 @@ static const char *load_msg(const char *json)
     return load(json) == 0 ? "OK" : err.msg;
 }
 
-static bool has(const struct moat_strv *sv, const char *s)
-{
-    for (size_t i = 0; i < sv->n; i++)
-        if (strcmp(sv->v[i], s) == 0)
-            return true;
-    return false;
-}
 
 static bool warned(const char *needle)
 {
@@ -51,15 +44,6 @@ static bool warned(const char *needle)
     return false;
 }
 
-#define CHECK_HAS(msg, needle)                                                                \
-    do {                                                                                      \
-        const char *m_ = (msg);                                                               \
-        if (!strstr(m_, needle)) {                                                            \
-            fprintf(stderr, "  FAIL %s:%d: missing \"%s\" in: %s\n", __FILE__, __LINE__,    \
-                    needle, m_);                                                              \
-            unit_current_failed = 1;                                                          \
-        }                                                                                     \
-    } while (0)
 
 /* ---- the fixtures --------------------------------------------------------------------- */
 
@@ -361,9 +345,10 @@ TEST(filesystem_is_the_listed_model)
                    "\"readonlyPaths\": [\"/opt/tool/\"], \"deniedPaths\": [\"/home/u/proj/.env\"]}}"),
               0);
     CHECK_INT(p->fs.read_model, MOAT_READ_LISTED);
-    CHECK(has(&p->fs.allow_write, "/home/u/proj") && has(&p->fs.allow_write, "/tmp"));
-    CHECK(has(&p->fs.allow_read, "/opt/tool"));
-    CHECK(has(&p->fs.deny_read, "/home/u/proj/.env"));
+    CHECK(strv_contains(&p->fs.allow_write, "/home/u/proj") &&
+          strv_contains(&p->fs.allow_write, "/tmp"));
+    CHECK(strv_contains(&p->fs.allow_read, "/opt/tool"));
+    CHECK(strv_contains(&p->fs.deny_read, "/home/u/proj/.env"));
     CHECK(p->fs.protect_defaults && p->fs.private_tmp);
     /* The caller's directory is listed: the command starts there. */
     CHECK_STR(p->proc.cwd, "/home/u/proj");
@@ -425,8 +410,8 @@ TEST(legacy_block_and_allowed_hosts)
               0);
     CHECK_INT(p->net.mode, MOAT_NET_FIREWALL);
     CHECK_INT(p->net.allow.n, 2);
-    CHECK(has(&p->net.allow, "api.anthropic.com") && has(&p->net.allow, "2001:db8::/32"));
-    CHECK(has(&p->net.deny, "2001:db8::66"));
+    CHECK(strv_contains(&p->net.allow, "api.anthropic.com") && strv_contains(&p->net.allow, "2001:db8::/32"));
+    CHECK(strv_contains(&p->net.deny, "2001:db8::66"));
     CHECK(warned("$.network.allowedHosts[1]: \"127.0.0.1\" is left out"));
     CHECK(!warned("enforcementMode"));
 
@@ -465,10 +450,10 @@ TEST(legacy_allow)
                                          "\"127.0.0.1\"], \"allowedHosts\": [\"x.example\"]}")),
               0);
     CHECK_INT(p->net.mode, MOAT_NET_FIREWALL);
-    CHECK(has(&p->net.allow, "*") && has(&p->net.allow, "0.0.0.0/0") &&
-          has(&p->net.allow, "::/0"));
-    CHECK(has(&p->net.deny, "bad.example") && has(&p->net.deny, "127.0.0.1"));
-    CHECK(!has(&p->net.allow, "x.example"));
+    CHECK(strv_contains(&p->net.allow, "*") && strv_contains(&p->net.allow, "0.0.0.0/0") &&
+          strv_contains(&p->net.allow, "::/0"));
+    CHECK(strv_contains(&p->net.deny, "bad.example") && strv_contains(&p->net.deny, "127.0.0.1"));
+    CHECK(!strv_contains(&p->net.allow, "x.example"));
     CHECK(warned("$.network.allowedHosts: has no effect"));
 }
 
@@ -479,12 +464,12 @@ TEST(legacy_proxies)
                                          "\"allowedHosts\": [\"pypi.org\"]}")),
               0);
     CHECK_INT(req.policy->net.mode, MOAT_NET_PROXY);
-    CHECK(has(&req.policy->net.allow, "pypi.org") && req.policy->net.allow.n == 1);
+    CHECK(strv_contains(&req.policy->net.allow, "pypi.org") && req.policy->net.allow.n == 1);
     CHECK_INT(load(LEGACY("0.8.0-alpha", "{\"proxy\": {\"builtinTestServer\": true}, "
                                          "\"enforcementMode\": \"firewall\"}")),
               0);
     CHECK_INT(req.policy->net.mode, MOAT_NET_FIREWALL);
-    CHECK(has(&req.policy->net.allow, "*")); /* no list: every host, as mxc's test proxy */
+    CHECK(strv_contains(&req.policy->net.allow, "*")); /* no list: every host, as mxc's test proxy */
     CHECK_HAS(load_msg(LEGACY("0.6.0-alpha", "{\"proxy\": {\"builtinTestServer\": false}}")),
               "$.network.proxy.builtinTestServer: must be true");
     CHECK_HAS(load_msg(LEGACY("0.6.0-alpha", "{\"proxy\": {}}")),
@@ -499,8 +484,8 @@ TEST(legacy_proxies)
     CHECK_INT(p->net.mode, MOAT_NET_NONE);
     CHECK_INT(p->net.n_host_ports, 1);
     CHECK_INT(p->net.host_ports[0], 3128);
-    CHECK(has(&p->proc.set_env, "HTTPS_PROXY=http://127.0.0.1:3128"));
-    CHECK(has(&p->proc.set_env, "all_proxy=http://127.0.0.1:3128"));
+    CHECK(strv_contains(&p->proc.set_env, "HTTPS_PROXY=http://127.0.0.1:3128"));
+    CHECK(strv_contains(&p->proc.set_env, "all_proxy=http://127.0.0.1:3128"));
 
     /* A remote proxy: firewall mode with one rule for it; NO_PROXY dropped as mxc does. */
     CHECK_INT(load("{\"version\": \"0.6.0-alpha\", \"process\": {\"commandLine\": \"x\", "
@@ -508,9 +493,9 @@ TEST(legacy_proxies)
                    "{\"proxy\": {\"url\": \"https://u:p@[2001:db8::8]:8443/x\"}}}"),
               0);
     CHECK_INT(p->net.mode, MOAT_NET_FIREWALL);
-    CHECK(has(&p->net.allow, "tcp://[2001:db8::8]:8443") && p->net.allow.n == 1);
-    CHECK(has(&p->proc.set_env, "HTTP_PROXY=https://u:p@[2001:db8::8]:8443/x"));
-    CHECK(!has(&p->proc.set_env, "NO_PROXY=*"));
+    CHECK(strv_contains(&p->net.allow, "tcp://[2001:db8::8]:8443") && p->net.allow.n == 1);
+    CHECK(strv_contains(&p->proc.set_env, "HTTP_PROXY=https://u:p@[2001:db8::8]:8443/x"));
+    CHECK(!strv_contains(&p->proc.set_env, "NO_PROXY=*"));
     CHECK(warned("NO_PROXY from process.env is dropped"));
     CHECK_HAS(load_msg(LEGACY("0.6.0-alpha", "{\"proxy\": {\"url\": \"socks5://127.0.0.1:1\"}}")),
               "$.network.proxy.url: the scheme must be http or https");
@@ -524,7 +509,7 @@ TEST(legacy_proxies)
                                          "\"allowedHosts\": [\"a.example\"]}")),
               0);
     CHECK_INT(p->net.mode, MOAT_NET_FIREWALL);
-    CHECK(has(&p->net.allow, "a.example") && p->net.n_host_ports == 1);
+    CHECK(strv_contains(&p->net.allow, "a.example") && p->net.n_host_ports == 1);
     CHECK(warned("$.network.allowedHosts: applies to direct connections only"));
 }
 
@@ -543,10 +528,10 @@ TEST(directional_rules)
                                "\"ports\": [{\"protocol\": \"tcp\", \"port\": 443}]}]}}")),
               0);
     CHECK_INT(p->net.mode, MOAT_NET_FIREWALL);
-    CHECK(has(&p->net.allow, "tcp://0.0.0.0/5:443"));
-    CHECK(has(&p->net.allow, "tcp://11.0.0.0/8:443"));
-    CHECK(has(&p->net.allow, "tcp://192.0.0.0/9:443"));
-    CHECK(!has(&p->net.allow, "tcp://10.0.0.0/8:443"));
+    CHECK(strv_contains(&p->net.allow, "tcp://0.0.0.0/5:443"));
+    CHECK(strv_contains(&p->net.allow, "tcp://11.0.0.0/8:443"));
+    CHECK(strv_contains(&p->net.allow, "tcp://192.0.0.0/9:443"));
+    CHECK(!strv_contains(&p->net.allow, "tcp://10.0.0.0/8:443"));
     /* The siblings along the path to each exception: prefixes 2-8 and 2-16. */
     CHECK_INT(p->net.allow.n, 7 + 15);
 
@@ -555,10 +540,10 @@ TEST(directional_rules)
                                "\"endPort\": 54}]}], \"deny\": [{\"to\": [{\"cidr\": "
                                "\"2001:db8::/32\"}], \"ports\": [{\"protocol\": \"udp\"}]}]}}")),
               0);
-    CHECK(has(&p->net.allow, "0.0.0.0/0:53") && has(&p->net.allow, "[::]/0:54"));
-    CHECK(has(&p->net.allow, "*:53") && has(&p->net.allow, "*:54"));
+    CHECK(strv_contains(&p->net.allow, "0.0.0.0/0:53") && strv_contains(&p->net.allow, "[::]/0:54"));
+    CHECK(strv_contains(&p->net.allow, "*:53") && strv_contains(&p->net.allow, "*:54"));
     CHECK_INT(p->net.allow.n, 6);
-    CHECK(has(&p->net.deny, "udp://2001:db8::/32"));
+    CHECK(strv_contains(&p->net.deny, "udp://2001:db8::/32"));
 
     /* ICMP: nothing to allow, said so; an ICMP-only policy is mode none. */
     CHECK_INT(load(DIRECTIONAL("{\"egress\": {\"allow\": [{\"ports\": [{\"protocol\": "
@@ -591,8 +576,8 @@ TEST(directional_default_allow_and_ingress)
                                "[{\"cidr\": \"203.0.113.0/24\"}]}]}}")),
               0);
     CHECK_INT(p->net.mode, MOAT_NET_FIREWALL);
-    CHECK(has(&p->net.allow, "*") && has(&p->net.allow, "0.0.0.0/0"));
-    CHECK(has(&p->net.deny, "203.0.113.0/24"));
+    CHECK(strv_contains(&p->net.allow, "*") && strv_contains(&p->net.allow, "0.0.0.0/0"));
+    CHECK(strv_contains(&p->net.deny, "203.0.113.0/24"));
 
     /* And the host's loopback too: that is the host's network. */
     CHECK_INT(load(DIRECTIONAL("{\"egress\": {\"default\": \"allow\"}, \"ingress\": "
@@ -620,7 +605,7 @@ TEST(runtime_proxy)
     CHECK_INT(p->net.mode, MOAT_NET_NONE);
     CHECK_INT(p->net.n_host_ports, 1);
     CHECK_INT(p->net.host_ports[0], 3128);
-    CHECK(has(&p->proc.set_env, "HTTP_PROXY=http://[::1]:3128"));
+    CHECK(strv_contains(&p->proc.set_env, "HTTP_PROXY=http://[::1]:3128"));
     CHECK_HAS(load_msg("{\"version\": \"1.0.0\", \"process\": {\"commandLine\": \"x\"}, "
                        "\"runtimeConfig\": {\"networkProxy\": \"http://localhost\"}}"),
               "$.runtimeConfig.networkProxy: expected http(s)://HOST:PORT");

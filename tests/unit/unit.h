@@ -37,6 +37,17 @@ static int unit_passed, unit_failed, unit_current_failed;
         }                                                                             \
     } while (0)
 
+/* The text msg contains needle (an error message, a warning). */
+#define CHECK_HAS(msg, needle)                                                        \
+    do {                                                                              \
+        const char *m_ = (msg);                                                       \
+        if (!m_ || !strstr(m_, needle)) {                                             \
+            fprintf(stderr, "  FAIL %s:%d: missing \"%s\" in: %s\n", __FILE__, __LINE__, \
+                    needle, m_ ? m_ : "(null)");                                      \
+            unit_current_failed = 1;                                                  \
+        }                                                                             \
+    } while (0)
+
 #define TEST(name) static void test_##name(void)
 #define RUN(name)                                                                     \
     do {                                                                              \
