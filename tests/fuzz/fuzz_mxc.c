@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "fuzz_policy.h"
 #include "moat.h"
 #include "moat_mxc.h"
 #include "util/cleanup.h"
@@ -27,23 +28,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc, (void)argv;
     setenv("HOME", "/home/fuzz", 1);
     return 0;
-}
-
-/* The mapped policy, printed, loaded and finalized as a moat policy file: the same text. */
-static char *as_moat_policy(const struct moat_policy *mapped)
-{
-    char *json = moat_policy_to_json(mapped);
-    struct moat_policy *p = moat_policy_new();
-    struct moat_error err = {0};
-    FUZZ_CHECK(json && p);
-    FUZZ_CHECKF(moat_policy_load_string(p, json, "policy.json", BASE, &err) == 0 &&
-                    moat_policy_finalize(p, &err) == 0,
-                "the policy mapped from the config,\n%s\nis refused: %s", json, err.msg);
-    _cleanup_free_ char *again = moat_policy_to_json(p);
-    FUZZ_CHECKF(again && strcmp(json, again) == 0, "mapped policy\n%s\nloads back as\n%s", json,
-                again);
-    moat_policy_free(p);
-    return json;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -72,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(policy);
     for (size_t i = 0; i < moat_policy_warning_count(policy); i++)
         FUZZ_CHECK(moat_policy_warning(policy, i) && moat_policy_warning(policy, i)[0]);
-    _cleanup_free_ char *json = as_moat_policy(policy);
+    _cleanup_free_ char *json = fuzz_mapped_policy_loads_back(policy, BASE, "config");
 
     /* Deterministic: the same text, the same request. */
     struct moat_mxc_request *twice = NULL;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "fuzz_policy.h"
 #include "moat.h"
 #include "moat_srt.h"
 #include "util/cleanup.h"
@@ -33,22 +34,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     unsetenv("CLAUDE_CODE_TMPDIR");
     unsetenv("CLAUDE_TMPDIR");
     return 0;
-}
-
-static char *as_moat_policy(const struct moat_policy *mapped)
-{
-    char *json = moat_policy_to_json(mapped);
-    struct moat_policy *p = moat_policy_new();
-    struct moat_error err = {0};
-    FUZZ_CHECK(json && p);
-    FUZZ_CHECKF(moat_policy_load_string(p, json, "policy.json", BASE, &err) == 0 &&
-                    moat_policy_finalize(p, &err) == 0,
-                "the policy mapped from the settings,\n%s\nis refused: %s", json, err.msg);
-    _cleanup_free_ char *again = moat_policy_to_json(p);
-    FUZZ_CHECKF(again && strcmp(json, again) == 0, "mapped policy\n%s\nloads back as\n%s", json,
-                again);
-    moat_policy_free(p);
-    return json;
 }
 
 static void check_settings(const char *text, size_t size)
@@ -73,7 +58,7 @@ static void check_settings(const char *text, size_t size)
     }
     for (size_t i = 0; i < moat_policy_warning_count(policy); i++)
         FUZZ_CHECK(moat_policy_warning(policy, i) && moat_policy_warning(policy, i)[0]);
-    _cleanup_free_ char *json = as_moat_policy(policy);
+    _cleanup_free_ char *json = fuzz_mapped_policy_loads_back(policy, BASE, "settings");
 
     struct moat_srt_settings *twice = NULL;
     FUZZ_CHECK(moat_srt_load(text, size, NAME, BASE, NULL, &twice, &err) == 0);
