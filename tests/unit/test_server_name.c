@@ -6,10 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "net/firewall/names/server_name.h"
-#include "unit.h"
+#include "server_name_claim.h"
 #include "wire.h"
-
 
 static void put8(struct wire *w, unsigned v)
 {
@@ -126,49 +124,9 @@ static void hello_with_sni(const char *host, struct wire *out)
     hello_with_exts(&exts, out);
 }
 
-static char got[512];
-static const char *why;
-
-static bool valid_result(enum server_name_result r)
-{
-    return r == SERVER_NAME_MORE || r == SERVER_NAME_OTHER || r == SERVER_NAME_NONE ||
-           r == SERVER_NAME_FOUND || r == SERVER_NAME_MALFORMED;
-}
-
-/* server_name_claimed on an exactly-sized heap copy of p and into an exactly-sized heap
- * name buffer, so that ASan reports any access past n or size.  The name lands in got. */
-static enum server_name_result claim_sized(const void *p, size_t n, size_t size)
-{
-    uint8_t *copy = malloc(n ? n : 1);
-    char *name = malloc(size ? size : 1);
-    if (n)
-        memcpy(copy, p, n);
-    why = "unset";
-    enum server_name_result r = server_name_claimed(copy, n, name, size, &why);
-    got[0] = '\0';
-    CHECK(valid_result(r));
-    if (r == SERVER_NAME_FOUND) {
-        CHECK(memchr(name, '\0', size) != NULL);
-        if (memchr(name, '\0', size))
-            strcpy(got, name);
-    }
-    if (r == SERVER_NAME_MALFORMED)
-        CHECK(why && *why);
-    else
-        CHECK(why == NULL);
-    free(copy);
-    free(name);
-    return r;
-}
-
 static enum server_name_result claim(const struct wire *w)
 {
     return claim_sized(w->b, w->n, 256);
-}
-
-static enum server_name_result claim_str(const char *s)
-{
-    return claim_sized(s, strlen(s), 256);
 }
 
 TEST(sni_found_lower_cased_without_trailing_dot)
