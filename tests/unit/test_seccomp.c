@@ -1,4 +1,5 @@
-/* Unit tests for src/sandbox/confine/seccomp.c.  Every test performs the attack in a
+/* Unit tests for src/sandbox/confine/seccomp.c (the built-in programs, foreign
+ * architectures and landlock isolation's network lock: test_seccomp_programs.c).  Every test performs the attack in a
  * forked child with the filter loaded and checks the exact errno (or SIGSYS);
  * a control run without the filter shows the kernel would otherwise have
  * allowed the call, so the filter is proven to be the reason. */
@@ -29,63 +30,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "seccomp_run.h"
 #include "unit.h"
 
 extern char **environ;
 
-/* A child's result: its exit code (0 = the call succeeded, else its errno),
- * or -N when killed by signal N. */
-enum { SETUP_FAILED = 250 };
-
-#define SKIP(...)                                                                     \
-    do {                                                                              \
-        printf("  skip: " __VA_ARGS__);                                               \
-        printf("\n");                                                                 \
-    } while (0)
-
 /* Parameters for the attack, set in the parent before fork. */
 static unsigned long attack_arg;
 static int tty_fd = -1;
-
-static const struct seccomp_options defaults = {0};
-
-/* Fork; in the child run `setup` (unfiltered preparation such as entering a
- * user namespace or acquiring a terminal), set no_new_privs, load the filter
- * unless `o` is NULL (the control run), then perform `attack`. */
-static int run(const struct seccomp_options *o, int (*setup)(void), int (*attack)(void))
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return SETUP_FAILED;
-    if (pid == 0) {
-        int e = setup ? setup() : 0;
-        if (e != 0) {
-            fprintf(stderr, "  child setup: %s\n", strerror(e));
-            _exit(SETUP_FAILED);
-        }
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-            _exit(SETUP_FAILED);
-        if (o) {
-            struct moat_error err = {0};
-            if (seccomp_install(o, &err) < 0) {
-                fprintf(stderr, "  child: %s\n", err.msg);
-                _exit(SETUP_FAILED);
-            }
-        }
-        _exit(attack());
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return SETUP_FAILED;
-    return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
-}
-
-static int result(long r)
-{
-    return r < 0 ? errno : 0;
-}
 
 static int write_file(const char *path, const char *text)
 {
@@ -769,55 +721,6 @@ TEST(open_tree_attr_refused)
 #endif
 }
 
-/* ---- Foreign architectures ---- */
-
-#if defined(__x86_64__)
-static int attack_i386_getpid(void)
-{
-    /* Where the kernel offers no IA-32 entry, int $0x80 raises SIGSEGV:
-     * let it kill the child plainly rather than through ASan's report. */
-    struct sigaction dfl = {.sa_handler = SIG_DFL};
-    sigaction(SIGSEGV, &dfl, NULL);
-    long r;
-    __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L /* i386 getpid */)
-                     : "memory", "cc", "r8", "r9", "r10", "r11");
-    return r == getpid() ? 0 : 1;
-}
-
-/* x32 numbers are x86_64 numbers with bit 30 set, under the x86_64 audit
- * arch: libseccomp's filter must treat them as foreign too. */
-static int attack_x32_getpid(void)
-{
-    return result(syscall(0x40000000 | SYS_getpid));
-}
-#endif
-
-TEST(i386_syscall_kills_with_sigsys)
-{
-#if defined(__x86_64__)
-    int control = run(NULL, NULL, attack_i386_getpid);
-    if (control != 0) {
-        SKIP("no usable IA-32 syscall entry: int $0x80 without the filter gave %s",
-             control < 0 ? strsignal(-control) : strerror(control));
-        return;
-    }
-    CHECK_INT(run(&defaults, NULL, attack_i386_getpid), -SIGSYS);
-#else
-    SKIP("i386-on-x86_64 test only applies to x86_64");
-#endif
-}
-
-TEST(x32_syscall_kills_with_sigsys)
-{
-#if defined(__x86_64__)
-    int control = run(NULL, NULL, attack_x32_getpid);
-    CHECK(control == 0 || control == ENOSYS); /* ENOSYS: kernel without x32 */
-    CHECK_INT(run(&defaults, NULL, attack_x32_getpid), -SIGSYS);
-#else
-    SKIP("x32 test only applies to x86_64");
-#endif
-}
-
 /* ---- Contract ---- */
 
 static int attack_install_without_nnp(void)
@@ -842,138 +745,8 @@ TEST(install_without_no_new_privs_is_refused)
     CHECK_INT(WEXITSTATUS(status), 0);
 }
 
-/* ---- The built-in programs ---- */
-
-/* The programs moat loads were compiled when moat was built: they must be
- * exactly what the rules give now, for every combination of options. */
-TEST(built_in_programs_are_the_rules_compiled)
-{
-    for (unsigned i = 0; i < SECCOMP_PROGRAMS; i++) {
-        const struct seccomp_options o = seccomp_options_of_index(i);
-        const struct seccomp_program *built_in = seccomp_program_for(&o);
-        CHECK(built_in == &seccomp_programs[i]);
-        struct seccomp_program fresh;
-        struct moat_error err = {0};
-        CHECK_INT(seccomp_rules_compile(&o, &fresh, &err), 0);
-        if (!fresh.insns)
-            continue;
-        CHECK_INT(built_in->len, fresh.len);
-        CHECK(built_in->len == fresh.len &&
-              memcmp(built_in->insns, fresh.insns, fresh.len * sizeof *fresh.insns) == 0);
-        seccomp_rules_free(&fresh);
-    }
-    /* Each option changes the program. */
-    for (unsigned bit = 1; bit < SECCOMP_PROGRAMS; bit <<= 1)
-        CHECK(seccomp_programs[0].len != seccomp_programs[bit].len ||
-              memcmp(seccomp_programs[0].insns, seccomp_programs[bit].insns,
-                     seccomp_programs[0].len * sizeof *seccomp_programs[0].insns) != 0);
-}
-
-/* Landlock isolation's network lock, stacked on the main filter. */
-static int run_netlock(enum seccomp_netlock mode, int (*attack)(void))
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        struct moat_error err = {0};
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_install(&defaults, &err) < 0 ||
-            seccomp_install_netlock(mode, &err) < 0)
-            _exit(SETUP_FAILED);
-        _exit(attack());
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return SETUP_FAILED;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-static int attack_socket_result(int family, int type)
-{
-    int fd = socket(family, type, 0);
-    if (fd < 0)
-        return errno;
-    close(fd);
-    return 0;
-}
-static int attack_udp4(void) { return attack_socket_result(AF_INET, SOCK_DGRAM); }
-static int attack_udp6(void) { return attack_socket_result(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK); }
-static int attack_raw4(void) { return attack_socket_result(AF_INET, SOCK_RAW); }
-static int attack_tcp4(void) { return attack_socket_result(AF_INET, SOCK_STREAM | SOCK_CLOEXEC); }
-static int attack_tcp6(void) { return attack_socket_result(AF_INET6, SOCK_STREAM); }
-static int attack_netlink(void) { return attack_socket_result(AF_NETLINK, SOCK_RAW); }
-static int attack_pair(void)
-{
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-        return errno;
-    return 0;
-}
-/* TCP Fast Open connects from sendto(2), never through connect(2). */
-static int attack_fastopen(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return 250;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(9),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    return sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sa, sizeof sa) < 0 ? errno : 0;
-}
-
-TEST(netlock_tcp_only)
-{
-    CHECK_INT(run_netlock(NETLOCK_TCP, attack_udp4), EPERM);
-    CHECK_INT(run_netlock(NETLOCK_TCP, attack_udp6), EPERM);
-    CHECK_INT(run_netlock(NETLOCK_TCP, attack_raw4), EPERM);
-    CHECK_INT(run_netlock(NETLOCK_TCP, attack_netlink), EAFNOSUPPORT);
-    CHECK_INT(run_netlock(NETLOCK_TCP, attack_fastopen), EPERM);
-    CHECK_INT(run_netlock(NETLOCK_TCP, attack_tcp4), 0);
-    CHECK_INT(run_netlock(NETLOCK_TCP, attack_tcp6), 0);
-    CHECK_INT(run_netlock(NETLOCK_TCP, attack_pair), 0);
-    /* Without the lock the kernel would allow them (the main filter alone). */
-    CHECK_INT(run(&defaults, NULL, attack_udp4), 0);
-    CHECK_INT(run(&defaults, NULL, attack_netlink), 0);
-    CHECK(run(&defaults, NULL, attack_fastopen) != EPERM);
-}
-
-TEST(netlock_no_ip)
-{
-    CHECK_INT(run_netlock(NETLOCK_NO_IP, attack_tcp4), EAFNOSUPPORT);
-    CHECK_INT(run_netlock(NETLOCK_NO_IP, attack_tcp6), EAFNOSUPPORT);
-    CHECK_INT(run_netlock(NETLOCK_NO_IP, attack_udp4), EAFNOSUPPORT);
-    CHECK_INT(run_netlock(NETLOCK_NO_IP, attack_netlink), EAFNOSUPPORT);
-    CHECK_INT(run_netlock(NETLOCK_NO_IP, attack_pair), 0);
-}
-
-TEST(built_in_netlock_and_guard_programs_are_the_rules_compiled)
-{
-    for (unsigned i = 1; i < NETLOCK_PROGRAMS; i++) {
-        struct seccomp_program fresh;
-        struct moat_error err = {0};
-        CHECK_INT(seccomp_netlock_rules_compile((enum seccomp_netlock)i, &fresh, &err), 0);
-        CHECK(netlock_programs[i].len == fresh.len &&
-              memcmp(netlock_programs[i].insns, fresh.insns, fresh.len * sizeof *fresh.insns) == 0);
-        seccomp_rules_free(&fresh);
-    }
-    for (unsigned i = 0; i < GUARD_PROGRAMS; i++) {
-        const struct guard_options o = guard_options_of_index(i);
-        CHECK_INT(guard_options_index(&o), i);
-        struct seccomp_program fresh;
-        struct moat_error err = {0};
-        CHECK_INT(seccomp_guard_rules_compile(&o, &fresh, &err), 0);
-        CHECK(guard_programs[i].len == fresh.len &&
-              memcmp(guard_programs[i].insns, fresh.insns, fresh.len * sizeof *fresh.insns) == 0);
-        seccomp_rules_free(&fresh);
-    }
-    /* The landlock bit changes the guard's program. */
-    CHECK(guard_programs[1].len != guard_programs[1 | 8].len);
-}
-
 int main(void)
 {
-    RUN(netlock_tcp_only);
-    RUN(netlock_no_ip);
-    RUN(built_in_netlock_and_guard_programs_are_the_rules_compiled);
     RUN(unix_socket_refused_inet_allowed);
     RUN(unix_socket_with_high_bits_in_family_refused);
     RUN(unix_socketpair_allowed_socket_refused);
@@ -999,10 +772,7 @@ int main(void)
     RUN(tioclinux_refused);
     RUN(mount_family_refused_unless_nested_namespaces);
     RUN(open_tree_attr_refused);
-    RUN(i386_syscall_kills_with_sigsys);
-    RUN(x32_syscall_kills_with_sigsys);
     RUN(install_without_no_new_privs_is_refused);
     RUN(deny_listen_refuses_listen_only_when_asked);
-    RUN(built_in_programs_are_the_rules_compiled);
     return UNIT_DONE();
 }
