@@ -1,22 +1,20 @@
 /* moat's Node binding, native half: Node-API functions over libmoat.so
- * (dlopen'd: the file MOAT_LIBRARY names, else libmoat.so.1) and a libuv
- * descriptor watcher, so that the JavaScript in lib/ serves sandboxes from Node's own
- * event loop.  Never blocks that loop: moat_spawn runs on libuv's thread
+ * (dlopen'd: the file MOAT_LIBRARY names, else libmoat.so.1), with a libuv
+ * descriptor watcher (watch.c), so that the JavaScript in lib/ serves sandboxes from
+ * Node's own event loop.  Never blocks that loop: moat_spawn runs on libuv's thread
  * pool and every other call here returns at once.  Never calls JavaScript
  * from inside libmoat: violation lines are queued and handed over when
  * moat_sandbox_try_wait has returned. */
-#define NAPI_VERSION 8
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <node_api.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <uv.h>
 
 #include "moat.h"
+#include "napi_util.h"
+#include "watch.h"
 
 #define SONAME "libmoat.so.1"
 
@@ -40,21 +38,6 @@ static struct {
 #undef DECLARE
 } lib;
 static bool lib_loaded;
-
-/* Throw an Error whose moatKind ("library", "policy", "setup", "usage")
- * and moatCode (-errno) lib/errors.js turns into its typed errors. */
-static napi_value throw_moat(napi_env env, const char *kind, int code, const char *msg)
-{
-    napi_value text, error, k, c;
-    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
-    napi_create_error(env, NULL, text, &error);
-    napi_create_string_utf8(env, kind, NAPI_AUTO_LENGTH, &k);
-    napi_set_named_property(env, error, "moatKind", k);
-    napi_create_int32(env, code, &c);
-    napi_set_named_property(env, error, "moatCode", c);
-    napi_throw(env, error);
-    return NULL;
-}
 
 static bool load_library(napi_env env)
 {
@@ -84,125 +67,10 @@ static bool load_library(napi_env env)
     return true;
 }
 
-/* ---- arguments --------------------------------------------------------- */
-
-static bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv)
-{
-    size_t n = want;
-    napi_get_cb_info(env, info, &n, argv, NULL, NULL);
-    if (n < want) {
-        throw_moat(env, "usage", -EINVAL, "moat native: too few arguments");
-        return false;
-    }
-    return true;
-}
-
-/* A JS string as a malloc'd C string, or NULL (with an exception set). */
-static char *get_string(napi_env env, napi_value v)
-{
-    size_t len;
-    if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
-        throw_moat(env, "usage", -EINVAL, "moat native: expected a string");
-        return NULL;
-    }
-    char *s = malloc(len + 1);
-    if (!s) {
-        throw_moat(env, "usage", -ENOMEM, "out of memory");
-        return NULL;
-    }
-    napi_get_value_string_utf8(env, v, s, len + 1, &len);
-    if (strlen(s) != len) { /* a NUL inside: C would see a shorter string */
-        free(s);
-        throw_moat(env, "usage", -EINVAL, "a string passed to moat contains a NUL character");
-        return NULL;
-    }
-    return s;
-}
-
-static bool get_int(napi_env env, napi_value v, int32_t *out)
-{
-    if (napi_get_value_int32(env, v, out) != napi_ok) {
-        throw_moat(env, "usage", -EINVAL, "moat native: expected a number");
-        return false;
-    }
-    return true;
-}
-
-/* A JS array of strings as a NULL-terminated malloc'd vector. */
-static char **get_strv(napi_env env, napi_value arr)
-{
-    uint32_t n;
-    if (napi_get_array_length(env, arr, &n) != napi_ok) {
-        throw_moat(env, "usage", -EINVAL, "moat native: expected an array of strings");
-        return NULL;
-    }
-    char **v = calloc((size_t)n + 1, sizeof *v);
-    if (!v) {
-        throw_moat(env, "usage", -ENOMEM, "out of memory");
-        return NULL;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        napi_value e;
-        napi_get_element(env, arr, i, &e);
-        if (!(v[i] = get_string(env, e))) {
-            for (uint32_t k = 0; k < i; k++)
-                free(v[k]);
-            free(v);
-            return NULL;
-        }
-    }
-    return v;
-}
-
-static void strv_free(char **v)
-{
-    for (char **p = v; p && *p; p++)
-        free(*p);
-    free(v);
-}
-
-static napi_value make_int(napi_env env, int v)
-{
-    napi_value r;
-    napi_create_int32(env, v, &r);
-    return r;
-}
-
-static napi_value make_string(napi_env env, const char *s)
-{
-    napi_value r;
-    napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r);
-    return r;
-}
-
 /* ---- handles ----------------------------------------------------------- */
 
-/* Externals carry a type tag, so a policy can never be passed as a sandbox. */
 static const napi_type_tag POLICY_TAG = { 0x6d6f6174706f6c31ULL, 0x9b1c2f0e5a7d4c13ULL };
 static const napi_type_tag SANDBOX_TAG = { 0x6d6f617473627831ULL, 0x2e8f61c07b3a9d55ULL };
-static const napi_type_tag WATCHER_TAG = { 0x6d6f617477617431ULL, 0x71d4e3a8c2b65f09ULL };
-
-static void *get_handle(napi_env env, napi_value v, const napi_type_tag *tag, const char *what)
-{
-    bool ok = false;
-    void *p = NULL;
-    if (napi_check_object_type_tag(env, v, tag, &ok) != napi_ok || !ok ||
-        napi_get_value_external(env, v, &p) != napi_ok || !p) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "moat native: expected a %s handle", what);
-        throw_moat(env, "usage", -EINVAL, msg);
-        return NULL;
-    }
-    return p;
-}
-
-static napi_value make_handle(napi_env env, void *p, napi_finalize fin, const napi_type_tag *tag)
-{
-    napi_value v;
-    napi_create_external(env, p, fin, NULL, &v);
-    napi_type_tag_object(env, v, tag);
-    return v;
-}
 
 /* A policy lives while its JS handle or a sandbox that reads it does;
  * `users` counts the sandboxes, which forbid changing it. */
@@ -684,157 +552,6 @@ static napi_value sandbox_close_js(napi_env env, napi_callback_info info)
         return NULL;
     sandbox_close(sb);
     return NULL;
-}
-
-/* ---- descriptors ------------------------------------------------------- */
-
-/* A watcher: a uv_poll_t on a descriptor in Node's loop, calling back into
- * JavaScript on each readiness.  While it watches it holds itself alive;
- * its memory goes when both the handle is closed and the JS value freed. */
-struct watcher {
-    uv_poll_t poll;
-    napi_env env;
-    napi_ref callback, self;
-    napi_async_context actx;
-    bool watching, closed, finalized;
-};
-
-static void watcher_maybe_free(struct watcher *w)
-{
-    if (w->closed && w->finalized)
-        free(w);
-}
-
-static void watcher_closed(uv_handle_t *h)
-{
-    struct watcher *w = h->data;
-    w->closed = true;
-    watcher_maybe_free(w);
-}
-
-static void watcher_stop(struct watcher *w)
-{
-    if (!w->watching)
-        return;
-    w->watching = false;
-    uv_poll_stop(&w->poll);
-    uv_close((uv_handle_t *)&w->poll, watcher_closed);
-    napi_delete_reference(w->env, w->callback);
-    napi_delete_reference(w->env, w->self);
-    napi_async_destroy(w->env, w->actx);
-}
-
-static void watcher_finalize_cb(napi_env env, void *data, void *hint)
-{
-    (void)env;
-    (void)hint;
-    struct watcher *w = data;
-    w->finalized = true;
-    watcher_maybe_free(w);
-}
-
-static void on_poll(uv_poll_t *h, int status, int events)
-{
-    struct watcher *w = h->data;
-    napi_env env = w->env;
-    napi_handle_scope scope;
-    napi_value cb, recv, args[2], error;
-    bool pending = false;
-    napi_open_handle_scope(env, &scope);
-    napi_get_reference_value(env, w->callback, &cb);
-    napi_get_global(env, &recv);
-    args[0] = make_int(env, status);
-    args[1] = make_int(env, events);
-    napi_make_callback(env, w->actx, recv, cb, 2, args, NULL);
-    /* What the callback threw is the program's uncaught exception. */
-    if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
-        napi_get_and_clear_last_exception(env, &error) == napi_ok)
-        napi_fatal_exception(env, error);
-    napi_close_handle_scope(env, scope);
-}
-
-/* watch(fd, events, callback(status, events)) -> watcher handle;
- * events: 1 readable, 2 writable (UV_READABLE, UV_WRITABLE). */
-static napi_value watch_fd(napi_env env, napi_callback_info info)
-{
-    napi_value argv[3], handle, name;
-    int32_t fd, events;
-    uv_loop_t *loop;
-    if (!get_args(env, info, 3, argv) || !get_int(env, argv[0], &fd) ||
-        !get_int(env, argv[1], &events))
-        return NULL;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok)
-        return throw_moat(env, "usage", -EIO, "no event loop");
-    struct watcher *w = calloc(1, sizeof *w);
-    if (!w)
-        return throw_moat(env, "usage", -ENOMEM, "out of memory");
-    int rc = uv_poll_init(loop, &w->poll, fd);
-    if (rc < 0) {
-        free(w);
-        return throw_moat(env, "usage", rc, uv_strerror(rc));
-    }
-    w->poll.data = w;
-    w->env = env;
-    handle = make_handle(env, w, watcher_finalize_cb, &WATCHER_TAG);
-    napi_create_reference(env, argv[2], 1, &w->callback);
-    napi_create_reference(env, handle, 1, &w->self);
-    napi_create_string_utf8(env, "moat.watch", NAPI_AUTO_LENGTH, &name);
-    napi_async_init(env, NULL, name, &w->actx);
-    w->watching = true;
-    rc = uv_poll_start(&w->poll, events & (UV_READABLE | UV_WRITABLE), on_poll);
-    if (rc < 0) {
-        watcher_stop(w);
-        return throw_moat(env, "usage", rc, uv_strerror(rc));
-    }
-    return handle;
-}
-
-/* rewatch(watcher, events): change what it waits for. */
-static napi_value watch_change(napi_env env, napi_callback_info info)
-{
-    napi_value argv[2];
-    struct watcher *w;
-    int32_t events;
-    if (!get_args(env, info, 2, argv) ||
-        !(w = get_handle(env, argv[0], &WATCHER_TAG, "watcher")) || !get_int(env, argv[1], &events))
-        return NULL;
-    if (w->watching) {
-        int rc = uv_poll_start(&w->poll, events & (UV_READABLE | UV_WRITABLE), on_poll);
-        if (rc < 0)
-            return throw_moat(env, "usage", rc, uv_strerror(rc));
-    }
-    return NULL;
-}
-
-static napi_value watch_stop(napi_env env, napi_callback_info info)
-{
-    napi_value argv[1];
-    struct watcher *w;
-    if (!get_args(env, info, 1, argv) || !(w = get_handle(env, argv[0], &WATCHER_TAG, "watcher")))
-        return NULL;
-    watcher_stop(w);
-    return NULL;
-}
-
-/* dupNonblocking(fd) -> a close-on-exec, non-blocking copy of fd. */
-static napi_value dup_nonblocking(napi_env env, napi_callback_info info)
-{
-    napi_value argv[1];
-    int32_t fd;
-    if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], &fd))
-        return NULL;
-    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (copy < 0)
-        return throw_moat(env, "usage", -errno, strerror(errno));
-    /* The flag belongs to the open file description, which the sandbox's
-     * own copy shares: that copy is only used for resizing. */
-    int fl = fcntl(copy, F_GETFL);
-    if (fl < 0 || fcntl(copy, F_SETFL, fl | O_NONBLOCK) < 0) {
-        int e = errno;
-        close(copy);
-        return throw_moat(env, "usage", -e, strerror(e));
-    }
-    return make_int(env, copy);
 }
 
 /* ---- the module -------------------------------------------------------- */
