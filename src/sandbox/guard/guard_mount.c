@@ -94,26 +94,11 @@ static void place_close(struct caller_place *pl)
 static const char *const other_ns[3] = { "net", "ipc", "cgroup" };
 static const int other_flags[3] = { CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWCGROUP };
 
-/* The caller's namespace `name` when it is not ours: an fd, or -1. */
-static int other_namespace(pid_t tid, const char *name)
+static int place_open(struct guard_task *t, bool want_pidns, struct caller_place *pl)
 {
-    char theirs[64], ours[64];
-    snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int)tid, name);
-    snprintf(ours, sizeof ours, "/proc/self/ns/%s", name);
-    int fd = guard_task_proc_open(theirs, O_RDONLY);
-    struct stat a, b;
-    if (fd >= 0 && fstat(fd, &a) == 0 && stat(ours, &b) == 0 && a.st_ino == b.st_ino &&
-        a.st_dev == b.st_dev) {
-        close(fd);
-        fd = -1;
-    }
-    return fd < 0 ? -1 : fd;
-}
-
-static int place_open(pid_t tid, bool want_pidns, struct caller_place *pl)
-{
+    pid_t tid = t->tid;
     for (size_t i = 0; i < 3; i++)
-        pl->others[i] = other_namespace(tid, other_ns[i]);
+        pl->others[i] = guard_task_namespace(t, other_ns[i]);
     static const char *const names[] = { "ns/mnt", "ns/pid", "root", "cwd" };
     int *fds[] = { &pl->mntns, &pl->pidns, &pl->root, &pl->cwd };
     for (size_t i = 0; i < 4; i++) {
@@ -179,10 +164,11 @@ static bool changes_a_mount(unsigned long flags)
                     MS_UNBINDABLE);
 }
 
+/* The strings of the call (its flags are the caller's to set: read once, as
+ * the kernel reads them, in guard_mount_call). */
 static int read_args(struct guard_call *c, struct mount_args *a)
 {
     const __u64 *arg = c->req->data.args;
-    a->flags = (unsigned long)arg[3];
     if (!arg[2])
         return -EINVAL; /* a new filesystem needs a type, as the kernel says */
     int r = guard_read_string(c, arg[2], a->type, sizeof a->type);
@@ -239,7 +225,7 @@ long guard_mount_call(struct guard_call *c)
             r = -EPERM;
     }
     if (r == 0)
-        r = place_open(c->task.tid, strcmp(a->type, "proc") == 0, &pl);
+        r = place_open(&c->task, strcmp(a->type, "proc") == 0, &pl);
     if (r == 0 && !guard_call_valid(c))
         r = -ESRCH;
     if (r == 0) {

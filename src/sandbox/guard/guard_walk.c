@@ -348,21 +348,27 @@ out:
     return r;
 }
 
-int guard_task_userns(struct guard_task *t)
+int guard_task_namespace(struct guard_task *t, const char *name)
 {
     if (!t->nested)
         return -1;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)t->tid);
-    int fd = guard_task_proc_open(path, O_RDONLY);
+    char theirs_path[64], ours_path[64];
+    snprintf(theirs_path, sizeof theirs_path, "/proc/%d/ns/%s", (int)t->tid, name);
+    snprintf(ours_path, sizeof ours_path, "/proc/self/ns/%s", name);
+    int fd = guard_task_proc_open(theirs_path, O_RDONLY);
     struct stat theirs, ours;
-    if (fd < 0 || fstat(fd, &theirs) < 0 || stat("/proc/self/ns/user", &ours) < 0 ||
+    if (fd < 0 || fstat(fd, &theirs) < 0 || stat(ours_path, &ours) < 0 ||
         (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)) {
         if (fd >= 0)
             close(fd);
         return -1;
     }
     return fd;
+}
+
+int guard_task_userns(struct guard_task *t)
+{
+    return guard_task_namespace(t, "user");
 }
 
 /* One fd, or an errno when fd < 0, over a socket. */

@@ -52,8 +52,10 @@ int guard_task_proc_open(const char *path, int flags);
  * as a new O_PATH fd, or -errno. */
 int guard_task_dirfd(struct guard_task *t, int dirfd);
 
-/* The thread's user namespace, when it is not the guard's (only with nested
- * namespaces): a descriptor of /proc/TID/ns/user, or -1. */
+/* The thread's namespace `name` ("user", "net", ... as /proc/TID/ns names
+ * them), when it is not the guard's (only with nested namespaces): a
+ * descriptor of /proc/TID/ns/NAME, or -1.  guard_task_userns: "user". */
+int guard_task_namespace(struct guard_task *t, const char *name);
 int guard_task_userns(struct guard_task *t);
 
 /* openat2(2)'s own walk of path from start, with how's resolve
